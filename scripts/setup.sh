@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what the test suite needs on a Debian bookworm machine: the
+# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools.
+# Idempotent; run as root (CI and the project's machines are root).
+set -eu
+
+packages="moosefs-master moosefs-chunkserver moosefs-client moosefs-cli \
+moosefs-metalogger fuse3 tshark iproute2 attr acl"
+
+missing=""
+for p in $packages; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q $missing
+fi
