@@ -1,0 +1,7 @@
+//! The MooseNG metadata server.
+//!
+//! The namespace is a deterministic state machine: every change is a
+//! [`namespace::Mutation`] applied in log order, so any master that applies
+//! the same log holds the same tree.
+
+pub mod namespace;

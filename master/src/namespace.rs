@@ -1,0 +1,234 @@
+//! The file-system tree as a deterministic state machine.
+//!
+//! Reads borrow the tree; every change goes through [`Namespace::apply`]
+//! with a log [`Entry`], which checks permissions and validity against the
+//! current state and either changes it or returns the MooseFS status the
+//! client will see. Applying the same entries in the same order always
+//! gives the same tree and the same answers.
+
+mod access;
+mod check;
+mod create;
+mod mutation;
+mod node;
+mod remove;
+mod rename;
+mod setattr;
+
+use std::collections::HashMap;
+
+use mooseng_wire::{Attr, Status};
+
+pub use access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_NOOWNER, EATTR_UNDELETABLE};
+pub use check::Inconsistency;
+pub use mutation::{AttrChange, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange};
+pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
+
+use access::{MAY_EXEC, MAY_WRITE};
+
+/// Longest name MooseFS accepts (`MFS_NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+/// Storage class of a new root (goal 2), as in MooseFS.
+pub const DEFAULT_SCLASS: u8 = 2;
+/// Trash time of a new root, in hours (one day), as in MooseFS.
+pub const DEFAULT_TRASHTIME_HOURS: u32 = 24;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    nodes: HashMap<Inode, Node>,
+    next_inode: Inode,
+}
+
+impl Namespace {
+    /// A tree holding only the root directory, created at `ts`.
+    pub fn new(ts: u32) -> Self {
+        let root = Node {
+            mode: 0o777,
+            uid: 0,
+            gid: 0,
+            atime: ts,
+            mtime: ts,
+            ctime: ts,
+            eattr: 0,
+            winattr: 0,
+            trashtime: DEFAULT_TRASHTIME_HOURS,
+            sclass: DEFAULT_SCLASS,
+            parents: Vec::new(),
+            data: NodeData::Directory(Directory::default()),
+        };
+        Namespace {
+            nodes: HashMap::from([(ROOT, root)]),
+            next_inode: ROOT + 1,
+        }
+    }
+
+    pub fn get(&self, inode: Inode) -> Option<&Node> {
+        self.nodes.get(&inode)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Resolves `name` in directory `parent`, including `.` and `..`.
+    pub fn lookup(&self, caller: &Caller, parent: Inode, name: &[u8]) -> Result<Inode, Status> {
+        let dir_node = self.get(parent).ok_or(Status::ENOENT)?;
+        let dir = dir_node.dir().ok_or(Status::ENOTDIR)?;
+        if !caller.may(dir_node, MAY_EXEC) {
+            return Err(Status::EACCES);
+        }
+        match name {
+            b"." => Ok(parent),
+            b".." => Ok(dir_node.parents.first().copied().unwrap_or(ROOT)),
+            _ => dir.entries.get(name).copied().ok_or(Status::ENOENT),
+        }
+    }
+
+    /// The attribute record MooseFS sends for `inode`.
+    pub fn attr(&self, inode: Inode) -> Option<Attr> {
+        let node = self.get(inode)?;
+        let length = match &node.data {
+            NodeData::File(file) => file.length,
+            NodeData::Symlink(target) => target.len() as u64,
+            NodeData::BlockDev(rdev) | NodeData::CharDev(rdev) => u64::from(*rdev) << 32,
+            NodeData::Directory(_) | NodeData::Fifo | NodeData::Socket => 0,
+        };
+        Some(Attr {
+            flags: 0,
+            kind: node.kind(),
+            mode: node.mode & 0o7777,
+            uid: node.uid,
+            gid: node.gid,
+            atime: node.atime,
+            mtime: node.mtime,
+            ctime: node.ctime,
+            nlink: node.nlink(),
+            length,
+            winattr: Some(node.winattr),
+        })
+    }
+
+    /// Entries of a directory the caller may read, in name order.
+    pub fn read_dir(
+        &self,
+        caller: &Caller,
+        inode: Inode,
+    ) -> Result<impl Iterator<Item = (&[u8], Inode)>, Status> {
+        let node = self.get(inode).ok_or(Status::ENOENT)?;
+        let dir = node.dir().ok_or(Status::ENOTDIR)?;
+        if !caller.may(node, access::MAY_READ) {
+            return Err(Status::EACCES);
+        }
+        Ok(dir.entries.iter().map(|(name, inode)| (&name[..], *inode)))
+    }
+
+    /// Applies one log entry. An error leaves the tree untouched.
+    pub fn apply(&mut self, entry: &Entry) -> Result<Outcome, Status> {
+        let (ts, caller) = (entry.ts, &entry.caller);
+        match &entry.mutation {
+            Mutation::Create {
+                parent,
+                name,
+                node,
+                mode,
+                umask,
+                copy_sgid,
+            } => self.create(ts, caller, *parent, name, node, *mode & !*umask, *copy_sgid),
+            Mutation::Link {
+                inode,
+                parent,
+                name,
+            } => self.link(ts, caller, *inode, *parent, name),
+            Mutation::Unlink { parent, name } => self.remove(ts, caller, *parent, name, false),
+            Mutation::Rmdir { parent, name } => self.remove(ts, caller, *parent, name, true),
+            Mutation::Rename {
+                src_parent,
+                src_name,
+                dst_parent,
+                dst_name,
+            } => self.rename(ts, caller, *src_parent, src_name, *dst_parent, dst_name),
+            Mutation::SetAttr { inode, change } => self.set_attr(ts, caller, *inode, change),
+            Mutation::SetLength { inode, length } => self.set_length(ts, caller, *inode, *length),
+        }
+    }
+
+    /// A directory the caller may add entries to or remove entries from.
+    fn writable_dir(&self, caller: &Caller, inode: Inode) -> Result<&Node, Status> {
+        let node = self.get(inode).ok_or(Status::ENOENT)?;
+        if !node.is_dir() {
+            return Err(Status::ENOTDIR);
+        }
+        if node.eattr & EATTR_IMMUTABLE != 0 {
+            return Err(Status::EPERM);
+        }
+        if !caller.may(node, MAY_WRITE | MAY_EXEC) {
+            return Err(Status::EACCES);
+        }
+        Ok(node)
+    }
+
+    fn node_mut(&mut self, inode: Inode) -> &mut Node {
+        self.nodes
+            .get_mut(&inode)
+            .unwrap_or_else(|| panic!("inode {inode} vanished while applying an entry"))
+    }
+
+    fn dir_mut(&mut self, inode: Inode) -> &mut Directory {
+        self.node_mut(inode)
+            .dir_mut()
+            .unwrap_or_else(|| panic!("inode {inode} is no longer a directory"))
+    }
+
+    /// Adds the edge `parent/name -> child` and stamps the parent.
+    fn attach(&mut self, ts: u32, parent: Inode, name: &[u8], child: Inode) {
+        let child_is_dir = self.node_mut(child).is_dir();
+        self.node_mut(child).parents.push(parent);
+        let dir = self.dir_mut(parent);
+        dir.entries.insert(name.into(), child);
+        if child_is_dir {
+            dir.subdirs += 1;
+        }
+        let parent_node = self.node_mut(parent);
+        parent_node.mtime = ts;
+        parent_node.ctime = ts;
+    }
+
+    /// Removes the edge `parent/name` and stamps both ends; returns the child.
+    fn detach(&mut self, ts: u32, parent: Inode, name: &[u8]) -> Inode {
+        let dir = self.dir_mut(parent);
+        let child = dir
+            .entries
+            .remove(name)
+            .unwrap_or_else(|| panic!("entry vanished from directory {parent}"));
+        let child_node = self.node_mut(child);
+        let child_is_dir = child_node.is_dir();
+        if let Some(at) = child_node.parents.iter().position(|p| *p == parent) {
+            child_node.parents.swap_remove(at);
+        }
+        child_node.ctime = ts;
+        let parent_node = self.node_mut(parent);
+        parent_node.mtime = ts;
+        parent_node.ctime = ts;
+        if child_is_dir {
+            self.dir_mut(parent).subdirs -= 1;
+        }
+        child
+    }
+}
+
+/// MooseFS's name rule: 1 to 255 bytes, no NUL or slash, not `.` or `..`.
+fn check_name(name: &[u8]) -> Result<(), Status> {
+    let valid = !name.is_empty()
+        && name.len() <= NAME_MAX
+        && name != b"."
+        && name != b".."
+        && !name.iter().any(|b| *b == 0 || *b == b'/');
+    if valid {
+        Ok(())
+    } else {
+        Err(Status::EINVAL)
+    }
+}
+
+#[cfg(test)]
+mod tests;

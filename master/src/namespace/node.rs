@@ -1,0 +1,102 @@
+//! One file-system object and what its kind carries.
+
+use std::collections::BTreeMap;
+
+use mooseng_wire::types::node_type;
+use serde::{Deserialize, Serialize};
+
+/// Inode numbers as MooseFS uses them: 32 bits, the root is 1.
+pub type Inode = u32;
+
+pub const ROOT: Inode = 1;
+
+/// Names are bytes, not strings: POSIX file names need not be UTF-8.
+pub type NameBytes = Box<[u8]>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// Permission bits including setuid, setgid and sticky (12 bits).
+    pub mode: u16,
+    pub uid: u32,
+    pub gid: u32,
+    pub atime: u32,
+    pub mtime: u32,
+    pub ctime: u32,
+    /// MooseFS extra attributes (`EATTR_*`: noowner, immutable, ...).
+    pub eattr: u8,
+    pub winattr: u8,
+    /// Seconds an unlinked file stays in the trash.
+    pub trashtime: u32,
+    /// Storage class id; goal `n` is class `n` as in MooseFS.
+    pub sclass: u8,
+    /// One entry per hard link (a parent directory may appear twice).
+    /// Directories have exactly one parent, except the root which has none.
+    pub parents: Vec<Inode>,
+    pub data: NodeData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeData {
+    File(FileData),
+    Directory(Directory),
+    Symlink(Box<[u8]>),
+    Fifo,
+    Socket,
+    BlockDev(u32),
+    CharDev(u32),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileData {
+    pub length: u64,
+    /// Chunk id per 64 MiB chunk index; 0 is a hole.
+    pub chunks: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub entries: BTreeMap<NameBytes, Inode>,
+    /// Number of entries that are directories: `nlink` is 2 plus this.
+    pub subdirs: u32,
+}
+
+impl Node {
+    /// The 4-bit type of the attribute record.
+    pub fn kind(&self) -> u8 {
+        match self.data {
+            NodeData::File(_) => node_type::FILE,
+            NodeData::Directory(_) => node_type::DIRECTORY,
+            NodeData::Symlink(_) => node_type::SYMLINK,
+            NodeData::Fifo => node_type::FIFO,
+            NodeData::Socket => node_type::SOCKET,
+            NodeData::BlockDev(_) => node_type::BLOCKDEV,
+            NodeData::CharDev(_) => node_type::CHARDEV,
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        matches!(self.data, NodeData::Directory(_))
+    }
+
+    pub fn dir(&self) -> Option<&Directory> {
+        match &self.data {
+            NodeData::Directory(dir) => Some(dir),
+            _ => None,
+        }
+    }
+
+    pub fn dir_mut(&mut self) -> Option<&mut Directory> {
+        match &mut self.data {
+            NodeData::Directory(dir) => Some(dir),
+            _ => None,
+        }
+    }
+
+    /// Link count as `stat` shows it.
+    pub fn nlink(&self) -> u32 {
+        match &self.data {
+            NodeData::Directory(dir) => 2 + dir.subdirs,
+            _ => self.parents.len() as u32,
+        }
+    }
+}

@@ -1,0 +1,345 @@
+use mooseng_wire::Status;
+
+use super::*;
+
+const T0: u32 = 1_700_000_000;
+
+fn user(uid: u32, gids: &[u32]) -> Caller {
+    Caller {
+        uid,
+        gids: gids.to_vec(),
+    }
+}
+
+fn run(ns: &mut Namespace, caller: &Caller, mutation: Mutation) -> Result<Outcome, Status> {
+    ns.apply(&Entry {
+        ts: T0 + 10,
+        caller: caller.clone(),
+        mutation,
+    })
+}
+
+fn make(
+    ns: &mut Namespace,
+    caller: &Caller,
+    parent: Inode,
+    name: &str,
+    node: NewNode,
+    mode: u16,
+) -> Inode {
+    make_with_umask(ns, caller, parent, name, node, mode, 0)
+}
+
+fn make_with_umask(
+    ns: &mut Namespace,
+    caller: &Caller,
+    parent: Inode,
+    name: &str,
+    node: NewNode,
+    mode: u16,
+    umask: u16,
+) -> Inode {
+    let outcome = run(
+        ns,
+        caller,
+        Mutation::Create {
+            parent,
+            name: name.as_bytes().into(),
+            node,
+            mode,
+            umask,
+            copy_sgid: true,
+        },
+    );
+    match outcome {
+        Ok(Outcome::Node(inode)) => inode,
+        other => panic!("create {name} failed: {other:?}"),
+    }
+}
+
+fn unlink(
+    ns: &mut Namespace,
+    caller: &Caller,
+    parent: Inode,
+    name: &str,
+) -> Result<Outcome, Status> {
+    run(
+        ns,
+        caller,
+        Mutation::Unlink {
+            parent,
+            name: name.as_bytes().into(),
+        },
+    )
+}
+
+#[test]
+fn mkdir_applies_umask_owner_and_link_counts() {
+    let mut ns = Namespace::new(T0);
+    let alice = user(1000, &[100, 200]);
+    let dir = make_with_umask(&mut ns, &alice, ROOT, "d", NewNode::Directory, 0o777, 0o022);
+    make(&mut ns, &alice, dir, "sub", NewNode::Directory, 0o777);
+    let attr = ns.attr(dir).unwrap();
+    assert_eq!(
+        (attr.mode, attr.uid, attr.gid, attr.nlink),
+        (0o755, 1000, 100, 3)
+    );
+    assert_eq!(ns.attr(ROOT).unwrap().nlink, 3);
+    assert_eq!(ns.attr(ROOT).unwrap().mtime, T0 + 10);
+    assert_eq!(ns.lookup(&alice, ROOT, b"d"), Ok(dir));
+    assert_eq!(ns.lookup(&alice, dir, b".."), Ok(ROOT));
+    assert!(ns.check().is_empty());
+}
+
+#[test]
+fn setgid_directory_passes_its_group_and_the_bit_to_subdirectories() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let shared = make(&mut ns, &root, ROOT, "shared", NewNode::Directory, 0o2777);
+    run(
+        &mut ns,
+        &root,
+        Mutation::SetAttr {
+            inode: shared,
+            change: AttrChange {
+                gid: Some(500),
+                ..AttrChange::default()
+            },
+        },
+    )
+    .unwrap();
+    let bob = user(1001, &[1001]);
+    let file = make(&mut ns, &bob, shared, "f", NewNode::File, 0o666);
+    let sub = make(&mut ns, &bob, shared, "s", NewNode::Directory, 0o777);
+    assert_eq!(ns.attr(file).unwrap().gid, 500);
+    assert_eq!(ns.attr(sub).unwrap().gid, 500);
+    assert_eq!(ns.attr(sub).unwrap().mode & 0o2000, 0o2000);
+}
+
+#[test]
+fn hard_links_keep_a_node_until_the_last_name_goes() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let file = make(&mut ns, &root, ROOT, "a", NewNode::File, 0o644);
+    let linked = run(
+        &mut ns,
+        &root,
+        Mutation::Link {
+            inode: file,
+            parent: ROOT,
+            name: b"b"[..].into(),
+        },
+    );
+    assert_eq!(linked, Ok(Outcome::Node(file)));
+    assert_eq!(ns.attr(file).unwrap().nlink, 2);
+    assert_eq!(
+        unlink(&mut ns, &root, ROOT, "a"),
+        Ok(Outcome::Removed {
+            inode: file,
+            freed: false
+        })
+    );
+    assert_eq!(
+        unlink(&mut ns, &root, ROOT, "b"),
+        Ok(Outcome::Removed {
+            inode: file,
+            freed: true
+        })
+    );
+    assert!(ns.get(file).is_none());
+    assert!(ns.check().is_empty());
+}
+
+#[test]
+fn removal_rules_follow_moosefs() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let dir = make(&mut ns, &root, ROOT, "d", NewNode::Directory, 0o777);
+    make(&mut ns, &root, dir, "f", NewNode::File, 0o644);
+    let rmdir = |ns: &mut Namespace, name: &str| {
+        run(
+            ns,
+            &root,
+            Mutation::Rmdir {
+                parent: ROOT,
+                name: name.as_bytes().into(),
+            },
+        )
+    };
+    assert_eq!(rmdir(&mut ns, "d"), Err(Status::ENOTEMPTY));
+    assert_eq!(unlink(&mut ns, &root, ROOT, "d"), Err(Status::EPERM));
+    assert_eq!(unlink(&mut ns, &root, ROOT, "nope"), Err(Status::ENOENT));
+    assert_eq!(unlink(&mut ns, &root, ROOT, ".."), Err(Status::EINVAL));
+    assert_eq!(
+        run(
+            &mut ns,
+            &root,
+            Mutation::Rmdir {
+                parent: dir,
+                name: b"f"[..].into()
+            }
+        ),
+        Err(Status::ENOTDIR)
+    );
+}
+
+#[test]
+fn sticky_directory_protects_other_users_entries() {
+    let mut ns = Namespace::new(T0);
+    let tmp = make(
+        &mut ns,
+        &Caller::root(),
+        ROOT,
+        "tmp",
+        NewNode::Directory,
+        0o1777,
+    );
+    let (alice, bob) = (user(1000, &[1000]), user(1001, &[1001]));
+    make(&mut ns, &alice, tmp, "mine", NewNode::File, 0o666);
+    assert_eq!(unlink(&mut ns, &bob, tmp, "mine"), Err(Status::EPERM));
+    assert!(unlink(&mut ns, &alice, tmp, "mine").is_ok());
+}
+
+#[test]
+fn rename_moves_directories_but_never_below_themselves() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let a = make(&mut ns, &root, ROOT, "a", NewNode::Directory, 0o755);
+    let b = make(&mut ns, &root, a, "b", NewNode::Directory, 0o755);
+    let rename = |ns: &mut Namespace, sp: Inode, sn: &str, dp: Inode, dn: &str| {
+        run(
+            ns,
+            &root,
+            Mutation::Rename {
+                src_parent: sp,
+                src_name: sn.as_bytes().into(),
+                dst_parent: dp,
+                dst_name: dn.as_bytes().into(),
+            },
+        )
+    };
+    assert_eq!(rename(&mut ns, ROOT, "a", b, "x"), Err(Status::EINVAL));
+    assert_eq!(rename(&mut ns, a, "b", ROOT, "b"), Ok(Outcome::Node(b)));
+    assert_eq!(ns.attr(a).unwrap().nlink, 2);
+    assert_eq!(ns.attr(ROOT).unwrap().nlink, 4);
+    make(&mut ns, &root, b, "inner", NewNode::File, 0o644);
+    assert_eq!(
+        rename(&mut ns, ROOT, "a", ROOT, "b"),
+        Err(Status::ENOTEMPTY)
+    );
+    assert!(ns.check().is_empty());
+}
+
+#[test]
+fn setattr_permissions_follow_moosefs() {
+    let mut ns = Namespace::new(T0);
+    let alice = user(1000, &[1000, 50]);
+    let bob = user(1001, &[1001]);
+    let file = make(&mut ns, &alice, ROOT, "f", NewNode::File, 0o666);
+    let set = |ns: &mut Namespace, who: &Caller, change: AttrChange| {
+        run(
+            ns,
+            who,
+            Mutation::SetAttr {
+                inode: file,
+                change,
+            },
+        )
+    };
+    let chmod = AttrChange {
+        mode: Some(0o600),
+        ..AttrChange::default()
+    };
+    assert_eq!(set(&mut ns, &bob, chmod.clone()), Err(Status::EPERM));
+    let touch_now = AttrChange {
+        mtime: Some(TimeChange::Now),
+        ..AttrChange::default()
+    };
+    assert!(set(&mut ns, &bob, touch_now).is_ok());
+    let give_away = AttrChange {
+        uid: Some(1001),
+        ..AttrChange::default()
+    };
+    assert_eq!(set(&mut ns, &alice, give_away), Err(Status::EPERM));
+    let foreign_group = AttrChange {
+        gid: Some(1001),
+        ..AttrChange::default()
+    };
+    assert_eq!(set(&mut ns, &alice, foreign_group), Err(Status::EPERM));
+    let own_group = AttrChange {
+        gid: Some(50),
+        ..AttrChange::default()
+    };
+    assert!(set(&mut ns, &alice, own_group).is_ok());
+    assert!(set(&mut ns, &alice, chmod).is_ok());
+    let attr = ns.attr(file).unwrap();
+    assert_eq!((attr.mode, attr.gid, attr.ctime), (0o600, 50, T0 + 10));
+    let touch_now = AttrChange {
+        mtime: Some(TimeChange::Now),
+        ..AttrChange::default()
+    };
+    assert_eq!(set(&mut ns, &bob, touch_now), Err(Status::EACCES));
+}
+
+#[test]
+fn chown_clears_setuid_as_linux_ext_does() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let file = make(&mut ns, &root, ROOT, "suid", NewNode::File, 0o6755);
+    assert_eq!(ns.attr(file).unwrap().mode, 0o6755);
+    let chown = AttrChange {
+        uid: Some(7),
+        ..AttrChange::default()
+    };
+    run(
+        &mut ns,
+        &root,
+        Mutation::SetAttr {
+            inode: file,
+            change: chown,
+        },
+    )
+    .unwrap();
+    // group-executable: both bits go
+    assert_eq!(ns.attr(file).unwrap().mode, 0o0755);
+}
+
+#[test]
+fn truncate_drops_chunk_slots_past_the_end() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let file = make(&mut ns, &root, ROOT, "f", NewNode::File, 0o644);
+    if let NodeData::File(data) = &mut ns.nodes.get_mut(&file).unwrap().data {
+        data.chunks = vec![11, 12, 13];
+    }
+    let outcome = run(
+        &mut ns,
+        &root,
+        Mutation::SetLength {
+            inode: file,
+            length: (64 << 20) + 1,
+        },
+    );
+    assert_eq!(outcome, Ok(Outcome::Node(file)));
+    let Some(NodeData::File(data)) = ns.get(file).map(|n| &n.data) else {
+        panic!("not a file");
+    };
+    assert_eq!(data.chunks, vec![11, 12]);
+    assert_eq!(ns.attr(file).unwrap().length, (64 << 20) + 1);
+}
+
+#[test]
+fn checker_reports_a_broken_parent_pointer() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let file = make(&mut ns, &root, ROOT, "f", NewNode::File, 0o644);
+    ns.nodes.get_mut(&file).unwrap().parents.push(ROOT);
+    assert_eq!(
+        ns.check(),
+        vec![Inconsistency::ParentMismatch {
+            inode: file,
+            listed: 2,
+            entries: 1
+        }]
+    );
+}
