@@ -80,6 +80,22 @@ impl<const N: usize> Wire for [u8; N] {
     }
 }
 
+/// Fixed tables of 32-bit values: label expressions, per-copy counts.
+impl<const N: usize> Wire for [u32; N] {
+    fn decode(mut input: &[u8], ctx: Ctx) -> Parsed<'_, Self> {
+        let mut values = [0u32; N];
+        for value in values.iter_mut() {
+            let (rest, v) = u32::decode(input, ctx)?;
+            *value = v;
+            input = rest;
+        }
+        Ok((input, values))
+    }
+    fn encode(&self, out: &mut BytesMut) {
+        self.iter().for_each(|v| v.encode(out));
+    }
+}
+
 /// A field that MooseFS appends only in newer versions: present exactly when
 /// bytes remain. Only valid as the last field (or last group) of a layout.
 impl<T: Wire> Wire for Option<T> {

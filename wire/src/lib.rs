@@ -5,9 +5,11 @@
 //! direction in [`direction`] for dispatch.
 
 pub mod antoan;
+pub mod cltoma;
 pub mod codec;
 pub mod direction;
 pub mod frame;
+pub mod matocl;
 pub mod message;
 pub mod types;
 pub mod version;

@@ -1,9 +1,19 @@
 //! Building blocks that messages of several channels share.
 
+pub mod acl;
 pub mod attr;
+pub mod chunk;
+pub mod groups;
 pub mod reply;
+pub mod sclass;
 pub mod status;
+pub mod tally;
 
+pub use acl::{Acl, AclEntry};
 pub use attr::{node_type, Attr};
+pub use chunk::{ChunkLocation, Servers};
+pub use groups::Groups;
 pub use reply::Reply;
+pub use sclass::SclassDef;
 pub use status::Status;
+pub use tally::Tally;
