@@ -20,8 +20,12 @@
 //! partly written last block is padded with zeros. The CRC of a block is
 //! the standard CRC-32 of all its 65536 bytes; a block of zeros has CRC
 //! [`EMPTY_BLOCK_CRC`] (`MFSCRCEMPTY`, 0xD7978EEB). Entries past the last
-//! block are not checked in `MFSC 1.0` files (MooseFS creates them as zero,
-//! later fills some with `MFSCRCEMPTY`); we always store `MFSCRCEMPTY`.
+//! block are not checked in `MFSC 1.0` files. MooseFS's create writes them
+//! as zero, but the table it writes back when it closes a chunk holds
+//! `MFSCRCEMPTY` there, so chunks it has written to carry `MFSCRCEMPTY` in
+//! every entry past the end; so do all of ours, which makes the files we
+//! produce byte-identical to MooseFS's for the same writes (checked against
+//! a running `mfschunkserver` in `tests/real_chunkserver.rs`).
 //!
 //! # Blocking I/O
 //!
