@@ -51,8 +51,9 @@ impl ChunkFile {
             format: Format::V1_0,
             name: path.name(),
         };
+        let used = header.encode();
         let mut head = vec![0u8; (HEADER_SIZE + CRC_TABLE_SIZE) as usize];
-        head[..header.encode().len()].copy_from_slice(&header.encode());
+        head[..used.len()].copy_from_slice(&used);
         head[HEADER_SIZE as usize..].copy_from_slice(&empty_table());
         if let Err(err) = file.write_all_at(&head, 0) {
             discard(&file_path);

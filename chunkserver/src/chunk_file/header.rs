@@ -85,12 +85,15 @@ impl Header {
                 return Err(HeaderError::Signature(bad));
             }
         };
-        let (id, version) = rest.split_at(8);
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&rest[..8]);
+        let mut version = [0u8; 4];
+        version.copy_from_slice(&rest[8..]);
         Ok(Self {
             format,
             name: ChunkName {
-                id: u64::from_be_bytes(id.try_into().map_err(|_| HeaderError::Short)?),
-                version: u32::from_be_bytes(version.try_into().map_err(|_| HeaderError::Short)?),
+                id: u64::from_be_bytes(id),
+                version: u32::from_be_bytes(version),
             },
         })
     }

@@ -47,7 +47,8 @@ impl ChunkName {
     /// Parses a file name the way MooseFS does: exactly 35 characters,
     /// digits `0-9A-F` only (MooseFS skips names with lower-case hex).
     pub fn parse(file_name: &str) -> Option<Self> {
-        if file_name.len() != NAME_LEN {
+        // ASCII first, so the byte-offset split below is on a char boundary.
+        if file_name.len() != NAME_LEN || !file_name.is_ascii() {
             return None;
         }
         let rest = file_name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
@@ -191,6 +192,7 @@ mod tests {
             "chunk_+000000000ABCDEF_00000001.mfs",
             "chonk_0000000000ABCDEF_00000001.mfs",
             "chunk_0000000000ABCDEF_00000001.mfz",
+            "chunk_000000000000000\u{e9}_0000001.mfs",
         ] {
             assert_eq!(ChunkName::parse(bad), None, "{bad}");
         }
