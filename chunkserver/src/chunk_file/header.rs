@@ -49,7 +49,7 @@ pub struct Header {
 /// Why a header did not decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
-    /// Fewer than [`HEADER_USED`] bytes.
+    /// Fewer than the 20 bytes a header uses.
     #[error("shorter than the {HEADER_USED}-byte header")]
     Short,
     /// The first 8 bytes are not a known signature.
