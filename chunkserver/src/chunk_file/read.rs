@@ -1,0 +1,76 @@
+//! Reading chunk data and checking a whole chunk.
+
+use super::crc::{crc, EMPTY_BLOCK_CRC};
+use super::error::{ChunkFileError, Result};
+use super::handle::ChunkFile;
+use super::header::Format;
+use super::layout::{in_chunk, pieces, BLOCKS_PER_CHUNK};
+
+/// Outcome of [`ChunkFile::verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Blocks stored in the file.
+    pub blocks: u16,
+    /// Blocks whose stored CRC does not match their data, ascending. For an
+    /// `MFSC 1.1` file this also lists blocks past the end whose CRC entry
+    /// is neither zero nor the empty-block CRC, as `mfschunktool` does.
+    pub bad_blocks: Vec<u16>,
+}
+
+impl VerifyReport {
+    /// True if no block is damaged.
+    pub fn is_ok(&self) -> bool {
+        self.bad_blocks.is_empty()
+    }
+}
+
+impl ChunkFile {
+    /// Fills `out` with the chunk bytes at `offset`. Bytes past the last
+    /// stored block read as zeros, as a chunk is logically 64 MiB long.
+    ///
+    /// Every stored block the range touches is checked against its CRC
+    /// first, whole, and `out` is left untouched unless all of them match.
+    pub fn read_into(&self, offset: u32, out: &mut [u8]) -> Result<()> {
+        if !in_chunk(offset, out.len()) {
+            return Err(ChunkFileError::OutOfRange {
+                offset: offset.into(),
+                len: out.len() as u64,
+            });
+        }
+        let stored = |block| block < self.geometry.blocks;
+        for piece in pieces(offset, out.len()).filter(|p| stored(p.block)) {
+            self.checked_block(piece.block)?;
+        }
+        for piece in pieces(offset, out.len()) {
+            let target = &mut out[piece.buf_range()];
+            if stored(piece.block) {
+                target.copy_from_slice(&self.raw_block(piece.block)[piece.start..piece.end()]);
+            } else {
+                target.fill(0);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `len` chunk bytes at `offset`; see [`ChunkFile::read_into`].
+    pub fn read(&self, offset: u32, len: u32) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; len as usize];
+        self.read_into(offset, &mut out)?;
+        Ok(out)
+    }
+
+    /// Checks every stored block against its CRC and reports the bad ones.
+    pub fn verify(&self) -> VerifyReport {
+        let blocks = self.geometry.blocks;
+        let mut bad_blocks: Vec<u16> = (0..blocks)
+            .filter(|&block| crc(self.raw_block(block)) != self.stored_crc(block))
+            .collect();
+        if self.format == Format::V1_1 {
+            bad_blocks.extend((blocks..BLOCKS_PER_CHUNK).filter(|&block| {
+                let entry = self.stored_crc(block);
+                entry != 0 && entry != EMPTY_BLOCK_CRC
+            }));
+        }
+        VerifyReport { blocks, bad_blocks }
+    }
+}
