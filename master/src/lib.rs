@@ -4,4 +4,5 @@
 //! [`namespace::Mutation`] applied in log order, so any master that applies
 //! the same log holds the same tree.
 
+pub mod exports;
 pub mod namespace;
