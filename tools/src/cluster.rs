@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -13,7 +13,7 @@ use crate::mounts;
 use crate::net::{self, Naming};
 use crate::process::{self, ProcessId};
 use crate::readiness::{self, wait_for};
-use crate::role::{find_program, Flavor, Role};
+use crate::role::{find_program, Flavor, Role, MASTER_HOST};
 use crate::state::{Member, State};
 use crate::subnet::Subnet;
 
@@ -147,6 +147,8 @@ fn prepare_dirs(layout: &Layout) -> Result<(), Error> {
     fs::create_dir_all(layout.logs()).map_err(Error::io("create", layout.logs()))
 }
 
+/// Creates the network (hub namespace with the bridge, the host's link
+/// into it, a namespace per daemon), then starts the members.
 fn build(
     layout: &Layout,
     opts: &UpOptions,
@@ -179,8 +181,21 @@ fn build(
         let veth = naming.veth(p.role);
         net::connect(&netns, &hub, &bridge, &veth, subnet.host(host), &subnet)?;
     }
+    start_members(layout, opts, naming, planned, state)
+}
 
-    let master_ip = subnet.host(Role::Master.host_number().unwrap_or(2));
+/// Starts the daemons then the mounts, each group once the previous one
+/// works.
+fn start_members(
+    layout: &Layout,
+    opts: &UpOptions,
+    naming: &Naming,
+    planned: &[Planned],
+    state: &mut State,
+) -> Result<(), Error> {
+    let save = |state: &State| state.save(&layout.state_file());
+    let subnet = opts.subnet;
+    let master_ip = subnet.host(MASTER_HOST);
     let mounts = Mounts {
         base: opts
             .mountpoint
@@ -195,28 +210,21 @@ fn build(
         mounts: &mounts,
     };
     let deadline = Instant::now() + opts.timeout;
-    let waiting =
-        |what: &str, log: &std::path::Path, state: &State, ready: &mut dyn FnMut() -> bool| {
-            wait_for(what, log, deadline, opts.timeout, &state.processes, ready)
-        };
-
-    let (master, rest) = planned.split_first().ok_or_else(|| Error::MissingProgram {
-        role: Role::Master.name(),
-        flavor: opts.master.to_string(),
-        program: Role::Master.program(opts.master).to_owned(),
-    })?;
-    start(master, &ctx, naming, state)?;
-    save(state)?;
+    let waiting = |what: &str, log: &Path, state: &State, ready: &mut dyn FnMut() -> bool| {
+        wait_for(what, log, deadline, opts.timeout, &state.processes, ready)
+    };
     let master_log = layout.log(Role::Master);
-    waiting("the master to listen", &master_log, state, &mut || {
-        readiness::listening(master_ip, MASTER_CHUNKSERVER_PORT)
-    })?;
 
-    let (daemons, mount_members): (Vec<&Planned>, Vec<&Planned>) =
-        rest.iter().partition(|p| p.role.host_number().is_some());
-    for p in &daemons {
+    // Daemons in plan order, the master first: chunkservers started before
+    // it listens would wait seconds before trying again.
+    for p in planned.iter().filter(|p| p.role.host_number().is_some()) {
         start(p, &ctx, naming, state)?;
         save(state)?;
+        if p.role == Role::Master {
+            waiting("the master to listen", &master_log, state, &mut || {
+                readiness::listening(master_ip, MASTER_CHUNKSERVER_PORT)
+            })?;
+        }
     }
     let chunkservers: Vec<Ipv4Addr> = state
         .processes
@@ -231,10 +239,13 @@ fn build(
         &mut || readiness::chunkservers_registered(master_ip, &chunkservers),
     )?;
 
-    for p in &mount_members {
+    for p in planned.iter() {
+        let Role::Mount(n) = p.role else {
+            continue;
+        };
         let member = start(p, &ctx, naming, state)?;
         save(state)?;
-        let path = member.mountpoint.clone().unwrap_or_default();
+        let path = mounts.path(n);
         waiting(
             &format!("the mount at {}", path.display()),
             &member.log,
@@ -279,9 +290,10 @@ fn start(
     Ok(member)
 }
 
-/// Stops what `state` records, in reverse order of dependence: mounts,
-/// then chunkservers and metalogger, then the master; then removes the
-/// network and the state file. Goes on past failures so as much as
+/// Unmounts the mounts `state` records (which flushes what they hold),
+/// then stops every recorded process at once (each MooseFS daemon takes
+/// one to three seconds to exit; in turn they would add up), then removes
+/// the network and the state file. Goes on past failures so as much as
 /// possible is gone, and reports the first one (keeping the state file).
 pub fn teardown(layout: &Layout, state: &State) -> Result<(), Error> {
     let mut first_error: Option<Error> = None;
@@ -293,20 +305,8 @@ pub fn teardown(layout: &Layout, state: &State) -> Result<(), Error> {
     for path in state.processes.iter().filter_map(|m| m.mountpoint.as_ref()) {
         note(mounts::unmount(path).map_err(Error::from));
     }
-    let stage = |pick: fn(&Role) -> bool| -> Vec<ProcessId> {
-        state
-            .processes
-            .iter()
-            .filter(|m| pick(&m.role))
-            .map(|m| m.process)
-            .collect()
-    };
-    process::stop_all(&stage(|r| matches!(r, Role::Mount(_))), STOP_GRACE);
-    process::stop_all(
-        &stage(|r| matches!(r, Role::Chunkserver(_) | Role::Metalogger)),
-        STOP_GRACE,
-    );
-    process::stop_all(&stage(|r| matches!(r, Role::Master)), STOP_GRACE);
+    let processes: Vec<ProcessId> = state.processes.iter().map(|m| m.process).collect();
+    process::stop_all(&processes, STOP_GRACE);
     for netns in state.namespaces.iter().rev() {
         note(net::delete_netns(netns).map_err(Error::from));
     }

@@ -127,6 +127,42 @@ mod tests {
     }
 
     #[test]
+    fn dead_member_is_reported_with_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("cs1.log");
+        fs::write(&log, "hdd space manager: no usable disks\n").unwrap();
+        let dead = Member {
+            role: crate::role::Role::Chunkserver(1),
+            flavor: crate::role::Flavor::Mfs,
+            program: "/usr/sbin/mfschunkserver".into(),
+            process: crate::process::ProcessId {
+                pid: u32::MAX,
+                start_time: 0,
+            },
+            netns: None,
+            address: Ipv4Addr::new(10, 9, 0, 11),
+            log: log.clone(),
+            mountpoint: None,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let err = wait_for(
+            "x",
+            Path::new("/other.log"),
+            deadline,
+            Duration::ZERO,
+            &[dead],
+            || true,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("cs1 exited") && text.contains(&*log.to_string_lossy()),
+            "{text}"
+        );
+        assert!(text.contains("no usable disks"), "{text}");
+    }
+
+    #[test]
     fn timeout_names_the_log() {
         let err = wait_for(
             "nothing",

@@ -26,6 +26,9 @@ impl fmt::Display for Flavor {
     }
 }
 
+/// The master's host number in the subnet (the bridge side holds 1).
+pub const MASTER_HOST: u8 = 2;
+
 /// One member of the cluster. Chunkservers and mounts are numbered from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,7 +55,7 @@ impl Role {
     /// land in a private mount namespace) and use the bridge's address.
     pub fn host_number(&self) -> Option<u8> {
         match self {
-            Role::Master => Some(2),
+            Role::Master => Some(MASTER_HOST),
             Role::Metalogger => Some(3),
             Role::Chunkserver(n) => Some(10u8.saturating_add(*n)),
             Role::Mount(_) => None,
