@@ -278,7 +278,7 @@ fn start(
         flavor: p.flavor,
         program: p.program.clone(),
         process,
-        address: ctx.subnet.host(p.role.host_number().unwrap_or(1)),
+        address: p.role.address(&ctx.subnet),
         netns,
         log,
         mountpoint: match p.role {

@@ -109,13 +109,9 @@ fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
     let etc = ctx.layout.etc(role);
     let data = ctx.layout.data(role);
     let hdd = data.join("hdd");
-    let listen = role
-        .host_number()
-        .map(|n| ctx.subnet.host(n))
-        .unwrap_or(ctx.master);
     let cfg = ChunkserverConfig {
         master: ctx.master,
-        listen,
+        listen: role.address(&ctx.subnet),
         data_path: data.clone(),
         hdd_conf: etc.join("mfshdd.cfg"),
     };

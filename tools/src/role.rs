@@ -3,9 +3,12 @@
 
 use std::env;
 use std::fmt;
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::subnet::Subnet;
 
 /// Which implementation plays a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -62,6 +65,12 @@ impl Role {
         }
     }
 
+    /// The address this role uses in `subnet`: its own for a daemon, the
+    /// host's end of the network (host number 1) for a mount.
+    pub fn address(&self, subnet: &Subnet) -> Ipv4Addr {
+        subnet.host(self.host_number().unwrap_or(1))
+    }
+
     /// The executable that plays this role in `flavor`.
     pub fn program(&self, flavor: Flavor) -> &'static str {
         match (flavor, self) {
@@ -115,6 +124,12 @@ mod tests {
         assert_eq!(names.len(), roles.len());
         assert_eq!(hosts.len(), roles.len());
         assert_eq!(Role::Mount(1).host_number(), None);
+        let subnet: Subnet = "10.9.0.0/24".parse().unwrap();
+        assert_eq!(Role::Mount(2).address(&subnet), Ipv4Addr::new(10, 9, 0, 1));
+        assert_eq!(
+            Role::Chunkserver(2).address(&subnet),
+            Ipv4Addr::new(10, 9, 0, 12)
+        );
     }
 
     #[test]
