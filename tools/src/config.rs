@@ -1,0 +1,200 @@
+//! Text of the configuration files the daemons read. The variable names are
+//! the ones MooseFS 3.0.117 looks up; MooseNG daemons read the same files.
+
+use std::fmt::Write;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+
+use crate::subnet::Subnet;
+
+/// Every daemon runs as root: the state directory may live anywhere (a test's
+/// temporary directory, say) and need not be reachable by the `mfs` user.
+const RUN_AS: [(&str, &str); 2] = [("WORKING_USER", "root"), ("WORKING_GROUP", "root")];
+
+/// Lines of `KEY = value`, the format of every `mfs*.cfg` file.
+fn key_values(pairs: &[(&str, String)]) -> String {
+    let mut text = String::from("# Written by mooseng-cluster; rewritten on every `up`.\n");
+    for (key, value) in RUN_AS
+        .iter()
+        .map(|(k, v)| (*k, v.to_string()))
+        .chain(pairs.iter().cloned())
+    {
+        // Writing to a String cannot fail.
+        let _ = writeln!(text, "{key} = {value}");
+    }
+    text
+}
+
+fn path(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+/// `mfsmaster.cfg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasterConfig {
+    pub data_path: PathBuf,
+    pub exports: PathBuf,
+    pub topology: PathBuf,
+}
+
+impl MasterConfig {
+    pub fn render(&self) -> String {
+        key_values(&[
+            ("DATA_PATH", path(&self.data_path)),
+            ("EXPORTS_FILENAME", path(&self.exports)),
+            ("TOPOLOGY_FILENAME", path(&self.topology)),
+        ])
+    }
+}
+
+/// `mfsexports.cfg`: every address of the cluster's subnet (the host side of
+/// the bridge included, where the mounts run) may mount any directory
+/// read-write as root, and the meta file system too.
+pub fn exports(subnet: &Subnet) -> String {
+    format!(
+        "# Written by mooseng-cluster; rewritten on every `up`.\n\
+         {subnet} / rw,alldirs,maproot=0\n\
+         {subnet} . rw\n"
+    )
+}
+
+/// `mfschunkserver.cfg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkserverConfig {
+    pub master: Ipv4Addr,
+    pub listen: Ipv4Addr,
+    pub data_path: PathBuf,
+    pub hdd_conf: PathBuf,
+}
+
+impl ChunkserverConfig {
+    pub fn render(&self) -> String {
+        key_values(&[
+            ("MASTER_HOST", self.master.to_string()),
+            ("CSSERV_LISTEN_HOST", self.listen.to_string()),
+            ("DATA_PATH", path(&self.data_path)),
+            ("HDD_CONF_FILENAME", path(&self.hdd_conf)),
+        ])
+    }
+}
+
+/// `mfshdd.cfg`: one storage directory per line.
+pub fn hdd(dirs: &[PathBuf]) -> String {
+    let mut text = String::from("# Written by mooseng-cluster; rewritten on every `up`.\n");
+    for dir in dirs {
+        let _ = writeln!(text, "{}", dir.display());
+    }
+    text
+}
+
+/// `mfsmetalogger.cfg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaloggerConfig {
+    pub master: Ipv4Addr,
+    pub data_path: PathBuf,
+}
+
+impl MetaloggerConfig {
+    pub fn render(&self) -> String {
+        key_values(&[
+            ("MASTER_HOST", self.master.to_string()),
+            ("DATA_PATH", path(&self.data_path)),
+        ])
+    }
+}
+
+/// The metadata file a master starts from when it has none: MooseFS's
+/// header of an empty file system.
+pub const EMPTY_METADATA: &[u8] = b"MFSM NEW";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `KEY = value` pairs of a rendered file, comments dropped.
+    fn pairs(text: &str) -> Vec<(String, String)> {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let (k, v) = l.split_once(" = ").unwrap();
+                (k.to_owned(), v.to_owned())
+            })
+            .collect()
+    }
+
+    fn kv(k: &str, v: &str) -> (String, String) {
+        (k.to_owned(), v.to_owned())
+    }
+
+    #[test]
+    fn master_config() {
+        let cfg = MasterConfig {
+            data_path: "/s/data/master".into(),
+            exports: "/s/etc/master/mfsexports.cfg".into(),
+            topology: "/s/etc/master/mfstopology.cfg".into(),
+        };
+        assert_eq!(
+            pairs(&cfg.render()),
+            [
+                kv("WORKING_USER", "root"),
+                kv("WORKING_GROUP", "root"),
+                kv("DATA_PATH", "/s/data/master"),
+                kv("EXPORTS_FILENAME", "/s/etc/master/mfsexports.cfg"),
+                kv("TOPOLOGY_FILENAME", "/s/etc/master/mfstopology.cfg"),
+            ]
+        );
+    }
+
+    #[test]
+    fn chunkserver_config() {
+        let cfg = ChunkserverConfig {
+            master: Ipv4Addr::new(10, 233, 0, 2),
+            listen: Ipv4Addr::new(10, 233, 0, 11),
+            data_path: "/s/data/cs1".into(),
+            hdd_conf: "/s/etc/cs1/mfshdd.cfg".into(),
+        };
+        assert_eq!(
+            pairs(&cfg.render())[2..],
+            [
+                kv("MASTER_HOST", "10.233.0.2"),
+                kv("CSSERV_LISTEN_HOST", "10.233.0.11"),
+                kv("DATA_PATH", "/s/data/cs1"),
+                kv("HDD_CONF_FILENAME", "/s/etc/cs1/mfshdd.cfg"),
+            ]
+        );
+    }
+
+    #[test]
+    fn metalogger_config() {
+        let cfg = MetaloggerConfig {
+            master: Ipv4Addr::new(10, 233, 0, 2),
+            data_path: "/s/data/metalogger".into(),
+        };
+        assert_eq!(
+            pairs(&cfg.render())[2..],
+            [
+                kv("MASTER_HOST", "10.233.0.2"),
+                kv("DATA_PATH", "/s/data/metalogger")
+            ]
+        );
+    }
+
+    #[test]
+    fn exports_allow_the_subnet_and_meta() {
+        let text = exports(&"10.233.0.0/24".parse().unwrap());
+        let rules: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            rules,
+            ["10.233.0.0/24 / rw,alldirs,maproot=0", "10.233.0.0/24 . rw"]
+        );
+    }
+
+    #[test]
+    fn hdd_lists_one_directory_per_line() {
+        let text = hdd(&["/a/hdd".into(), "/b/hdd".into()]);
+        assert_eq!(
+            text.lines().skip(1).collect::<Vec<_>>(),
+            ["/a/hdd", "/b/hdd"]
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! How each role is started: its command line and the files it needs.
+//!
+//! MooseNG's daemons are meant as drop-in replacements, so they get the same
+//! configuration files and the same command line as MooseFS's; should one of
+//! them diverge, its role's function below matches on the flavor.
+
+use std::ffi::OsString;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+
+use crate::config::{self, ChunkserverConfig, MasterConfig, MetaloggerConfig};
+use crate::layout::Layout;
+use crate::role::Role;
+use crate::subnet::Subnet;
+
+/// The port mounts (and `mfscli`) talk to the master on.
+pub const MASTER_CLIENT_PORT: u16 = 9421;
+/// The port chunkservers register on.
+pub const MASTER_CHUNKSERVER_PORT: u16 = 9420;
+
+/// What a role needs from the rest of the cluster.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub layout: &'a Layout,
+    pub subnet: Subnet,
+    pub master: Ipv4Addr,
+    pub mounts: &'a Mounts,
+}
+
+/// Where the mounts go: one mount at `base` itself, several at
+/// `base/mount1`, `base/mount2`, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mounts {
+    pub base: PathBuf,
+    pub count: u8,
+}
+
+impl Mounts {
+    pub fn path(&self, n: u8) -> PathBuf {
+        if self.count == 1 {
+            self.base.clone()
+        } else {
+            self.base.join(Role::Mount(n).name())
+        }
+    }
+}
+
+/// A file to write before the program starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub path: PathBuf,
+    pub contents: Vec<u8>,
+}
+
+/// Everything needed to start one program, except where it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    pub args: Vec<OsString>,
+    pub dirs: Vec<PathBuf>,
+    pub files: Vec<File>,
+}
+
+impl Launch {
+    fn file(path: PathBuf, contents: impl Into<Vec<u8>>) -> File {
+        File {
+            path,
+            contents: contents.into(),
+        }
+    }
+}
+
+/// The command line of a daemon: stay in the foreground (so its pid is the
+/// one we record and its log goes to stderr), with this config file.
+fn daemon_args(cfg: &std::path::Path) -> Vec<OsString> {
+    vec!["-f".into(), "-c".into(), cfg.into(), "start".into()]
+}
+
+/// How to start `role`.
+pub fn launch(role: Role, ctx: &Context<'_>) -> Launch {
+    match role {
+        Role::Master => master(ctx),
+        Role::Chunkserver(_) => chunkserver(role, ctx),
+        Role::Metalogger => metalogger(ctx),
+        Role::Mount(n) => mount(ctx, ctx.mounts.path(n)),
+    }
+}
+
+fn master(ctx: &Context<'_>) -> Launch {
+    let etc = ctx.layout.etc(Role::Master);
+    let data = ctx.layout.data(Role::Master);
+    let cfg = MasterConfig {
+        data_path: data.clone(),
+        exports: etc.join("mfsexports.cfg"),
+        topology: etc.join("mfstopology.cfg"),
+    };
+    Launch {
+        args: daemon_args(&etc.join("mfsmaster.cfg")),
+        dirs: vec![etc.clone(), data.clone()],
+        files: vec![
+            Launch::file(etc.join("mfsmaster.cfg"), cfg.render()),
+            Launch::file(cfg.exports.clone(), config::exports(&ctx.subnet)),
+            Launch::file(cfg.topology.clone(), "# Every address is in one rack.\n"),
+            Launch::file(data.join("metadata.mfs"), config::EMPTY_METADATA),
+        ],
+    }
+}
+
+fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
+    let etc = ctx.layout.etc(role);
+    let data = ctx.layout.data(role);
+    let hdd = data.join("hdd");
+    let cfg = ChunkserverConfig {
+        master: ctx.master,
+        listen: role.address(&ctx.subnet),
+        data_path: data.clone(),
+        hdd_conf: etc.join("mfshdd.cfg"),
+    };
+    Launch {
+        args: daemon_args(&etc.join("mfschunkserver.cfg")),
+        dirs: vec![etc.clone(), data, hdd.clone()],
+        files: vec![
+            Launch::file(etc.join("mfschunkserver.cfg"), cfg.render()),
+            Launch::file(cfg.hdd_conf.clone(), config::hdd(&[hdd])),
+        ],
+    }
+}
+
+fn metalogger(ctx: &Context<'_>) -> Launch {
+    let etc = ctx.layout.etc(Role::Metalogger);
+    let data = ctx.layout.data(Role::Metalogger);
+    let cfg = MetaloggerConfig {
+        master: ctx.master,
+        data_path: data.clone(),
+    };
+    Launch {
+        args: daemon_args(&etc.join("mfsmetalogger.cfg")),
+        dirs: vec![etc.clone(), data],
+        files: vec![Launch::file(etc.join("mfsmetalogger.cfg"), cfg.render())],
+    }
+}
+
+/// A mount in the foreground, so its pid stays the one we record and it
+/// exits once unmounted.
+fn mount(ctx: &Context<'_>, mountpoint: PathBuf) -> Launch {
+    Launch {
+        args: vec![
+            mountpoint.clone().into(),
+            "-f".into(),
+            "-H".into(),
+            ctx.master.to_string().into(),
+            "-P".into(),
+            MASTER_CLIENT_PORT.to_string().into(),
+        ],
+        dirs: vec![mountpoint],
+        files: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(layout: &'a Layout, mounts: &'a Mounts) -> Context<'a> {
+        Context {
+            layout,
+            subnet: "10.9.0.0/24".parse().unwrap(),
+            master: Ipv4Addr::new(10, 9, 0, 2),
+            mounts,
+        }
+    }
+
+    fn one_mount() -> Mounts {
+        Mounts {
+            base: "/m".into(),
+            count: 1,
+        }
+    }
+
+    #[test]
+    fn master_starts_from_empty_metadata() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let l = launch(Role::Master, &ctx(&layout, &mounts));
+        assert_eq!(l.args, ["-f", "-c", "/s/etc/master/mfsmaster.cfg", "start"]);
+        let meta = l
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("metadata.mfs"))
+            .unwrap();
+        assert_eq!(meta.contents, b"MFSM NEW");
+        assert!(l.files.iter().any(|f| f.path.ends_with("mfsexports.cfg")));
+    }
+
+    #[test]
+    fn chunkserver_listens_on_its_own_address() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let l = launch(Role::Chunkserver(2), &ctx(&layout, &mounts));
+        let cfg = String::from_utf8(l.files[0].contents.clone()).unwrap();
+        assert!(cfg.contains("CSSERV_LISTEN_HOST = 10.9.0.12\n"), "{cfg}");
+        assert!(cfg.contains("MASTER_HOST = 10.9.0.2\n"), "{cfg}");
+        assert!(l.dirs.contains(&PathBuf::from("/s/data/cs2/hdd")));
+    }
+
+    #[test]
+    fn mount_points_at_the_master() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let l = launch(Role::Mount(1), &ctx(&layout, &mounts));
+        assert_eq!(l.args, ["/m", "-f", "-H", "10.9.0.2", "-P", "9421"]);
+    }
+
+    #[test]
+    fn several_mounts_get_one_directory_each() {
+        let mounts = Mounts {
+            base: "/m".into(),
+            count: 2,
+        };
+        assert_eq!(mounts.path(2), PathBuf::from("/m/mount2"));
+        assert_eq!(one_mount().path(1), PathBuf::from("/m"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Starting daemons detached from `up`, and telling whether they still run
+//! once `up` has exited and they are no longer its children.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rustix::process::{kill_process, Pid, Signal};
+use serde::{Deserialize, Serialize};
+
+use crate::command::describe;
+
+/// A process, told apart from a later one that reuses its pid by the time it
+/// started (field `starttime` of `/proc/PID/stat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessId {
+    pub pid: u32,
+    pub start_time: u64,
+}
+
+/// A program could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("cannot open log file {path}: {source}")]
+    Log { path: PathBuf, source: io::Error },
+    #[error("cannot start `{command}`: {source}")]
+    Start { command: String, source: io::Error },
+    #[error("`{command}` exited at once; see {log}")]
+    Vanished { command: String, log: PathBuf },
+}
+
+/// Starts `program args` inside network namespace `netns` (on the host when
+/// `None`), stdout and stderr appended to `log`, in its own process group so
+/// a Ctrl-C meant for `up` does not reach it.
+pub fn spawn(
+    program: &Path,
+    args: &[std::ffi::OsString],
+    netns: Option<&str>,
+    log: &Path,
+) -> Result<ProcessId, SpawnError> {
+    let open_log = || {
+        File::options()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|source| SpawnError::Log {
+                path: log.to_owned(),
+                source,
+            })
+    };
+    // `ip netns exec` execs the program, so the pid stays the daemon's.
+    let mut command = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    };
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(open_log()?)
+        .stderr(open_log()?)
+        .process_group(0);
+    let child = command.spawn().map_err(|source| SpawnError::Start {
+        command: describe(&command),
+        source,
+    })?;
+    let pid = child.id();
+    start_time(pid)
+        .map(|start_time| ProcessId { pid, start_time })
+        .ok_or_else(|| SpawnError::Vanished {
+            command: describe(&command),
+            log: log.to_owned(),
+        })
+}
+
+/// The fields of `/proc/PID/stat` after the command name, which may itself
+/// hold spaces and parentheses.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// `starttime` is field 22 of `/proc/PID/stat`, the 20th after the name.
+fn start_time(pid: u32) -> Option<u64> {
+    stat_fields(pid)?.get(19)?.parse().ok()
+}
+
+impl ProcessId {
+    /// Whether the process still runs: it exists, is not a zombie waiting to
+    /// be reaped, and is the one that was started (not a pid reuse).
+    pub fn is_alive(&self) -> bool {
+        match stat_fields(self.pid) {
+            Some(fields) => {
+                fields.first().map(String::as_str) != Some("Z")
+                    && fields.get(19).and_then(|t| t.parse().ok()) == Some(self.start_time)
+            }
+            None => false,
+        }
+    }
+
+    fn signal(&self, signal: Signal) {
+        let pid = i32::try_from(self.pid).ok().and_then(Pid::from_raw);
+        if let (Some(pid), true) = (pid, self.is_alive()) {
+            // The process may exit between the check and the signal; either
+            // way it is going away, which is all that is wanted.
+            let _ = kill_process(pid, signal);
+        }
+    }
+}
+
+/// Asks every process to terminate and waits up to `grace` for them all;
+/// those still running then are killed. Returns once none is alive, or
+/// after one more second if a process cannot be killed.
+pub fn stop_all(processes: &[ProcessId], grace: Duration) {
+    processes.iter().for_each(|p| p.signal(Signal::TERM));
+    if !wait_until_gone(processes, grace) {
+        processes.iter().for_each(|p| p.signal(Signal::KILL));
+        wait_until_gone(processes, Duration::from_secs(1));
+    }
+}
+
+fn wait_until_gone(processes: &[ProcessId], limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if !processes.iter().any(ProcessId::is_alive) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Waits (up to 5 s) until `log` holds `text`, so a test acts on a
+    /// process only once it has reached a known point.
+    fn wait_for_log(log: &Path, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if fs::read_to_string(log).unwrap_or_default().contains(text) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn sh(script: &str, log: &Path) -> ProcessId {
+        spawn(
+            Path::new("/bin/sh"),
+            &["-c".into(), script.into()],
+            None,
+            log,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn spawned_process_is_alive_until_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("sleep.log");
+        let id = sh("echo started; exec sleep 30", &log);
+        assert!(wait_for_log(&log, "started"));
+        assert!(id.is_alive());
+        stop_all(&[id], Duration::from_secs(5));
+        assert!(!id.is_alive());
+    }
+
+    #[test]
+    fn reused_pid_is_not_alive() {
+        let me = ProcessId {
+            pid: std::process::id(),
+            start_time: start_time(std::process::id()).unwrap(),
+        };
+        assert!(me.is_alive());
+        let impostor = ProcessId {
+            start_time: me.start_time + 1,
+            ..me
+        };
+        assert!(!impostor.is_alive());
+    }
+
+    #[test]
+    fn term_ignored_means_kill() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("stubborn.log");
+        let id = sh(
+            "trap '' TERM; echo ready; while :; do sleep 0.1; done",
+            &log,
+        );
+        assert!(wait_for_log(&log, "ready"));
+        stop_all(&[id], Duration::from_millis(300));
+        assert!(!id.is_alive());
+    }
+}
