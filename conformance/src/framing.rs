@@ -12,8 +12,8 @@
 //!    ([`Direction::message_name`]) and its length is within the
 //!    direction's [`Direction::max_payload`], and
 //! 3. the frame after it is also plausible: either its header lies, whole,
-//!    in captured bytes and passes rules 1 and 2, or the candidate ends
-//!    exactly where the captured stream ends.
+//!    in captured bytes and passes rules 1 and 2, or the capture ends
+//!    before that header is whole (so nothing contradicts the candidate).
 //!
 //! Offsets are tried from the lost position onwards; bytes passed over are
 //! reported as skipped. Rule 1 exists because runs of zeros in file data
@@ -201,7 +201,8 @@ impl<'a> Framer<'a> {
                 return false;
             };
             let next = candidate + HEADER_LEN as u64 + u64::from(header.len);
-            next == stream_end || self.plausible_header(next).is_some()
+            let cut_by_capture_end = next <= stream_end && next + HEADER_LEN as u64 > stream_end;
+            cut_by_capture_end || self.plausible_header(next).is_some()
         })
     }
 

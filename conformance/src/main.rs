@@ -1,5 +1,6 @@
 //! `mooseng-conformance`: checks the wire crate against captured traffic.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -60,14 +61,21 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         } => {
             let options = Options { ports, dump_bytes };
             let report = decode_files(&files, &options)?;
-            if json {
-                let text =
-                    serde_json::to_string_pretty(&report).context("serialising the report")?;
-                println!("{text}");
+            let text = if json {
+                serde_json::to_string_pretty(&report).context("serialising the report")? + "\n"
             } else {
-                print!("{report}");
-            }
+                report.to_string()
+            };
+            print_quietly(&text).context("writing the report")?;
             Ok(!report.has_failures())
         }
+    }
+}
+
+/// Writes to stdout; a reader that stopped early (`| head`) is not an error.
+fn print_quietly(text: &str) -> std::io::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }

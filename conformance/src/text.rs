@@ -106,7 +106,7 @@ fn stream_notes(s: &StreamSummary) -> String {
                 t.captured,
                 h.len + 8
             ),
-            None => format!(" ({} header bytes)", t.captured),
+            None => format!(" ({} of 8 header bytes)", t.captured),
         };
         notes.push(format!("capture ends inside a frame at {}{of}", t.offset));
     }

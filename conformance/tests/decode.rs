@@ -137,6 +137,28 @@ fn a_capture_starting_mid_stream_resynchronises() {
 }
 
 #[test]
+fn a_mid_stream_frame_followed_only_by_a_cut_header_is_found() {
+    let flow = Flow::new(9421);
+    let answer = config_value(1, "mfs");
+    let stream = [
+        config_value(9, "abcdef"),
+        answer.clone(),
+        nop()[..5].to_vec(),
+    ]
+    .concat();
+    let start = 6;
+    let packets = vec![flow.server_sends(start, &stream[start as usize..])];
+    let report = decode(&pcap(DataLink::ETHERNET, &packets));
+    assert_eq!(counts(&report, MasterToClient, 81), [1, 1, 1, 0, 0, 0]);
+    let s = &report.streams[0];
+    assert_eq!(
+        s.skipped[0].len,
+        (config_value(9, "abcdef").len() - 6) as u64
+    );
+    assert_eq!(s.truncated.unwrap().captured, 5);
+}
+
+#[test]
 fn a_lost_segment_inside_a_payload_keeps_framing_in_step() {
     let flow = Flow::new(9421);
     let frames: Vec<Vec<u8>> = (1..=3).map(|i| get_config(i, "WORKING_USER")).collect();
