@@ -246,3 +246,62 @@ impl Reassembler {
         streams
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(seq: u32, syn: bool, payload: &[u8]) -> TcpSegment<'_> {
+        TcpSegment {
+            src: ([10, 0, 0, 1], 40000).into(),
+            dst: ([10, 0, 0, 2], 9421).into(),
+            seq,
+            syn,
+            fin: false,
+            rst: false,
+            payload,
+        }
+    }
+
+    #[test]
+    fn lost_first_segment_after_a_syn_is_a_gap_at_offset_zero() {
+        let mut reassembler = Reassembler::new();
+        reassembler.push(1, &segment(u32::MAX, true, &[]));
+        reassembler.push(2, &segment(9, false, b"later"));
+        let streams = reassembler.finish();
+        let stream = &streams[0];
+        // The SYN takes u32::MAX, so data begins at sequence number 0.
+        assert_eq!(stream.chunks[0].offset, 9);
+        assert_eq!(
+            stream.gaps(),
+            vec![Gap {
+                offset: 0,
+                missing: 9
+            }]
+        );
+        assert_eq!(stream.packet_at(12), Some(2));
+        assert_eq!(stream.packet_at(3), None);
+    }
+
+    #[test]
+    fn without_a_syn_the_lowest_sequence_number_is_offset_zero() {
+        let mut reassembler = Reassembler::new();
+        reassembler.push(1, &segment(1005, false, b"world"));
+        reassembler.push(2, &segment(1000, false, b"hello"));
+        reassembler.push(3, &segment(1020, false, b"!"));
+        let streams = reassembler.finish();
+        let stream = &streams[0];
+        assert!(stream.starts_mid_stream());
+        assert_eq!(stream.chunks[0].data, b"helloworld");
+        assert_eq!(
+            stream.gaps(),
+            vec![Gap {
+                offset: 10,
+                missing: 10
+            }]
+        );
+        assert_eq!(stream.packet_at(4), Some(2));
+        assert_eq!(stream.packet_at(5), Some(1));
+        assert_eq!(stream.end(), 21);
+    }
+}
