@@ -227,3 +227,89 @@ enum Step {
     Lose(u64, SkipReason),
     End,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reassembly::StreamKey;
+
+    fn stream(syn_seen: bool, chunks: Vec<Chunk>) -> Stream {
+        Stream {
+            key: StreamKey {
+                src: ([10, 0, 0, 1], 40000).into(),
+                dst: ([10, 0, 0, 2], 9421).into(),
+            },
+            first_packet: 1,
+            syn_seen,
+            closed: false,
+            chunks,
+            retransmitted_bytes: 0,
+            segment_starts: Vec::new(),
+        }
+    }
+
+    /// `ANTOAN_GET_CONFIG` (80) with msgid 1 and a one-letter option.
+    const GET_CONFIG: [u8; 14] = [0, 0, 0, 80, 0, 0, 0, 6, 0, 0, 0, 1, 1, b'A'];
+
+    #[test]
+    fn a_run_of_zeros_is_not_taken_for_nop_frames() {
+        let mut data = vec![0u8; 40];
+        data.extend_from_slice(&GET_CONFIG);
+        data.extend_from_slice(&GET_CONFIG);
+        let s = stream(false, vec![Chunk { offset: 0, data }]);
+        let pieces = split(&s, Direction::ClientToMaster);
+        assert_eq!(
+            pieces[0],
+            Piece::Skipped {
+                offset: 0,
+                len: 40,
+                reason: SkipReason::MidStream
+            }
+        );
+        assert_eq!(pieces.len(), 3);
+        assert!(matches!(
+            pieces[1],
+            Piece::Frame {
+                offset: 40,
+                code: 80,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_header_split_by_a_gap_is_skipped_and_framing_resynchronises() {
+        let s = stream(
+            true,
+            vec![
+                Chunk {
+                    offset: 0,
+                    data: [&GET_CONFIG[..], &GET_CONFIG[..4]].concat(),
+                },
+                Chunk {
+                    offset: 20,
+                    data: [&GET_CONFIG[6..], &GET_CONFIG[..]].concat(),
+                },
+            ],
+        );
+        let pieces = split(&s, Direction::ClientToMaster);
+        assert!(matches!(pieces[0], Piece::Frame { offset: 0, .. }));
+        assert_eq!(
+            pieces[1..3],
+            [
+                Piece::Skipped {
+                    offset: 14,
+                    len: 4,
+                    reason: SkipReason::AfterGap
+                },
+                Piece::Skipped {
+                    offset: 20,
+                    len: 8,
+                    reason: SkipReason::AfterGap
+                },
+            ]
+        );
+        assert!(matches!(pieces[3], Piece::Frame { offset: 28, .. }));
+        assert_eq!(pieces.len(), 4);
+    }
+}
