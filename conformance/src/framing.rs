@@ -11,19 +11,27 @@
 //! 2. its type is a message this direction sends
 //!    ([`Direction::message_name`]) and its length is within the
 //!    direction's [`Direction::max_payload`], and
-//! 3. the frame after it is also plausible: either its header lies, whole,
-//!    in captured bytes and passes rules 1 and 2, or the capture ends
-//!    before that header is whole (so nothing contradicts the candidate).
+//! 3. the frame is whole in captured bytes and its payload decodes as that
+//!    message ([`Direction::decode`]), and
+//! 4. the frame after it is also plausible: either its header lies, whole,
+//!    in captured bytes and passes rules 1 and 2 (and rule 3 too when its
+//!    payload is whole), or the capture ends before that header is whole
+//!    (so nothing contradicts the candidate).
 //!
 //! Offsets are tried from the lost position onwards; bytes passed over are
 //! reported as skipped. Rule 1 exists because runs of zeros in file data
-//! read as an endless chain of `ANTOAN_NOP` frames of length 0. A frame
+//! read as an endless chain of `ANTOAN_NOP` frames of length 0; rule 3
+//! because four zero bytes followed by any modest length otherwise pass
+//! for an `ANTOAN_NOP` header. A consequence: a stream made only of
+//! zero-length NOPs (an idle keep-alive connection) whose start was not
+//! captured is skipped whole, and a stream holding only types the wire
+//! crate does not know cannot be resynchronised. A frame
 //! whose header survives but whose payload runs into a gap is reported as
 //! lost, and framing goes on in step after it, since the header says where
 //! the next frame begins.
 
 use mooseng_wire::frame::{peek_header, HEADER_LEN};
-use mooseng_wire::Direction;
+use mooseng_wire::{Ctx, Direction};
 
 use crate::reassembly::{Chunk, Stream};
 
@@ -200,10 +208,29 @@ impl<'a> Framer<'a> {
             let Some(header) = self.plausible_header(candidate) else {
                 return false;
             };
+            if self.decodes(candidate, header) != Some(true) {
+                return false;
+            }
             let next = candidate + HEADER_LEN as u64 + u64::from(header.len);
             let cut_by_capture_end = next <= stream_end && next + HEADER_LEN as u64 > stream_end;
-            cut_by_capture_end || self.plausible_header(next).is_some()
+            cut_by_capture_end
+                || self
+                    .plausible_header(next)
+                    .is_some_and(|h| self.decodes(next, h) != Some(false))
         })
+    }
+
+    /// Whether the frame at `pos` decodes; `None` when its payload is not
+    /// whole in one chunk.
+    fn decodes(&self, pos: u64, header: Header) -> Option<bool> {
+        let chunk = &self.chunks[self.chunk_from(pos)?];
+        let start = (pos - chunk.offset) as usize + HEADER_LEN;
+        let payload = chunk.data.get(start..start + header.len as usize)?;
+        Some(
+            self.direction
+                .decode(header.code, payload, Ctx::default())
+                .is_ok(),
+        )
     }
 
     /// The header at `pos` if it is whole in captured bytes, not all zero,
@@ -275,6 +302,26 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_candidate_whose_payload_does_not_decode_is_refused() {
+        // Reads as ANTOAN_NOP with a 6-byte payload, which no NOP has, and
+        // is followed by a real frame, so only rule 3 can refuse it.
+        let mut data = vec![0, 0, 0, 0, 0, 0, 0, 6, 9, 9, 9, 9, 9, 9];
+        data.extend_from_slice(&GET_CONFIG);
+        data.extend_from_slice(&GET_CONFIG);
+        let s = stream(false, vec![Chunk { offset: 0, data }]);
+        let pieces = split(&s, Direction::ClientToMaster);
+        assert_eq!(
+            pieces[0],
+            Piece::Skipped {
+                offset: 0,
+                len: 14,
+                reason: SkipReason::MidStream
+            }
+        );
+        assert_eq!(pieces.len(), 3);
     }
 
     #[test]

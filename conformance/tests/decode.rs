@@ -111,9 +111,9 @@ fn reordered_and_retransmitted_segments_are_put_back_in_order() {
 #[test]
 fn a_capture_starting_mid_stream_resynchronises() {
     let flow = Flow::new(9421);
-    // The cut frame's name holds a decoy header (type 80, length 2) whose
-    // supposed successor is not a header, so rule 3 must refuse it.
-    let cut = get_config(7, "\0\0\0\x50\0\0\0\x02xxxxxxxxxx");
+    // The cut frame's name holds a decoy: a decodable ANTOAN_GET_CONFIG
+    // whose supposed successor is not a header, so rule 4 must refuse it.
+    let cut = get_config(7, "\0\0\0\x50\0\0\0\x05\0\0\0\x01\0xxxxxxxxxx");
     let rest: Vec<u8> = (1..=3)
         .flat_map(|i| get_config(i, "WORKING_USER"))
         .collect();
