@@ -1,4 +1,9 @@
 //! MooseFS version numbers as they travel: `major:16 mid:8 minor:8` in a u32.
+//!
+//! Since 2.0 the minor byte carries twice the minor number, its lowest bit
+//! telling the Pro edition apart (3.0.117 Community travels as
+//! `0x000300EA`); 1.x versions travel as they are. Comparisons work on the
+//! wire value, as MooseFS's own do.
 
 use bytes::BytesMut;
 
@@ -11,8 +16,14 @@ impl Version {
     /// The version MooseNG speaks and announces.
     pub const MOOSEFS_3_0_117: Version = Version::new(3, 0, 117);
 
+    /// The wire value of the Community release `major.mid.minor`.
     pub const fn new(major: u16, mid: u8, minor: u8) -> Self {
-        Version(((major as u32) << 16) | ((mid as u32) << 8) | minor as u32)
+        let minor = if major > 1 {
+            (minor as u32) * 2
+        } else {
+            minor as u32
+        };
+        Version(((major as u32) << 16) + ((mid as u32) << 8) + minor)
     }
 
     pub const fn major(self) -> u16 {
@@ -23,11 +34,21 @@ impl Version {
         (self.0 >> 8) as u8
     }
 
+    /// The minor release number, without the edition bit.
     pub const fn minor(self) -> u8 {
-        self.0 as u8
+        if self.major() > 1 {
+            (self.0 as u8) >> 1
+        } else {
+            self.0 as u8
+        }
     }
 
-    /// True when `self` is at least `major.mid.minor`.
+    /// True for the Pro edition's version numbers.
+    pub const fn is_pro(self) -> bool {
+        self.major() > 1 && self.0 & 1 == 1
+    }
+
+    /// True when `self` is at least release `major.mid.minor`.
     pub const fn at_least(self, major: u16, mid: u8, minor: u8) -> bool {
         self.0 >= Version::new(major, mid, minor).0
     }
@@ -35,7 +56,11 @@ impl Version {
 
 impl std::fmt::Display for Version {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.major(), self.mid(), self.minor())
+        write!(f, "{}.{}.{}", self.major(), self.mid(), self.minor())?;
+        if self.is_pro() {
+            f.write_str(" PRO")?;
+        }
+        Ok(())
     }
 }
 
@@ -54,9 +79,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packs_like_moosefs() {
-        assert_eq!(Version::MOOSEFS_3_0_117.0, 0x0003_0075);
+    fn packs_like_debians_moosefs() {
+        // Debian's mfsmount 3.0.117 announces 0x000300EA in its register packet.
+        assert_eq!(Version::MOOSEFS_3_0_117.0, 0x0003_00EA);
         assert_eq!(Version::MOOSEFS_3_0_117.to_string(), "3.0.117");
+        assert_eq!(Version(0x0003_00EB).to_string(), "3.0.117 PRO");
+        assert_eq!(Version::new(1, 6, 27).0, 0x0001_061B);
         assert!(Version::MOOSEFS_3_0_117.at_least(3, 0, 93));
         assert!(!Version::new(2, 0, 0).at_least(3, 0, 93));
     }

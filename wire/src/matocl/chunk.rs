@@ -169,7 +169,7 @@ mod tests {
         assert_eq!(status.reply, Reply::Status(Status::CHUNKLOST));
         let mut bytes = vec![0, 0, 0, 9, 1];
         bytes.extend_from_slice(&[0; 20]);
-        bytes.extend_from_slice(&[10, 0, 0, 1, 0x24, 0xce, 0, 3, 0, 117]);
+        bytes.extend_from_slice(&[10, 0, 0, 1, 0x24, 0xce, 0, 3, 0, 0xEA]);
         let reply: FuseReadChunkReply = decode_payload(&bytes, Ctx::default()).unwrap();
         let location = reply.reply.clone().ok().unwrap();
         assert!(matches!(location.servers, Servers::V1(ref list) if list[0].port == 9422));

@@ -467,7 +467,7 @@ mod tests {
         bytes.extend_from_slice(&lookup_flag::CHUNK_ZERO_DATA.to_be_bytes());
         bytes.push(2);
         bytes.extend_from_slice(&[0; 12]);
-        bytes.extend_from_slice(&[10, 0, 0, 1, 0x24, 0xce, 0, 3, 0, 117, 0, 0, 0, 1]);
+        bytes.extend_from_slice(&[10, 0, 0, 1, 0x24, 0xce, 0, 3, 0, 0xEA, 0, 0, 0, 1]);
         let full: FuseLookupReply = decode_payload(&bytes, Ctx::default()).unwrap();
         let extra = full.reply.clone().ok().unwrap().extra.unwrap();
         assert_eq!(extra.lflags, lookup_flag::CHUNK_ZERO_DATA);
