@@ -1,0 +1,73 @@
+//! Metalogger (or a follower master downloading metadata) to master, port
+//! 9419 (`ANTOMA_*`): registration and the metadata download protocol.
+
+use bytes::BytesMut;
+
+use crate::codec::{malformed, Ctx, Parsed, Wire};
+use crate::messages;
+use crate::records;
+use crate::version::Version;
+
+records! {
+    /// `version:32 timeout:16`
+    RegisterV1 { version: Version, timeout: u16 }
+
+    /// `version:32 timeout:16 minversion:64`
+    RegisterV2 {
+        version: Version,
+        timeout: u16,
+        /// The first changelog version the metalogger lacks; the master
+        /// replays its in-memory changelog from there if it still can.
+        minversion: u64,
+    }
+}
+
+/// The two `rver`s a 3.0.117 master accepts from a metalogger (3 and 4 are
+/// MooseFS Pro components, which it turns away without reading further).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub enum RegisterForm {
+    V1(RegisterV1),
+    V2(RegisterV2),
+}
+
+impl Wire for RegisterForm {
+    fn decode(input: &[u8], ctx: Ctx) -> Parsed<'_, Self> {
+        let (body, rver) = u8::decode(input, ctx)?;
+        match rver {
+            1 => RegisterV1::decode(body, ctx).map(|(r, v)| (r, RegisterForm::V1(v))),
+            2 => RegisterV2::decode(body, ctx).map(|(r, v)| (r, RegisterForm::V2(v))),
+            _ => Err(malformed(input)),
+        }
+    }
+
+    fn encode(&self, out: &mut BytesMut) {
+        match self {
+            RegisterForm::V1(form) => {
+                1u8.encode(out);
+                form.encode(out);
+            }
+            RegisterForm::V2(form) => {
+                2u8.encode(out);
+                form.encode(out);
+            }
+        }
+    }
+}
+
+messages! {
+    /// rver 1: `rver:8 version:32 timeout:16`
+    /// rver 2: `rver:8 version:32 timeout:16 minversion:64`
+    Register = 50 ANTOMA_REGISTER { form: RegisterForm }
+
+    /// `filenum:8` — 1: metadata.mfs.back (and opens changelogs 0 and 1),
+    /// 2: sessions.mfs, 11/12: changelog.0/1.mfs opened with 1.
+    /// `-` (empty) is listed by the header for old peers; 3.0.117 masters reject it.
+    DownloadStart = 60 ANTOMA_DOWNLOAD_START { filenum: Option<u8> }
+
+    /// `offset:64 leng:32`
+    DownloadRequest = 62 ANTOMA_DOWNLOAD_REQUEST { offset: u64, leng: u32 }
+
+    /// `-`
+    DownloadEnd = 64 ANTOMA_DOWNLOAD_END {}
+}
