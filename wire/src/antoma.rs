@@ -71,3 +71,40 @@ messages! {
     /// `-`
     DownloadEnd = 64 ANTOMA_DOWNLOAD_END {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::decode_payload;
+    use crate::testing::decode_exact;
+
+    #[test]
+    fn register_v1_and_v2_differ_by_the_minimum_changelog_version() {
+        let v1 = decode_exact::<Register>(&[1, 0, 3, 0, 117, 0, 60]);
+        let expected = RegisterV1 {
+            version: Version::MOOSEFS_3_0_117,
+            timeout: 60,
+        };
+        assert_eq!(v1.form, RegisterForm::V1(expected));
+
+        let v2 = decode_exact::<Register>(&[2, 0, 3, 0, 117, 0, 60, 0, 0, 0, 0, 0, 0, 0x01, 0x00]);
+        let RegisterForm::V2(form) = v2.form else {
+            panic!("not rver 2");
+        };
+        assert_eq!(form.minversion, 256);
+    }
+
+    #[test]
+    fn register_refuses_pro_and_unknown_rvers() {
+        for rver in [0u8, 3, 4] {
+            let bytes = [rver, 0, 3, 0, 117, 0, 60];
+            assert!(decode_payload::<Register>(&bytes, Ctx::default()).is_err());
+        }
+    }
+
+    #[test]
+    fn download_start_names_a_file() {
+        assert_eq!(decode_exact::<DownloadStart>(&[11]).filenum, Some(11));
+        assert_eq!(decode_exact::<DownloadStart>(&[]).filenum, None);
+    }
+}

@@ -81,3 +81,78 @@ messages! {
     /// `chunkid:64 version:32`
     WriteFinish = 213 CLTOCS_WRITE_FINISH { chunkid: u64, version: u32 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{decode_payload, DecodeError};
+    use crate::testing::decode_exact;
+
+    /// `chunkid:64 version:32` of chunk 0x1234 in version 2.
+    const CHUNK: [u8; 12] = [0, 0, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 2];
+
+    #[test]
+    fn read_has_a_protocolid_only_at_21_bytes() {
+        let mut old = CHUNK.to_vec();
+        old.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0x10, 0]); // offset 65536, size 4096
+        let read = decode_exact::<Read>(&old);
+        assert_eq!(read.protocolid, ProtocolId(None));
+        assert_eq!((read.chunkid, read.version), (0x1234, 2));
+        assert_eq!((read.offset, read.size), (65536, 4096));
+
+        let mut new = vec![1];
+        new.extend_from_slice(&old);
+        let read = decode_exact::<Read>(&new);
+        assert_eq!(read.protocolid, ProtocolId::CURRENT);
+        assert_eq!(read.size, 4096);
+    }
+
+    #[test]
+    fn write_has_a_protocolid_when_its_length_is_odd() {
+        let link = [10, 0, 0, 3, 0x24, 0xce];
+        let mut old = CHUNK.to_vec();
+        old.extend_from_slice(&link);
+        let write = decode_exact::<Write>(&old);
+        assert_eq!(write.protocolid, ProtocolId(None));
+        let next = ChainLink {
+            ip: Ipv4Addr::new(10, 0, 0, 3),
+            port: 9422,
+        };
+        assert_eq!(write.chain.0, vec![next]);
+
+        let mut new = vec![1];
+        new.extend_from_slice(&CHUNK);
+        let last = decode_exact::<Write>(&new);
+        assert_eq!(last.protocolid, ProtocolId::CURRENT);
+        assert!(last.chain.0.is_empty());
+
+        new.extend_from_slice(&link[..4]);
+        assert!(decode_payload::<Write>(&new, Ctx::default()).is_err());
+    }
+
+    #[test]
+    fn write_data_size_must_match_the_data() {
+        let mut bytes = vec![0, 0, 0, 0, 0, 0, 0x12, 0x34]; // chunkid
+        bytes.extend_from_slice(&[0, 0, 0, 5]); // writeid 5
+        bytes.extend_from_slice(&[0, 3, 0x01, 0x00]); // block 3, offset 256
+        bytes.extend_from_slice(&[0, 0, 0, 4]); // size 4
+        bytes.extend_from_slice(&[0xDE, 0xAD, 0xBE, 0xEF]); // crc
+        bytes.extend_from_slice(b"data");
+        let write = decode_exact::<WriteData>(&bytes);
+        assert_eq!((write.writeid, write.blocknum, write.offset), (5, 3, 256));
+        assert_eq!(write.block.crc, 0xDEAD_BEEF);
+        assert_eq!(&write.block.data[..], b"data");
+
+        let mut short = bytes.clone();
+        short.pop();
+        assert!(matches!(
+            decode_payload::<WriteData>(&short, Ctx::default()),
+            Err(DecodeError::Malformed { .. })
+        ));
+        bytes.push(b'!');
+        assert!(matches!(
+            decode_payload::<WriteData>(&bytes, Ctx::default()),
+            Err(DecodeError::Trailing { extra: 1, .. })
+        ));
+    }
+}

@@ -92,3 +92,61 @@ mod arbitrary {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Ctx;
+    use crate::message::decode_payload;
+    use crate::testing::decode_exact;
+
+    /// `chunkid:64 version:32` of chunk 0x99 in version 4.
+    const CHUNK: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0x99, 0, 0, 0, 4];
+
+    #[test]
+    fn checksum_is_a_crc_or_a_status() {
+        let mut ok = CHUNK.to_vec();
+        ok.extend_from_slice(&[0x12, 0x34, 0x56, 0x78]);
+        let answer = decode_exact::<ChunkChecksum>(&ok);
+        assert_eq!((answer.chunkid, answer.version), (0x99, 4));
+        assert_eq!(answer.checksum, Reply::Ok(0x1234_5678));
+
+        let mut failed = CHUNK.to_vec();
+        failed.push(Status::NOCHUNK.0);
+        let answer = decode_exact::<ChunkChecksum>(&failed);
+        assert_eq!(answer.checksum, Reply::Status(Status::NOCHUNK));
+
+        failed.push(0);
+        assert!(decode_payload::<ChunkChecksum>(&failed, Ctx::default()).is_err());
+    }
+
+    #[test]
+    fn checksum_table_is_1024_crcs_or_a_status() {
+        let mut ok = CHUNK.to_vec();
+        for block in 0..BLOCKS_IN_CHUNK as u32 {
+            ok.extend_from_slice(&block.to_be_bytes());
+        }
+        assert_eq!(ok.len(), 4108);
+        let answer = decode_exact::<ChunkChecksumTab>(&ok);
+        let Reply::Ok(table) = answer.checksums else {
+            panic!("not a table");
+        };
+        assert_eq!((table.0[0], table.0[1023]), (0, 1023));
+
+        let mut failed = CHUNK.to_vec();
+        failed.push(Status::WRONGVERSION.0);
+        let answer = decode_exact::<ChunkChecksumTab>(&failed);
+        assert_eq!(answer.checksums, Reply::Status(Status::WRONGVERSION));
+
+        ok.truncate(4104);
+        assert!(decode_payload::<ChunkChecksumTab>(&ok, Ctx::default()).is_err());
+    }
+
+    #[test]
+    fn chunk_blocks_has_a_fixed_layout() {
+        let mut bytes = CHUNK.to_vec();
+        bytes.extend_from_slice(&[0x04, 0x00, 0]); // 1024 blocks, status OK
+        let answer = decode_exact::<ChunkBlocks>(&bytes);
+        assert_eq!((answer.blocks, answer.status), (1024, Status::OK));
+    }
+}

@@ -84,3 +84,61 @@ messages! {
     /// `offset:64 leng:32 crc:32 data:lengB`
     DownloadData = 63 MATOAN_DOWNLOAD_DATA { offset: u64, chunk: CrcData }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::decode_payload;
+    use crate::testing::decode_exact;
+    use crate::types::Status;
+
+    const LINE: &[u8] = b"1700000000|SESSION():1\0";
+
+    fn log_bytes(kind: u8) -> Vec<u8> {
+        let mut bytes = vec![kind, 0, 0, 0, 0, 0, 0, 0x01, 0x02]; // version 258
+        bytes.extend_from_slice(LINE);
+        bytes
+    }
+
+    #[test]
+    fn changelog_line_is_0xff() {
+        let log = decode_exact::<MetachangesLog>(&log_bytes(0xFF));
+        assert_eq!(log.change, MetaChange::log(258, LINE));
+    }
+
+    #[test]
+    fn changelog_line_with_ack_is_0xaa() {
+        let log = decode_exact::<MetachangesLog>(&log_bytes(0xAA));
+        let MetaChange::LogWithAck { version, line } = log.change else {
+            panic!("not a log-with-ack");
+        };
+        assert_eq!((version, &line.0[..]), (258, LINE));
+    }
+
+    #[test]
+    fn rotation_is_a_lone_0x55() {
+        let rotate = decode_exact::<MetachangesLog>(&[0x55]);
+        assert_eq!(rotate.change, MetaChange::Rotate);
+        for bytes in [&[0x55, 0][..], &[0x11], &[], &[0xFF, 0, 0]] {
+            assert!(decode_payload::<MetachangesLog>(bytes, Ctx::default()).is_err());
+        }
+    }
+
+    #[test]
+    fn download_info_is_a_length_or_an_error_byte() {
+        let ok = decode_exact::<DownloadInfo>(&[0, 0, 0, 0, 0, 0, 0x10, 0]);
+        assert_eq!(ok.length, Reply::Ok(4096));
+        let failed = decode_exact::<DownloadInfo>(&[0xFF]);
+        assert_eq!(failed.length, Reply::Status(Status(0xFF)));
+    }
+
+    #[test]
+    fn download_data_carries_offset_crc_and_bytes() {
+        let mut bytes = vec![0, 0, 0, 0, 0, 0, 0x10, 0]; // offset 4096
+        bytes.extend_from_slice(&[0, 0, 0, 2, 0xCA, 0xFE, 0xBA, 0xBE]); // leng 2, crc
+        bytes.extend_from_slice(b"MF");
+        let data = decode_exact::<DownloadData>(&bytes);
+        assert_eq!(data.offset, 4096);
+        assert_eq!(data.chunk, CrcData::new(0xCAFE_BABE, &b"MF"[..]));
+    }
+}

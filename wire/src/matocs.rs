@@ -148,3 +148,137 @@ impl MasterAck {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Ctx;
+    use crate::message::{decode_payload, Message};
+    use crate::testing::decode_exact;
+
+    fn payload(ack: &MasterAck) -> Vec<u8> {
+        ack.to_frame().payload.to_vec()
+    }
+
+    /// 3.0.117 as `major:16 mid:8 minor:8`.
+    const V3_0_117: [u8; 4] = [0, 3, 0, 117];
+
+    #[test]
+    fn accepted_forms_are_atype_0_at_1_5_9_and_17_bytes() {
+        assert_eq!(payload(&MasterAck::next_chunks()), [0]);
+        let version = MasterAck::version(Version::MOOSEFS_3_0_117);
+        assert_eq!(payload(&version), [0, 0, 3, 0, 117]);
+
+        let old = MasterAck::registered(Version::MOOSEFS_3_0_117, 60, 3, None);
+        assert_eq!(payload(&old), [0, 0, 3, 0, 117, 0, 60, 0, 3]);
+        let new = MasterAck::registered(Version::MOOSEFS_3_0_117, 60, 3, Some(0x0102));
+        let bytes = payload(&new);
+        assert_eq!(bytes.len(), 17);
+        assert_eq!(&bytes[9..], [0, 0, 0, 0, 0, 0, 1, 2]);
+        for ack in [MasterAck::next_chunks(), version, old, new] {
+            assert_eq!(decode_exact::<MasterAck>(&payload(&ack)), ack);
+        }
+    }
+
+    #[test]
+    fn redirect_names_the_leader_and_zero_means_unknown() {
+        let redirect = MasterAck::redirect(Ipv4Addr::new(192, 168, 1, 10));
+        assert_eq!(payload(&redirect), [1, 192, 168, 1, 10]);
+        assert_eq!(decode_exact::<MasterAck>(&payload(&redirect)), redirect);
+
+        assert_eq!(payload(&MasterAck::leader_unknown()), [1, 0, 0, 0, 0]);
+        assert_eq!(
+            MasterAck::redirect(Ipv4Addr::UNSPECIFIED),
+            MasterAck::leader_unknown()
+        );
+        let decoded = decode_exact::<MasterAck>(&[1, 0, 0, 0, 0]);
+        assert_eq!(decoded.ack, AckKind::LeaderUnknown);
+    }
+
+    #[test]
+    fn wait_is_atype_2_at_7_or_15_bytes() {
+        let short = MasterAck::wait(Version::MOOSEFS_3_0_117, 10, None);
+        let mut expected = vec![2];
+        expected.extend_from_slice(&V3_0_117);
+        expected.extend_from_slice(&[0, 10]);
+        assert_eq!(payload(&short), expected);
+        let long = MasterAck::wait(Version::MOOSEFS_3_0_117, 10, Some(9));
+        assert_eq!(payload(&long).len(), 15);
+        assert_eq!(decode_exact::<MasterAck>(&payload(&long)), long);
+    }
+
+    #[test]
+    fn auth_challenge_is_atype_3_with_32_random_bytes() {
+        let challenge = MasterAck::auth_challenge([7; 32]);
+        let bytes = payload(&challenge);
+        assert_eq!((bytes.len(), bytes[0], bytes[32]), (33, 3, 7));
+        assert_eq!(decode_exact::<MasterAck>(&bytes), challenge);
+    }
+
+    #[test]
+    fn combinations_the_chunkserver_refuses_are_malformed() {
+        let cases: [&[u8]; 6] = [
+            &[],
+            &[1],
+            &[0, 0, 3, 0, 117, 0, 10],
+            &[2, 0, 3, 0, 117],
+            &[3, 0, 0, 0, 0],
+            &[4, 0, 3, 0, 117],
+        ];
+        for bytes in cases {
+            let result = decode_payload::<MasterAck>(bytes, Ctx::default());
+            assert!(result.is_err(), "{bytes:?} decoded as {result:?}");
+        }
+    }
+
+    #[test]
+    fn replicate_from_one_server_is_18_bytes() {
+        let bytes = [
+            0, 0, 0, 0, 0, 0, 0, 0x42, // chunkid
+            0, 0, 0, 3, // version
+            10, 0, 0, 7, // source ip
+            0x24, 0xce, // source port 9422
+        ];
+        let replicate = decode_exact::<Replicate>(&bytes);
+        assert_eq!((replicate.chunkid, replicate.version), (0x42, 3));
+        let source = SimpleSource {
+            ip: Ipv4Addr::new(10, 0, 0, 7),
+            port: 9422,
+        };
+        assert_eq!(replicate.source, ReplicateSource::Simple(source));
+    }
+
+    #[test]
+    fn replicate_from_xor_parts_lists_masks_then_sources() {
+        let mut bytes = vec![0, 0, 0, 0, 0, 0, 0, 0x42, 0, 0, 0, 3];
+        bytes.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4]);
+        for part in 1..=2u8 {
+            bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0x40 + part, 0, 0, 0, 1]);
+            bytes.extend_from_slice(&[10, 0, 0, part, 0x24, 0xce]);
+        }
+        assert_eq!(bytes.len(), 28 + 2 * 18);
+        let ReplicateSource::Xor(xor) = decode_exact::<Replicate>(&bytes).source else {
+            panic!("not the xor form");
+        };
+        assert_eq!(xor.masks, XorMasks([1, 2, 3, 4]));
+        assert_eq!(xor.sources.0.len(), 2);
+        assert_eq!(xor.sources.0[1].chunkid, 0x42);
+        assert_eq!(xor.sources.0[1].ip, Ipv4Addr::new(10, 0, 0, 2));
+    }
+
+    #[test]
+    fn set_version_and_truncate_put_the_new_version_first() {
+        let set = decode_exact::<SetVersion>(&[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 8]);
+        assert_eq!((set.version, set.oldversion), (9, 8));
+        let truncate = decode_exact::<Truncate>(&[
+            0, 0, 0, 0, 0, 0, 0, 1, // chunkid
+            0, 1, 0, 0, // length 65536
+            0, 0, 0, 9, // new version
+            0, 0, 0, 8, // old version
+        ]);
+        assert_eq!(
+            (truncate.length, truncate.version, truncate.oldversion),
+            (65536, 9, 8)
+        );
+    }
+}
