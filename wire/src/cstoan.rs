@@ -7,7 +7,7 @@
 
 use bytes::BytesMut;
 
-use crate::codec::{Ctx, Parsed, Wire};
+use crate::codec::{malformed, Ctx, Parsed, Wire};
 use crate::messages;
 use crate::types::{Reply, Status};
 
@@ -26,6 +26,10 @@ impl Default for ChecksumTable {
 
 impl Wire for ChecksumTable {
     fn decode(mut input: &[u8], ctx: Ctx) -> Parsed<'_, Self> {
+        // Check first, so a short packet cannot make us allocate 4 KiB.
+        if input.len() < 4 * BLOCKS_IN_CHUNK {
+            return Err(malformed(input));
+        }
         let mut table = ChecksumTable::default();
         for crc in table.0.iter_mut() {
             let (rest, value) = u32::decode(input, ctx)?;
