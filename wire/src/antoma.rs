@@ -78,16 +78,20 @@ mod tests {
     use crate::message::decode_payload;
     use crate::testing::decode_exact;
 
+    /// 3.0.117 as its release build sends it: MooseFS doubles the minor
+    /// number of releases on the wire (`VERSION2INT`), so 117 travels as 234.
+    const WIRE_3_0_117: Version = Version(0x0003_00EA);
+
     #[test]
     fn register_v1_and_v2_differ_by_the_minimum_changelog_version() {
-        let v1 = decode_exact::<Register>(&[1, 0, 3, 0, 117, 0, 60]);
+        let v1 = decode_exact::<Register>(&[1, 0, 3, 0, 0xEA, 0, 60]);
         let expected = RegisterV1 {
-            version: Version::MOOSEFS_3_0_117,
+            version: WIRE_3_0_117,
             timeout: 60,
         };
         assert_eq!(v1.form, RegisterForm::V1(expected));
 
-        let v2 = decode_exact::<Register>(&[2, 0, 3, 0, 117, 0, 60, 0, 0, 0, 0, 0, 0, 0x01, 0x00]);
+        let v2 = decode_exact::<Register>(&[2, 0, 3, 0, 0xEA, 0, 60, 0, 0, 0, 0, 0, 0, 0x01, 0x00]);
         let RegisterForm::V2(form) = v2.form else {
             panic!("not rver 2");
         };
@@ -97,7 +101,7 @@ mod tests {
     #[test]
     fn register_refuses_pro_and_unknown_rvers() {
         for rver in [0u8, 3, 4] {
-            let bytes = [rver, 0, 3, 0, 117, 0, 60];
+            let bytes = [rver, 0, 3, 0, 0xEA, 0, 60];
             assert!(decode_payload::<Register>(&bytes, Ctx::default()).is_err());
         }
     }

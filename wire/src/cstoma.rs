@@ -100,6 +100,10 @@ mod tests {
     use crate::testing::decode_exact;
     use crate::version::Version;
 
+    /// 3.0.117 as its release build sends it: MooseFS doubles the minor
+    /// number of releases on the wire (`VERSION2INT`), so 117 travels as 234.
+    const WIRE_3_0_117: Version = Version(0x0003_00EA);
+
     /// `usedspace totalspace chunks tdusedspace tdtotalspace tdchunks` with
     /// small distinct values.
     const USAGE: [u8; 40] = [
@@ -185,25 +189,25 @@ mod tests {
         };
         assert_eq!(form.timeout, 30);
 
-        let mut v4 = vec![4, 0, 3, 0, 117];
+        let mut v4 = vec![4, 0, 3, 0, 0xEA];
         v4.extend_from_slice(&v3[1..]);
         let RegisterForm::V4(form) = register(&v4) else {
             panic!("not rver 4");
         };
-        assert_eq!(form.version, Version::MOOSEFS_3_0_117);
+        assert_eq!(form.version, WIRE_3_0_117);
         assert_eq!((form.port, form.timeout), (9422, 30));
     }
 
     #[test]
     fn register_v5_is_begin_chunks_end() {
-        let mut begin = vec![50, 0, 3, 0, 117];
+        let mut begin = vec![50, 0, 3, 0, 0xEA];
         begin.extend_from_slice(&ADDR);
         begin.extend_from_slice(&[0, 10]);
         assert_eq!(begin.len(), 13);
         let RegisterForm::Begin5(form) = register(&begin) else {
             panic!("not v5 BEGIN");
         };
-        assert_eq!((form.version, form.timeout), (Version::MOOSEFS_3_0_117, 10));
+        assert_eq!((form.version, form.timeout), (WIRE_3_0_117, 10));
 
         let mut chunks = vec![51];
         chunks.extend_from_slice(&CHUNK);
@@ -217,7 +221,7 @@ mod tests {
 
     #[test]
     fn register_v6_begin_carries_a_passcode_only_at_71_bytes() {
-        let mut begin = vec![60, 0, 3, 0, 117];
+        let mut begin = vec![60, 0, 3, 0, 0xEA];
         begin.extend_from_slice(&ADDR);
         begin.extend_from_slice(&[0, 0, 0, 5]); // timeout 0, csid 5
         begin.extend_from_slice(&USAGE);

@@ -156,22 +156,23 @@ mod tests {
     use crate::message::{decode_payload, Message};
     use crate::testing::decode_exact;
 
+    /// 3.0.117 as its release build sends it: MooseFS doubles the minor
+    /// number of releases on the wire (`VERSION2INT`), so 117 travels as 234.
+    const WIRE_3_0_117: Version = Version(0x0003_00EA);
+
     fn payload(ack: &MasterAck) -> Vec<u8> {
         ack.to_frame().payload.to_vec()
     }
 
-    /// 3.0.117 as `major:16 mid:8 minor:8`.
-    const V3_0_117: [u8; 4] = [0, 3, 0, 117];
-
     #[test]
     fn accepted_forms_are_atype_0_at_1_5_9_and_17_bytes() {
         assert_eq!(payload(&MasterAck::next_chunks()), [0]);
-        let version = MasterAck::version(Version::MOOSEFS_3_0_117);
-        assert_eq!(payload(&version), [0, 0, 3, 0, 117]);
+        let version = MasterAck::version(WIRE_3_0_117);
+        assert_eq!(payload(&version), [0, 0, 3, 0, 0xEA]);
 
-        let old = MasterAck::registered(Version::MOOSEFS_3_0_117, 60, 3, None);
-        assert_eq!(payload(&old), [0, 0, 3, 0, 117, 0, 60, 0, 3]);
-        let new = MasterAck::registered(Version::MOOSEFS_3_0_117, 60, 3, Some(0x0102));
+        let old = MasterAck::registered(WIRE_3_0_117, 60, 3, None);
+        assert_eq!(payload(&old), [0, 0, 3, 0, 0xEA, 0, 60, 0, 3]);
+        let new = MasterAck::registered(WIRE_3_0_117, 60, 3, Some(0x0102));
         let bytes = payload(&new);
         assert_eq!(bytes.len(), 17);
         assert_eq!(&bytes[9..], [0, 0, 0, 0, 0, 0, 1, 2]);
@@ -197,12 +198,12 @@ mod tests {
 
     #[test]
     fn wait_is_atype_2_at_7_or_15_bytes() {
-        let short = MasterAck::wait(Version::MOOSEFS_3_0_117, 10, None);
+        let short = MasterAck::wait(WIRE_3_0_117, 10, None);
         let mut expected = vec![2];
-        expected.extend_from_slice(&V3_0_117);
+        expected.extend_from_slice(&[0, 3, 0, 0xEA]);
         expected.extend_from_slice(&[0, 10]);
         assert_eq!(payload(&short), expected);
-        let long = MasterAck::wait(Version::MOOSEFS_3_0_117, 10, Some(9));
+        let long = MasterAck::wait(WIRE_3_0_117, 10, Some(9));
         assert_eq!(payload(&long).len(), 15);
         assert_eq!(decode_exact::<MasterAck>(&payload(&long)), long);
     }
@@ -220,10 +221,10 @@ mod tests {
         let cases: [&[u8]; 6] = [
             &[],
             &[1],
-            &[0, 0, 3, 0, 117, 0, 10],
-            &[2, 0, 3, 0, 117],
+            &[0, 0, 3, 0, 0xEA, 0, 10],
+            &[2, 0, 3, 0, 0xEA],
             &[3, 0, 0, 0, 0],
-            &[4, 0, 3, 0, 117],
+            &[4, 0, 3, 0, 0xEA],
         ];
         for bytes in cases {
             let result = decode_payload::<MasterAck>(bytes, Ctx::default());
