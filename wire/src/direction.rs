@@ -8,6 +8,7 @@ use crate::codec::Ctx;
 use crate::direction;
 use crate::matocl;
 use crate::message::{DecodeError, MessageInfo};
+use crate::{antocs, antoma, cltocs, cstoan, cstocl, cstoma, matoan, matocs};
 
 /// The well-known ports of a MooseFS cluster.
 pub mod port {
@@ -167,6 +168,25 @@ direction! {
         BadCommandSize(antoan::BadCommandSize),
         GetVersion(antoan::GetVersion),
         GetConfig(antoan::GetConfig),
+        Register(cstoma::Register),
+        Space(cstoma::Space),
+        ChunkDamaged(cstoma::ChunkDamaged),
+        CurrentLoad(cstoma::CurrentLoad),
+        ChunkLost(cstoma::ChunkLost),
+        ErrorOccurred(cstoma::ErrorOccurred),
+        ChunkNew(cstoma::ChunkNew),
+        Labels(cstoma::Labels),
+        Create(cstoma::Create),
+        Delete(cstoma::Delete),
+        Duplicate(cstoma::Duplicate),
+        SetVersion(cstoma::SetVersion),
+        Replicate(cstoma::Replicate),
+        Chunkop(cstoma::Chunkop),
+        Truncate(cstoma::Truncate),
+        Duptrunc(cstoma::Duptrunc),
+        ChunkBlocks(cstoan::ChunkBlocks),
+        ChunkChecksum(cstoan::ChunkChecksum),
+        ChunkChecksumTab(cstoan::ChunkChecksumTab),
     }
 }
 
@@ -178,6 +198,18 @@ direction! {
         BadCommandSize(antoan::BadCommandSize),
         VersionAnswer(antoan::VersionAnswer),
         ConfigValue(antoan::ConfigValue),
+        MasterAck(matocs::MasterAck),
+        Create(matocs::Create),
+        Delete(matocs::Delete),
+        Duplicate(matocs::Duplicate),
+        SetVersion(matocs::SetVersion),
+        Replicate(matocs::Replicate),
+        Chunkop(matocs::Chunkop),
+        Truncate(matocs::Truncate),
+        Duptrunc(matocs::Duptrunc),
+        GetChunkBlocks(antocs::GetChunkBlocks),
+        GetChunkChecksum(antocs::GetChunkChecksum),
+        GetChunkChecksumTab(antocs::GetChunkChecksumTab),
     }
 }
 
@@ -189,6 +221,14 @@ direction! {
         UnknownCommand(antoan::UnknownCommand),
         BadCommandSize(antoan::BadCommandSize),
         GetVersion(antoan::GetVersion),
+        GetConfig(antoan::GetConfig),
+        Read(cltocs::Read),
+        Write(cltocs::Write),
+        WriteData(cltocs::WriteData),
+        WriteFinish(cltocs::WriteFinish),
+        GetChunkBlocks(antocs::GetChunkBlocks),
+        GetChunkChecksum(antocs::GetChunkChecksum),
+        GetChunkChecksumTab(antocs::GetChunkChecksumTab),
     }
 }
 
@@ -199,6 +239,13 @@ direction! {
         UnknownCommand(antoan::UnknownCommand),
         BadCommandSize(antoan::BadCommandSize),
         VersionAnswer(antoan::VersionAnswer),
+        ConfigValue(antoan::ConfigValue),
+        ReadStatus(cstocl::ReadStatus),
+        ReadData(cstocl::ReadData),
+        WriteStatus(cstocl::WriteStatus),
+        ChunkBlocks(cstoan::ChunkBlocks),
+        ChunkChecksum(cstoan::ChunkChecksum),
+        ChunkChecksumTab(cstoan::ChunkChecksumTab),
     }
 }
 
@@ -210,6 +257,10 @@ direction! {
         BadCommandSize(antoan::BadCommandSize),
         GetVersion(antoan::GetVersion),
         GetConfig(antoan::GetConfig),
+        Register(antoma::Register),
+        DownloadStart(antoma::DownloadStart),
+        DownloadRequest(antoma::DownloadRequest),
+        DownloadEnd(antoma::DownloadEnd),
     }
 }
 
@@ -221,6 +272,9 @@ direction! {
         BadCommandSize(antoan::BadCommandSize),
         VersionAnswer(antoan::VersionAnswer),
         ConfigValue(antoan::ConfigValue),
+        MetachangesLog(matoan::MetachangesLog),
+        DownloadInfo(matoan::DownloadInfo),
+        DownloadData(matoan::DownloadData),
     }
 }
 

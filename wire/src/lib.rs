@@ -5,11 +5,19 @@
 //! direction in [`direction`] for dispatch.
 
 pub mod antoan;
+pub mod antocs;
+pub mod antoma;
+pub mod cltocs;
 pub mod cltoma;
 pub mod codec;
+pub mod cstoan;
+pub mod cstocl;
+pub mod cstoma;
 pub mod direction;
 pub mod frame;
+pub mod matoan;
 pub mod matocl;
+pub mod matocs;
 pub mod message;
 pub mod types;
 pub mod version;
@@ -21,5 +29,5 @@ pub use codec::{Bytes32, Counted, Ctx, Gids, LenBytes, Name, Rest, Tail, Wire};
 pub use direction::{AnyMessage, Direction};
 pub use frame::{Frame, FrameCodec, FrameError};
 pub use message::{DecodeError, Message, MessageInfo};
-pub use types::{Attr, Reply, Status};
+pub use types::{Attr, CrcData, Reply, Status};
 pub use version::Version;

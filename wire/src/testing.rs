@@ -161,3 +161,17 @@ impl<T: Arbitrary + Wire + Clone + Debug + 'static> Arbitrary for Reply<T> {
         .boxed()
     }
 }
+
+/// Decodes `payload` as `M` and checks that encoding it gives back exactly
+/// `payload`, so a test can then assert on the fields.
+pub fn decode_exact<M: Message + Debug>(payload: &[u8]) -> M {
+    let message: M = decode_payload(payload, Ctx::default())
+        .unwrap_or_else(|e| panic!("{} does not decode: {e}", M::NAME));
+    assert_eq!(
+        &message.to_frame().payload[..],
+        payload,
+        "{} re-encodes differently: {message:?}",
+        M::NAME
+    );
+    message
+}

@@ -3,6 +3,7 @@
 pub mod acl;
 pub mod attr;
 pub mod chunk;
+pub mod data;
 pub mod groups;
 pub mod reply;
 pub mod sclass;
@@ -12,6 +13,7 @@ pub mod tally;
 pub use acl::{Acl, AclEntry};
 pub use attr::{node_type, Attr};
 pub use chunk::{ChunkLocation, Servers};
+pub use data::CrcData;
 pub use groups::Groups;
 pub use reply::Reply;
 pub use sclass::SclassDef;
