@@ -52,13 +52,13 @@ fn clean_captures_exit_zero_and_print_the_table() {
 #[test]
 fn a_failing_frame_exits_one_and_shows_its_payload() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = [get_config(1, "A"), frame(406, b"\x00\x00\x00\x07lookup")].concat();
+    let stream = [get_config(1, "A"), frame(60000, b"\x00\x00\x00\x07lookup")].concat();
     let bad = write(dir.path(), "bad.pcapng", &capture(9421, &stream));
     let output = run(&["decode", &bad]);
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("ClientToMaster unknown code (406): 1 of 1 failed"),
+        stdout.contains("ClientToMaster unknown code (60000): 1 of 1 failed"),
         "{stdout}"
     );
     assert!(
@@ -71,7 +71,7 @@ fn a_failing_frame_exits_one_and_shows_its_payload() {
 #[test]
 fn json_output_carries_the_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = [get_config(1, "A"), get_config(2, "B"), frame(406, b"")].concat();
+    let stream = [get_config(1, "A"), get_config(2, "B"), frame(60000, b"")].concat();
     let file = write(dir.path(), "c.pcapng", &capture(9421, &stream));
     let output = run(&["decode", "--json", &file]);
     assert_eq!(output.status.code(), Some(1));
@@ -82,7 +82,7 @@ fn json_output_carries_the_counts() {
     assert_eq!(rows[0]["direction"], "ClientToMaster");
     assert_eq!(rows[0]["name"], "ANTOAN_GET_CONFIG");
     assert_eq!(rows[0]["identical"], 2);
-    assert_eq!(rows[1]["code"], 406);
+    assert_eq!(rows[1]["code"], 60000);
     assert_eq!(rows[1]["name"], serde_json::Value::Null);
     assert_eq!(json["streams"][0]["syn_seen"], true);
 }
@@ -90,14 +90,14 @@ fn json_output_carries_the_counts() {
 #[test]
 fn port_overrides_come_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "p.pcapng", &capture(19420, &frame(406, b"")));
+    let file = write(dir.path(), "p.pcapng", &capture(19420, &frame(60000, b"")));
     let ignored = run(&["decode", &file]);
     assert_eq!(ignored.status.code(), Some(0));
     let classified = run(&["decode", "--port", "19420=master-chunkserver", &file]);
     let stdout = String::from_utf8(classified.stdout).unwrap();
     assert_eq!(classified.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("ChunkserverToMaster unknown code (406)"),
+        stdout.contains("ChunkserverToMaster unknown code (60000)"),
         "{stdout}"
     );
     let refused = run(&["decode", "--port", "19420=client", &file]);

@@ -247,13 +247,13 @@ fn undecodable_and_unknown_frames_fail_with_a_hex_dump() {
     let mut bad = get_config(9, "X");
     bad.push(0xab);
     bad[7] += 1;
-    let unknown = frame(406, b"lookup");
+    let unknown = frame(60000, b"lookup");
     let stream = [get_config(1, "A"), bad, unknown, get_config(2, "B")].concat();
     let mut packets = flow.handshake();
     packets.push(flow.client_sends(0, &stream));
     let report = decode(&pcap(DataLink::ETHERNET, &packets));
     assert_eq!(counts(&report, ClientToMaster, 80), [3, 2, 2, 1, 0, 0]);
-    assert_eq!(counts(&report, ClientToMaster, 406), [1, 0, 0, 1, 0, 0]);
+    assert_eq!(counts(&report, ClientToMaster, 60000), [1, 0, 0, 1, 0, 0]);
     assert!(report.has_failures());
 
     let bad_row = report.row(ClientToMaster, 80).unwrap();
@@ -267,11 +267,11 @@ fn undecodable_and_unknown_frames_fail_with_a_hex_dump() {
         sample.dump
     );
 
-    let unknown_row = report.row(ClientToMaster, 406).unwrap();
+    let unknown_row = report.row(ClientToMaster, 60000).unwrap();
     assert_eq!(unknown_row.name, None);
     let sample = unknown_row.first_failure.as_ref().unwrap();
     assert!(
-        sample.error.contains("unknown message type 406"),
+        sample.error.contains("unknown message type 60000"),
         "{}",
         sample.error
     );
