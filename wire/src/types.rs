@@ -5,6 +5,7 @@ pub mod attr;
 pub mod chunk;
 pub mod data;
 pub mod groups;
+pub mod quota;
 pub mod reply;
 pub mod sclass;
 pub mod status;

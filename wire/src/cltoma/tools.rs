@@ -6,7 +6,7 @@ use bytes::BytesMut;
 
 use crate::codec::{Bytes32, Ctx, Name, Parsed, Wire};
 use crate::messages;
-use crate::records;
+use crate::types::quota::QuotaSetting;
 
 /// `gmode` of the recursive GET commands (`GMODE_*`).
 pub mod gmode {
@@ -135,28 +135,6 @@ fn exchange() -> impl proptest::strategy::Strategy<Value = SclassTarget> {
     })
 }
 
-records! {
-    /// `sinodes:32 slength:64 ssize:64 srealsize:64 hinodes:32 hlength:64 hsize:64 hrealsize:64` — soft then hard limits
-    QuotaLimits {
-        soft_inodes: u32, soft_length: u64, soft_size: u64, soft_real_size: u64,
-        hard_inodes: u32, hard_length: u64, hard_size: u64, hard_real_size: u64,
-    }
-}
-
-/// Bits of `qflags` (`QUOTA_FLAG_*`): which limits are set.
-pub mod quota_flag {
-    pub const SINODES: u8 = 0x01;
-    pub const SLENGTH: u8 = 0x02;
-    pub const SSIZE: u8 = 0x04;
-    pub const SREALSIZE: u8 = 0x08;
-    pub const SALL: u8 = 0x0F;
-    pub const HINODES: u8 = 0x10;
-    pub const HLENGTH: u8 = 0x20;
-    pub const HSIZE: u8 = 0x40;
-    pub const HREALSIZE: u8 = 0x80;
-    pub const HALL: u8 = 0xF0;
-}
-
 messages! {
     /// `msgid:32 inode:32 gmode:8`
     FuseGettrashtime = 442 CLTOMA_FUSE_GETTRASHTIME { msgid: u32, inode: u32, gmode: u8 }
@@ -203,8 +181,9 @@ messages! {
     FuseSeteattr = 474 CLTOMA_FUSE_SETEATTR { msgid: u32, inode: u32, uid: u32, eattr: u8, smode: u8 }
 
     /// `msgid:32 inode:32 qflags:8` — delete quota
-    /// `msgid:32 inode:32 qflags:8 sinodes:32 slength:64 ssize:64 srealsize:64 hinodes:32 hlength:64 hsize:64 hrealsize:64` — set quota
-    FuseQuotacontrol = 476 CLTOMA_FUSE_QUOTACONTROL { msgid: u32, inode: u32, qflags: u8, limits: Option<QuotaLimits> }
+    /// `msgid:32 inode:32 qflags:8 sinodes:32 slength:64 ssize:64 srealsize:64 hinodes:32 hlength:64 hsize:64 hrealsize:64` — set quota (older tools)
+    /// `msgid:32 inode:32 qflags:8 graceperiod:32 sinodes:32 ... hrealsize:64` — set quota (3.0.117 tools)
+    FuseQuotacontrol = 476 CLTOMA_FUSE_QUOTACONTROL { msgid: u32, inode: u32, qflags: u8, setting: Option<QuotaSetting> }
 
     /// `msgid:32 inode:32`
     FuseParents = 484 CLTOMA_FUSE_PARENTS { msgid: u32, inode: u32 }

@@ -6,6 +6,7 @@ use bytes::BytesMut;
 use crate::codec::{malformed, Bytes32, Ctx, Name, Parsed, Rest, Wire};
 use crate::messages;
 use crate::records;
+use crate::types::quota::QuotaState;
 use crate::types::{Attr, Reply, Status, Tally};
 
 /// Marks a storage class given by name in GETSCLASS records.
@@ -26,13 +27,6 @@ records! {
 
     /// `name:NAME inode:32` — an entry of the trash or sustained list.
     DetachedEntry { name: Name, inode: u32 }
-
-    /// `qflags:8 sinodes:32 slength:64 ssize:64 srealsize:64 hinodes:32 hlength:64 hsize:64 hrealsize:64 curinodes:32 curlength:64 cursize:64 currealsize:64`
-    QuotaState {
-        qflags: u8,
-        limits: crate::cltoma::tools::QuotaLimits,
-        inodes: u32, length: u64, size: u64, real_size: u64,
-    }
 
     /// `inodes:32 dirs:32 files:32 chunks:32 length:64 size:64 gsize:64`
     DirStats { inodes: u32, dirs: u32, files: u32, chunks: u32, length: u64, size: u64, real_size: u64 }
@@ -197,6 +191,7 @@ messages! {
 
     /// `msgid:32 status:8`
     /// `msgid:32 qflags:8 sinodes:32 slength:64 ssize:64 srealsize:64 hinodes:32 hlength:64 hsize:64 hrealsize:64 curinodes:32 curlength:64 cursize:64 currealsize:64`
+    /// `msgid:32 qflags:8 graceperiod:32 sinodes:32 ... currealsize:64` — when the request carried a grace period
     FuseQuotacontrolReply = 477 MATOCL_FUSE_QUOTACONTROL { msgid: u32, reply: Reply<QuotaState> }
 
     /// `msgid:32 status:8`
