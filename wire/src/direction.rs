@@ -6,6 +6,7 @@ use crate::antoan;
 use crate::codec::Ctx;
 use crate::direction;
 use crate::message::{DecodeError, MessageInfo};
+use crate::{antocl, cltoan, cltoma_info, cs_info, matocl_info};
 
 /// The well-known ports of a MooseFS cluster.
 pub mod port {
@@ -23,6 +24,28 @@ direction! {
         BadCommandSize(antoan::BadCommandSize),
         GetVersion(antoan::GetVersion),
         GetConfig(antoan::GetConfig),
+        CservList(cltoma_info::CservList),
+        MonotonicData(cltoan::MonotonicData),
+        Chart(cltoan::Chart),
+        ChartData(cltoan::ChartData),
+        SessionList(cltoma_info::SessionList),
+        Info(cltoma_info::Info),
+        FstestInfo(cltoma_info::FstestInfo),
+        ChunkstestInfo(cltoma_info::ChunkstestInfo),
+        ChunksMatrix(cltoma_info::ChunksMatrix),
+        QuotaInfo(cltoma_info::QuotaInfo),
+        ExportsInfo(cltoma_info::ExportsInfo),
+        MlogList(cltoma_info::MlogList),
+        CsservCommand(cltoma_info::CsservCommand),
+        SessionCommand(cltoma_info::SessionCommand),
+        MemoryInfo(cltoma_info::MemoryInfo),
+        ModuleInfo(cltoan::ModuleInfo),
+        ListOpenFiles(cltoma_info::ListOpenFiles),
+        ListAcquiredLocks(cltoma_info::ListAcquiredLocks),
+        MassResolvePaths(cltoma_info::MassResolvePaths),
+        SclassInfo(cltoma_info::SclassInfo),
+        MissingChunks(cltoma_info::MissingChunks),
+        NodeInfo(cltoma_info::NodeInfo),
     }
 }
 
@@ -34,6 +57,28 @@ direction! {
         BadCommandSize(antoan::BadCommandSize),
         VersionAnswer(antoan::VersionAnswer),
         ConfigValue(antoan::ConfigValue),
+        CservList(matocl_info::CservList),
+        MonotonicData(antocl::MonotonicData),
+        Chart(antocl::Chart),
+        ChartData(antocl::ChartData),
+        SessionList(matocl_info::SessionList),
+        Info(matocl_info::Info),
+        FstestInfo(matocl_info::FstestInfo),
+        ChunkstestInfo(matocl_info::ChunkstestInfo),
+        ChunksMatrix(matocl_info::ChunksMatrix),
+        QuotaInfo(matocl_info::QuotaInfo),
+        ExportsInfo(matocl_info::ExportsInfo),
+        MlogList(matocl_info::MlogList),
+        CsservCommand(matocl_info::CsservCommand),
+        SessionCommand(matocl_info::SessionCommand),
+        MemoryInfo(matocl_info::MemoryInfo),
+        ModuleInfo(antocl::ModuleInfo),
+        ListOpenFiles(matocl_info::ListOpenFiles),
+        ListAcquiredLocks(matocl_info::ListAcquiredLocks),
+        MassResolvePaths(matocl_info::MassResolvePaths),
+        SclassInfo(matocl_info::SclassInfo),
+        MissingChunks(matocl_info::MissingChunks),
+        NodeInfo(matocl_info::NodeInfo),
     }
 }
 
@@ -67,6 +112,11 @@ direction! {
         UnknownCommand(antoan::UnknownCommand),
         BadCommandSize(antoan::BadCommandSize),
         GetVersion(antoan::GetVersion),
+        MonotonicData(cltoan::MonotonicData),
+        Chart(cltoan::Chart),
+        ChartData(cltoan::ChartData),
+        ModuleInfo(cltoan::ModuleInfo),
+        HddList(cs_info::HddList),
     }
 }
 
@@ -77,6 +127,11 @@ direction! {
         UnknownCommand(antoan::UnknownCommand),
         BadCommandSize(antoan::BadCommandSize),
         VersionAnswer(antoan::VersionAnswer),
+        MonotonicData(antocl::CsMonotonicData),
+        Chart(antocl::Chart),
+        ChartData(antocl::ChartData),
+        ModuleInfo(antocl::ModuleInfo),
+        HddList(cs_info::HddListAnswer),
     }
 }
 

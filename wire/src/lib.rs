@@ -5,11 +5,20 @@
 //! direction in [`direction`] for dispatch.
 
 pub mod antoan;
+pub mod antocl;
+pub mod cltoan;
+pub mod cltoma_info;
 pub mod codec;
+pub mod cs_info;
 pub mod direction;
 pub mod frame;
+pub mod info_lists;
+pub mod info_master;
+pub mod info_sessions;
+pub mod matocl_info;
 pub mod message;
 pub mod types;
+pub mod variants;
 pub mod version;
 
 #[cfg(test)]
