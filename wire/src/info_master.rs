@@ -8,7 +8,7 @@ use bytes::BytesMut;
 
 use crate::codec::{malformed, Bytes32, Ctx, Parsed, Rest, Wire};
 use crate::records;
-use crate::variants::words;
+use crate::variants::{optional, words};
 use crate::version::Version;
 
 records! {
@@ -223,14 +223,6 @@ impl<const N: usize> DecodeWords for [u64; N] {
         }
         Ok((input, out))
     }
-}
-
-fn optional<T: Wire>(present: bool, input: &[u8], ctx: Ctx) -> Parsed<'_, Option<T>> {
-    if !present {
-        return Ok((input, None));
-    }
-    let (input, value) = T::decode(input, ctx)?;
-    Ok((input, Some(value)))
 }
 
 /// `MATOCL_FSTEST_INFO`: `loopstart:32 loopend:32 files:32 ugfiles:32

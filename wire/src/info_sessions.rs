@@ -11,7 +11,7 @@ use bytes::BytesMut;
 
 use crate::codec::{Bytes32, Ctx, Parsed, Wire};
 use crate::records;
-use crate::variants::words;
+use crate::variants::{optional, words};
 use crate::version::Version;
 
 /// The session vmode mfscli 3.0.117 sends to masters with export "disables".
@@ -57,31 +57,22 @@ pub struct Session {
     pub last_hour_stats: Vec<u32>,
 }
 
-/// Reads `T` when `present`, nothing otherwise.
-fn when<T: Wire>(present: bool, input: &[u8], ctx: Ctx) -> Parsed<'_, Option<T>> {
-    if !present {
-        return Ok((input, None));
-    }
-    let (input, value) = T::decode(input, ctx)?;
-    Ok((input, Some(value)))
-}
-
 impl Session {
     fn parse(input: &[u8], vmode: u8, stats: usize, ctx: Ctx) -> Parsed<'_, Self> {
         let (input, sessionid) = u32::decode(input, ctx)?;
         let (input, ip) = Ipv4Addr::decode(input, ctx)?;
         let (input, version) = Version::decode(input, ctx)?;
-        let (input, connection) = when(vmode >= 2, input, ctx)?;
+        let (input, connection) = optional(vmode >= 2, input, ctx)?;
         let (input, info) = Bytes32::decode(input, ctx)?;
         let (input, path) = Bytes32::decode(input, ctx)?;
         let (input, sesflags) = u8::decode(input, ctx)?;
-        let (input, umask) = when(vmode >= 3, input, ctx)?;
+        let (input, umask) = optional(vmode >= 3, input, ctx)?;
         let (input, rootuid) = u32::decode(input, ctx)?;
         let (input, rootgid) = u32::decode(input, ctx)?;
         let (input, mapalluid) = u32::decode(input, ctx)?;
         let (input, mapallgid) = u32::decode(input, ctx)?;
-        let (input, limits) = when(vmode >= 1, input, ctx)?;
-        let (input, disables) = when(vmode >= 4, input, ctx)?;
+        let (input, limits) = optional(vmode >= 1, input, ctx)?;
+        let (input, disables) = optional(vmode >= 4, input, ctx)?;
         let (input, current_stats) = words(input, stats, ctx)?;
         let (input, last_hour_stats) = words(input, stats, ctx)?;
         let session = Session {
@@ -193,13 +184,13 @@ impl ExportEntry {
         let (input, minversion) = Version::decode(input, ctx)?;
         let (input, extraflags) = u8::decode(input, ctx)?;
         let (input, sesflags) = u8::decode(input, ctx)?;
-        let (input, umask) = when(vmode >= 2, input, ctx)?;
+        let (input, umask) = optional(vmode >= 2, input, ctx)?;
         let (input, rootuid) = u32::decode(input, ctx)?;
         let (input, rootgid) = u32::decode(input, ctx)?;
         let (input, mapalluid) = u32::decode(input, ctx)?;
         let (input, mapallgid) = u32::decode(input, ctx)?;
-        let (input, limits) = when(vmode >= 1, input, ctx)?;
-        let (input, disables) = when(vmode >= 3, input, ctx)?;
+        let (input, limits) = optional(vmode >= 1, input, ctx)?;
+        let (input, disables) = optional(vmode >= 3, input, ctx)?;
         let entry = ExportEntry {
             fromip,
             toip,

@@ -101,6 +101,15 @@ pub(crate) fn words(input: &[u8], count: usize, ctx: Ctx) -> Parsed<'_, Vec<u32>
     Ok((input, out))
 }
 
+/// Reads `T` when the layout in force has it (`present`), nothing otherwise.
+pub(crate) fn optional<T: Wire>(present: bool, input: &[u8], ctx: Ctx) -> Parsed<'_, Option<T>> {
+    if !present {
+        return Ok((input, None));
+    }
+    let (input, value) = T::decode(input, ctx)?;
+    Ok((input, Some(value)))
+}
+
 #[cfg(test)]
 mod arbitrary {
     use super::*;
