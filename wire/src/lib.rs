@@ -24,6 +24,9 @@ pub mod version;
 #[cfg(test)]
 mod testing;
 
+#[cfg(test)]
+mod golden_admin;
+
 pub use codec::{Bytes32, Counted, Ctx, Gids, LenBytes, Name, Rest, Tail, Wire};
 pub use direction::{AnyMessage, Direction};
 pub use frame::{Frame, FrameCodec, FrameError};
