@@ -8,6 +8,7 @@ use crate::codec::Ctx;
 use crate::direction;
 use crate::matocl;
 use crate::message::{DecodeError, MessageInfo};
+use crate::{antocl, cltoan, cltoma_info, cs_info, matocl_info};
 use crate::{antocs, antoma, cltocs, cstoan, cstocl, cstoma, matoan, matocs};
 
 /// The well-known ports of a MooseFS cluster.
@@ -86,6 +87,28 @@ direction! {
         FuseSustainedInodes(cltoma::FuseSustainedInodes),
         FuseAmtimeInodes(cltoma::FuseAmtimeInodes),
         FuseTimeSync(cltoma::FuseTimeSync),
+        CservList(cltoma_info::CservList),
+        MonotonicData(cltoan::MonotonicData),
+        Chart(cltoan::Chart),
+        ChartData(cltoan::ChartData),
+        SessionList(cltoma_info::SessionList),
+        Info(cltoma_info::Info),
+        FstestInfo(cltoma_info::FstestInfo),
+        ChunkstestInfo(cltoma_info::ChunkstestInfo),
+        ChunksMatrix(cltoma_info::ChunksMatrix),
+        QuotaInfo(cltoma_info::QuotaInfo),
+        ExportsInfo(cltoma_info::ExportsInfo),
+        MlogList(cltoma_info::MlogList),
+        CsservCommand(cltoma_info::CsservCommand),
+        SessionCommand(cltoma_info::SessionCommand),
+        MemoryInfo(cltoma_info::MemoryInfo),
+        ModuleInfo(cltoan::ModuleInfo),
+        ListOpenFiles(cltoma_info::ListOpenFiles),
+        ListAcquiredLocks(cltoma_info::ListAcquiredLocks),
+        MassResolvePaths(cltoma_info::MassResolvePaths),
+        SclassInfo(cltoma_info::SclassInfo),
+        MissingChunks(cltoma_info::MissingChunks),
+        NodeInfo(cltoma_info::NodeInfo),
     }
 }
 
@@ -157,6 +180,28 @@ direction! {
         FuseFlengHasChanged(matocl::FuseFlengHasChanged),
         FuseTimeSyncReply(matocl::FuseTimeSyncReply),
         FuseInvalidateChunkCache(matocl::FuseInvalidateChunkCache),
+        CservList(matocl_info::CservList),
+        MonotonicData(antocl::MonotonicData),
+        Chart(antocl::Chart),
+        ChartData(antocl::ChartData),
+        SessionList(matocl_info::SessionList),
+        Info(matocl_info::Info),
+        FstestInfo(matocl_info::FstestInfo),
+        ChunkstestInfo(matocl_info::ChunkstestInfo),
+        ChunksMatrix(matocl_info::ChunksMatrix),
+        QuotaInfo(matocl_info::QuotaInfo),
+        ExportsInfo(matocl_info::ExportsInfo),
+        MlogList(matocl_info::MlogList),
+        CsservCommand(matocl_info::CsservCommand),
+        SessionCommand(matocl_info::SessionCommand),
+        MemoryInfo(matocl_info::MemoryInfo),
+        ModuleInfo(antocl::ModuleInfo),
+        ListOpenFiles(matocl_info::ListOpenFiles),
+        ListAcquiredLocks(matocl_info::ListAcquiredLocks),
+        MassResolvePaths(matocl_info::MassResolvePaths),
+        SclassInfo(matocl_info::SclassInfo),
+        MissingChunks(matocl_info::MissingChunks),
+        NodeInfo(matocl_info::NodeInfo),
     }
 }
 
@@ -229,6 +274,11 @@ direction! {
         GetChunkBlocks(antocs::GetChunkBlocks),
         GetChunkChecksum(antocs::GetChunkChecksum),
         GetChunkChecksumTab(antocs::GetChunkChecksumTab),
+        MonotonicData(cltoan::MonotonicData),
+        Chart(cltoan::Chart),
+        ChartData(cltoan::ChartData),
+        ModuleInfo(cltoan::ModuleInfo),
+        HddList(cs_info::HddList),
     }
 }
 
@@ -246,6 +296,11 @@ direction! {
         ChunkBlocks(cstoan::ChunkBlocks),
         ChunkChecksum(cstoan::ChunkChecksum),
         ChunkChecksumTab(cstoan::ChunkChecksumTab),
+        MonotonicData(antocl::CsMonotonicData),
+        Chart(antocl::Chart),
+        ChartData(antocl::ChartData),
+        ModuleInfo(antocl::ModuleInfo),
+        HddList(cs_info::HddListAnswer),
     }
 }
 
