@@ -15,6 +15,7 @@ pub mod decode;
 pub mod framing;
 pub mod hexdump;
 pub mod packet;
+pub mod protocol_doc;
 pub mod reassembly;
 pub mod report;
 mod text;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mooseng_conformance::decode::DEFAULT_DUMP_BYTES;
-use mooseng_conformance::{decode_files, Options, PortRole};
+use mooseng_conformance::{decode_files, protocol_doc, Options, PortRole};
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -36,6 +36,12 @@ enum Command {
         /// Payload bytes shown in each failure's hex dump.
         #[arg(long, default_value_t = DEFAULT_DUMP_BYTES)]
         dump_bytes: usize,
+    },
+    /// Prints docs/protocol.md: every message, its layout, and its coverage
+    /// by the given captures.
+    ProtocolDoc {
+        /// The capture corpus (pcap or pcapng files).
+        files: Vec<PathBuf>,
     },
 }
 
@@ -67,6 +73,11 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 report.to_string()
             };
             print_quietly(&text).context("writing the report")?;
+            Ok(!report.has_failures())
+        }
+        Command::ProtocolDoc { files } => {
+            let report = decode_files(&files, &Options::default())?;
+            print_quietly(&protocol_doc::render(&report)).context("writing the page")?;
             Ok(!report.has_failures())
         }
     }
