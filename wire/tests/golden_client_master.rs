@@ -16,7 +16,7 @@ fn hex(text: &str) -> Vec<u8> {
     let digits: String = text.split_whitespace().collect();
     (0..digits.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digits"))
         .collect()
 }
 
