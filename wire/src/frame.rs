@@ -10,6 +10,11 @@ use tokio_util::codec::{Decoder, Encoder};
 /// Size of the `type:32 length:32` header in front of every payload.
 pub const HEADER_LEN: usize = 8;
 
+/// The most the codec reserves ahead of bytes that have actually arrived:
+/// a peer that declares a huge frame and sends nothing more costs us this
+/// much, not the declared length.
+const MAX_RESERVE_AHEAD: usize = 1 << 20;
+
 /// One packet as it travels on the wire, before its payload is interpreted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
@@ -88,7 +93,7 @@ impl Decoder for FrameCodec {
         };
         let total = HEADER_LEN + len as usize;
         if src.len() < total {
-            src.reserve(total - src.len());
+            src.reserve((total - src.len()).min(MAX_RESERVE_AHEAD));
             return Ok(None);
         }
         src.advance(HEADER_LEN);
@@ -138,6 +143,14 @@ mod tests {
             }
         ));
         assert_eq!(buf.capacity(), capacity);
+    }
+
+    #[test]
+    fn a_declared_length_does_not_reserve_more_than_a_mebibyte_ahead() {
+        let mut codec = FrameCodec::new(500_000_000);
+        let mut buf = BytesMut::from(&[0, 0, 0, 100, 0x1d, 0xcd, 0x65, 0x00][..]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        assert!(buf.capacity() <= HEADER_LEN + MAX_RESERVE_AHEAD + 64);
     }
 
     #[test]
