@@ -57,16 +57,7 @@ mod tests {
     use super::*;
     use crate::codec::Ctx;
     use crate::message::decode_payload;
-    use crate::testing::roundtrip;
 
-    #[test]
-    fn every_message_roundtrips() {
-        roundtrip::<MonotonicData>();
-        roundtrip::<CsMonotonicData>();
-        roundtrip::<Chart>();
-        roundtrip::<ChartData>();
-        roundtrip::<ModuleInfo>();
-    }
 
     #[test]
     fn module_info_msgid_follows_the_size() {

@@ -30,15 +30,7 @@ mod tests {
     use super::*;
     use crate::codec::Ctx;
     use crate::message::decode_payload;
-    use crate::testing::roundtrip;
 
-    #[test]
-    fn every_message_roundtrips() {
-        roundtrip::<MonotonicData>();
-        roundtrip::<Chart>();
-        roundtrip::<ChartData>();
-        roundtrip::<ModuleInfo>();
-    }
 
     #[test]
     fn mfscli_chart_data_request() {

@@ -147,29 +147,7 @@ impl Wire for CsservCommandArgs {
 mod tests {
     use super::*;
     use crate::message::decode_payload;
-    use crate::testing::roundtrip;
 
-    #[test]
-    fn every_request_roundtrips() {
-        roundtrip::<CservList>();
-        roundtrip::<SessionList>();
-        roundtrip::<Info>();
-        roundtrip::<FstestInfo>();
-        roundtrip::<ChunkstestInfo>();
-        roundtrip::<ChunksMatrix>();
-        roundtrip::<QuotaInfo>();
-        roundtrip::<ExportsInfo>();
-        roundtrip::<MlogList>();
-        roundtrip::<CsservCommand>();
-        roundtrip::<SessionCommand>();
-        roundtrip::<MemoryInfo>();
-        roundtrip::<ListOpenFiles>();
-        roundtrip::<ListAcquiredLocks>();
-        roundtrip::<MassResolvePaths>();
-        roundtrip::<SclassInfo>();
-        roundtrip::<MissingChunks>();
-        roundtrip::<NodeInfo>();
-    }
 
     #[test]
     fn csserv_command_form_follows_the_length() {

@@ -62,13 +62,7 @@ mod tests {
     use super::*;
     use crate::codec::Ctx;
     use crate::message::decode_payload;
-    use crate::testing::roundtrip;
 
-    #[test]
-    fn every_message_roundtrips() {
-        roundtrip::<HddList>();
-        roundtrip::<HddListAnswer>();
-    }
 
     #[test]
     fn a_disk_record_is_framed_by_its_size() {

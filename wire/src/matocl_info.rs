@@ -311,30 +311,8 @@ impl ListAcquiredLocks {
 mod tests {
     use super::*;
     use crate::message::decode_payload;
-    use crate::testing::roundtrip;
     use crate::variants::LeadingMsgid;
 
-    #[test]
-    fn every_answer_roundtrips() {
-        roundtrip::<CservList>();
-        roundtrip::<SessionList>();
-        roundtrip::<Info>();
-        roundtrip::<FstestInfo>();
-        roundtrip::<ChunkstestInfo>();
-        roundtrip::<ChunksMatrix>();
-        roundtrip::<QuotaInfo>();
-        roundtrip::<ExportsInfo>();
-        roundtrip::<MlogList>();
-        roundtrip::<CsservCommand>();
-        roundtrip::<SessionCommand>();
-        roundtrip::<MemoryInfo>();
-        roundtrip::<ListOpenFiles>();
-        roundtrip::<ListAcquiredLocks>();
-        roundtrip::<MassResolvePaths>();
-        roundtrip::<SclassInfo>();
-        roundtrip::<MissingChunks>();
-        roundtrip::<NodeInfo>();
-    }
 
     #[test]
     fn open_files_read_by_the_request() {
