@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn resume_fields_are_told_apart_by_length() {
-        let mut body = vec![rcode::NEWSESSION, 0, 3, 0, 117];
+        let mut body = vec![rcode::NEWSESSION, 0, 3, 0, 0xea];
         body.extend_from_slice(&[0, 0, 0, 2, b'/', 0]); // info
         body.extend_from_slice(&[0, 0, 0, 2, b'/', 0]); // path
         body.extend_from_slice(&[0, 0, 0, 9]); // sessionid
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn meta_sessions_have_no_path() {
-        let mut body = vec![rcode::NEWMETASESSION, 0, 3, 0, 117, 0, 0, 0, 1, 0];
+        let mut body = vec![rcode::NEWMETASESSION, 0, 3, 0, 0xea, 0, 0, 0, 1, 0];
         body.extend_from_slice(&[0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6]);
         let message: FuseRegister = decode_payload(&acl(&body), Ctx::default()).unwrap();
         let RegisterRequest::NewSession(request) = &message.request else {
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn odd_resume_lengths_and_unknown_rcodes_are_refused() {
-        let mut body = vec![rcode::NEWMETASESSION, 0, 3, 0, 117, 0, 0, 0, 0];
+        let mut body = vec![rcode::NEWMETASESSION, 0, 3, 0, 0xea, 0, 0, 0, 0];
         body.extend_from_slice(&[1, 2, 3]);
         assert!(decode_payload::<FuseRegister>(&acl(&body), Ctx::default()).is_err());
         assert!(decode_payload::<FuseRegister>(&acl(&[9]), Ctx::default()).is_err());

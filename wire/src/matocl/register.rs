@@ -371,7 +371,7 @@ mod tests {
         let status: FuseRegisterReply = decode_payload(&[15], Ctx::default()).unwrap();
         assert_eq!(status.reply.status(), Some(Status::REGISTER));
         let reconnect: FuseRegisterReply =
-            decode_payload(&[0, 3, 0, 117, 0], Ctx::default()).unwrap();
+            decode_payload(&[0, 3, 0, 0xea, 0], Ctx::default()).unwrap();
         assert_eq!(
             reconnect.reply,
             RegisterReply::Reconnected {
