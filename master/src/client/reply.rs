@@ -63,9 +63,7 @@ pub(super) fn version(msgid: Option<u32>) -> Action {
     if let Some(msgid) = msgid {
         body.put_u32(msgid);
     }
-    body.put_u16(MASTER_VERSION.major());
-    body.put_u8(MASTER_VERSION.mid());
-    body.put_u8(MASTER_VERSION.minor());
+    body.put_u32(MASTER_VERSION.0);
     body.put_slice(MASTER_VERSION.to_string().as_bytes());
     reply(VersionAnswer {
         body: Tail(body.freeze()),
