@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::exports::{sesflag, ExportRule};
-use crate::namespace::{Caller, Inode, ROOT};
+use crate::namespace::{Caller, Inode};
 
 /// Inode number a mount uses for its own root, whatever it maps to.
 pub const CLIENT_ROOT: Inode = 1;
@@ -132,10 +132,6 @@ impl Session {
         }
     }
 
-    pub fn is_subfolder(&self) -> bool {
-        self.grant.root != ROOT
-    }
-
     pub fn open(&self, inode: Inode) {
         self.open_files().insert(inode);
     }
@@ -207,10 +203,6 @@ impl Sessions {
 
     pub fn close(&self, id: u32) -> bool {
         self.registry().by_id.remove(&id).is_some()
-    }
-
-    pub fn count(&self) -> usize {
-        self.registry().by_id.len()
     }
 
     fn registry(&self) -> MutexGuard<'_, Registry> {

@@ -14,7 +14,10 @@ use mooseng_wire::{Bytes32, Reply, Status, Version};
 
 use super::reply::reply;
 use super::{disable, Action, Request};
-use crate::namespace::{Mutation, NodeData, MAY_READ, MAY_WRITE};
+use crate::namespace::{
+    Inode, Mutation, NodeData, EATTR_APPENDONLY, EATTR_IMMUTABLE, MAY_READ, MAY_WRITE,
+};
+use crate::session::Identity;
 use crate::view::View;
 
 /// `OPEN_*` request flags.
@@ -172,7 +175,7 @@ impl Request<'_> {
                     if node.is_some_and(|n| n.eattr & EATTR_NODATACACHE != 0) {
                         flags |= OPEN_DIRECTMODE;
                     }
-                    if node.is_some_and(|n| n.eattr & crate::namespace::EATTR_APPENDONLY != 0) {
+                    if node.is_some_and(|n| n.eattr & EATTR_APPENDONLY != 0) {
                         flags |= OPEN_APPENDONLY;
                     }
                     Opened {
@@ -189,19 +192,14 @@ impl Request<'_> {
         })
     }
 
-    async fn check_open(
-        &self,
-        who: &crate::session::Identity,
-        inode: u32,
-        flags: u8,
-    ) -> Result<u32, Status> {
+    async fn check_open(&self, who: &Identity, inode: u32, flags: u8) -> Result<Inode, Status> {
         let ns = self.master.store.read().await;
         let view = View::new(&ns, self.session, self.version);
         let (inode, node) = view.node(inode)?;
         if !matches!(node.data, NodeData::File(_)) {
             return Err(Status::EPERM);
         }
-        if node.eattr & crate::namespace::EATTR_IMMUTABLE != 0
+        if node.eattr & EATTR_IMMUTABLE != 0
             && flags & (open_flag::WRITE | open_flag::TRUNCATE) != 0
         {
             return Err(Status::EPERM);
@@ -240,8 +238,8 @@ impl Request<'_> {
 
     async fn truncate_to(
         &self,
-        who: &crate::session::Identity,
-        inode: u32,
+        who: &Identity,
+        inode: Inode,
         length: u64,
     ) -> Result<Truncated, Status> {
         let (inode, previous) = {
