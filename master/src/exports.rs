@@ -102,7 +102,17 @@ pub struct Exports {
     rules: Vec<ExportRule>,
 }
 
+/// The `mfsexports.cfg` MooseFS ships: everyone may mount everything
+/// read-write with root kept as root, and the meta file system.
+pub const MOOSEFS_DEFAULT: &str = "* / rw,alldirs,admin,maproot=0:0\n* . rw\n";
+
 impl Exports {
+    /// The rules of [`MOOSEFS_DEFAULT`], used when no exports file is given.
+    pub fn moosefs_default() -> Exports {
+        Exports::parse(MOOSEFS_DEFAULT, &UserDb::default())
+            .unwrap_or_else(|e| unreachable!("the built-in exports do not parse: {e}"))
+    }
+
     pub fn load(path: &Path, users: &UserDb) -> Result<Exports, ExportsError> {
         let text = std::fs::read_to_string(path).map_err(|source| ExportsError::Read {
             path: path.display().to_string(),

@@ -2,7 +2,15 @@
 //!
 //! The namespace is a deterministic state machine: every change is a
 //! [`namespace::Mutation`] applied in log order, so any master that applies
-//! the same log holds the same tree.
+//! the same log holds the same tree. Client requests reach it through
+//! [`server`] (TCP and framing), [`client`] (one handler per request) and
+//! [`store::MetadataStore`] (the single path for changes).
 
+pub mod client;
+pub mod config;
 pub mod exports;
 pub mod namespace;
+pub mod server;
+pub mod session;
+pub mod store;
+pub mod view;

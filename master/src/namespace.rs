@@ -11,6 +11,7 @@ mod check;
 mod create;
 mod mutation;
 mod node;
+mod query;
 mod remove;
 mod rename;
 mod setattr;
@@ -19,12 +20,14 @@ use std::collections::HashMap;
 
 use mooseng_wire::{Attr, Status};
 
-pub use access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_NOOWNER, EATTR_UNDELETABLE};
+pub use access::{
+    Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_NOOWNER, EATTR_UNDELETABLE, MAY_EXEC,
+    MAY_READ, MAY_WRITE,
+};
 pub use check::Inconsistency;
 pub use mutation::{AttrChange, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange};
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
-
-use access::{MAY_EXEC, MAY_WRITE};
+pub use query::TreeStats;
 
 /// Longest name MooseFS accepts (`MFS_NAME_MAX`).
 pub const NAME_MAX: usize = 255;

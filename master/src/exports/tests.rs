@@ -139,3 +139,23 @@ fn password_lines_need_the_md5_challenge_answered() {
     };
     assert_eq!(exports.authorize(&bad), Err(Status::BADPASSWORD));
 }
+
+#[test]
+fn moosefs_default_exports_allow_everything_and_meta() {
+    let exports = Exports::moosefs_default();
+    assert_eq!(exports.rules().len(), 2);
+    let mount = MountRequest {
+        ip: Ipv4Addr::new(10, 1, 2, 3),
+        version: Version::MOOSEFS_3_0_117,
+        path: Some("/any/dir"),
+        challenge: None,
+    };
+    let rule = exports.authorize(&mount).unwrap();
+    assert_eq!(rule.sesflags, sesflag::ADMIN);
+    assert_eq!((rule.root_uid, rule.root_gid), (0, 0));
+    let meta = MountRequest {
+        path: None,
+        ..mount
+    };
+    assert!(exports.authorize(&meta).unwrap().meta);
+}

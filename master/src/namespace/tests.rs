@@ -343,3 +343,63 @@ fn checker_reports_a_broken_parent_pointer() {
         }]
     );
 }
+
+#[test]
+fn access_checks_immutable_then_mode_bits() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let dir = make(&mut ns, &root, ROOT, "d", NewNode::Directory, 0o750);
+    let other = user(1000, &[1000]);
+    assert_eq!(ns.access(&other, dir, MAY_READ), Err(Status::EACCES));
+    assert_eq!(ns.access(&root, dir, MAY_READ | MAY_WRITE), Ok(()));
+    assert_eq!(ns.access(&other, 99, MAY_READ), Err(Status::ENOENT));
+    ns.nodes.get_mut(&dir).unwrap().eattr = EATTR_IMMUTABLE;
+    assert_eq!(ns.access(&root, dir, MAY_WRITE), Err(Status::EPERM));
+    assert_eq!(ns.access(&root, dir, MAY_READ), Ok(()));
+}
+
+#[test]
+fn subtrees_paths_and_totals() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let a = make(&mut ns, &root, ROOT, "a", NewNode::Directory, 0o755);
+    let b = make(&mut ns, &root, a, "b", NewNode::Directory, 0o755);
+    let f = make(&mut ns, &root, b, "f", NewNode::File, 0o644);
+    let elsewhere = make(&mut ns, &root, ROOT, "e", NewNode::Directory, 0o755);
+    run(
+        &mut ns,
+        &root,
+        Mutation::Link {
+            inode: f,
+            parent: elsewhere,
+            name: b"g"[..].into(),
+        },
+    )
+    .unwrap();
+    run(
+        &mut ns,
+        &root,
+        Mutation::SetLength {
+            inode: f,
+            length: 10,
+        },
+    )
+    .unwrap();
+
+    assert!(ns.is_within(f, a));
+    assert!(ns.is_within(f, elsewhere));
+    assert!(!ns.is_within(a, elsewhere));
+    assert!(ns.is_within(elsewhere, ROOT));
+    assert_eq!(ns.resolve_dir("/a/b/"), Ok(b));
+    assert_eq!(ns.resolve_dir(""), Ok(ROOT));
+    assert_eq!(ns.resolve_dir("a/b/f"), Err(Status::ENOTDIR));
+    assert_eq!(ns.resolve_dir("a/x"), Err(Status::ENOENT));
+    assert_eq!(ns.parent_of(b), a);
+    assert_eq!(ns.parent_of(ROOT), ROOT);
+    let stats = ns.tree_stats(ROOT);
+    assert_eq!(
+        (stats.inodes, stats.dirs, stats.files, stats.length),
+        (5, 4, 1, 10)
+    );
+    assert_eq!(ns.tree_stats(a).inodes, 3);
+}

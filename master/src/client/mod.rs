@@ -1,0 +1,203 @@
+//! The client channel (port 9421): what mounts and tools ask, and the
+//! answers. One function per request family; [`dispatch`] routes a decoded
+//! message by the connection's registration state, as MooseFS does.
+//!
+//! Requests about chunk data go to [`chunk`], which answers with an error
+//! status until the chunk registry exists; it is the one module to replace
+//! when it does.
+
+mod chunk;
+mod create;
+mod node;
+mod readdir;
+mod register;
+mod remove;
+mod reply;
+mod setattr;
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use mooseng_wire::direction::ClientToMaster;
+use mooseng_wire::{Frame, Version};
+
+use crate::exports::Exports;
+use crate::session::{Session, Sessions};
+use crate::store::MetadataStore;
+
+pub use reply::generic_status;
+
+/// `DISABLE_BIT_*`: operations an export's `disable=` option refuses.
+pub(crate) mod disable {
+    pub const CHOWN: u32 = 0;
+    pub const CHMOD: u32 = 1;
+    pub const SYMLINK: u32 = 2;
+    pub const MKFIFO: u32 = 3;
+    pub const MKDEV: u32 = 4;
+    pub const MKSOCK: u32 = 5;
+    pub const MKDIR: u32 = 6;
+    pub const UNLINK: u32 = 7;
+    pub const RMDIR: u32 = 8;
+    pub const RENAME: u32 = 9;
+    pub const MOVE: u32 = 10;
+    pub const LINK: u32 = 11;
+    pub const CREATE: u32 = 12;
+    pub const READDIR: u32 = 13;
+    pub const TRUNCATE: u32 = 16;
+}
+
+/// The version this master announces; `mfsmount` picks reply layouts by it.
+pub const MASTER_VERSION: Version = Version::MOOSEFS_3_0_117;
+
+/// Everything the handlers of every connection share.
+#[derive(Debug)]
+pub struct Master {
+    pub store: MetadataStore,
+    pub sessions: Sessions,
+    pub exports: Exports,
+    /// Identifies this metadata set; a session from another one is refused.
+    pub metaid: u64,
+}
+
+/// What a connection has registered as.
+#[derive(Debug, Clone)]
+pub enum Role {
+    Unregistered,
+    /// A mount working on its session.
+    Mount(Arc<Session>),
+    /// A tool borrowing a mount's session (REGISTER_TOOLS).
+    Tools(Arc<Session>),
+}
+
+/// Per-connection state the handlers read and change.
+#[derive(Debug)]
+pub struct Connection {
+    pub peer: Ipv4Addr,
+    /// The client's version, known after it registers.
+    pub version: Version,
+    /// The challenge sent for REGISTER_GETRANDOM, if any.
+    pub random: Option<[u8; 32]>,
+    pub role: Role,
+}
+
+impl Connection {
+    pub fn new(peer: Ipv4Addr) -> Self {
+        Connection {
+            peer,
+            version: Version::MOOSEFS_3_0_117,
+            random: None,
+            role: Role::Unregistered,
+        }
+    }
+
+    pub fn session(&self) -> Option<&Arc<Session>> {
+        match &self.role {
+            Role::Unregistered => None,
+            Role::Mount(session) | Role::Tools(session) => Some(session),
+        }
+    }
+
+    /// Mounts get keep-alive NOPs; tools and unregistered peers do not.
+    pub fn wants_keepalive(&self) -> bool {
+        matches!(self.role, Role::Mount(_))
+    }
+}
+
+/// What the connection does after a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    Reply(Frame),
+    /// Requests without an answer (keep-alives, notices).
+    Nothing,
+    /// Answer, then end the connection (REGISTER_CLOSESESSION).
+    ReplyAndClose(Frame),
+    /// A request MooseFS would kill the connection for.
+    Close(String),
+}
+
+/// Handles one decoded request.
+pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToMaster) -> Action {
+    use ClientToMaster as M;
+    match message {
+        M::Nop(_) | M::UnknownCommand(_) | M::BadCommandSize(_) => Action::Nothing,
+        M::GetVersion(m) => reply::version(m.msgid),
+        M::FuseRegister(m) => register::handle(master, conn, m.request).await,
+        other => match conn.session().cloned() {
+            Some(session) => {
+                let request = Request {
+                    master,
+                    session: &session,
+                    version: conn.version,
+                };
+                request.handle(other).await
+            }
+            None => Action::Close(format!("{} before registering", other.name())),
+        },
+    }
+}
+
+/// One request of a registered connection.
+#[derive(Debug, Clone, Copy)]
+struct Request<'a> {
+    master: &'a Master,
+    session: &'a Session,
+    version: Version,
+}
+
+impl Request<'_> {
+    async fn handle(self, message: ClientToMaster) -> Action {
+        use ClientToMaster as M;
+        if self.session.grant.meta {
+            return reply::meta_unsupported(&message);
+        }
+        match message {
+            M::FuseStatfs(m) => self.statfs(m).await,
+            M::FuseAccess(m) => self.access(m).await,
+            M::FuseLookup(m) => self.lookup(m).await,
+            M::FuseGetattr(m) => self.getattr(m).await,
+            M::FuseSetattr(m) => self.setattr(m).await,
+            M::FuseReadlink(m) => self.readlink(m).await,
+            M::FuseSymlink(m) => self.symlink(m).await,
+            M::FuseMknod(m) => self.mknod(m).await,
+            M::FuseMkdir(m) => self.mkdir(m).await,
+            M::FuseCreate(m) => self.create(m).await,
+            M::FuseLink(m) => self.link(m).await,
+            M::FuseUnlink(m) => self.unlink(m).await,
+            M::FuseRmdir(m) => self.rmdir(m).await,
+            M::FuseRename(m) => self.rename(m).await,
+            M::FuseReaddir(m) => self.readdir(m).await,
+            M::FuseOpen(m) => self.open(m).await,
+            M::FuseTruncate(m) => self.truncate(m).await,
+            M::FuseFsync(m) => reply::fsync(m.msgid),
+            M::FuseGetdirstats(m) => self.dirstats(m).await,
+            M::FuseGetxattr(m) => reply::no_xattr(m.msgid, m.name.as_bytes().is_empty()),
+            M::FuseGetfacl(m) => reply::no_acl(m.msgid),
+            M::FuseTimeSync(m) => reply::time_sync(m.msgid),
+            M::FuseSustainedInodes(m) => self.sustained(m.inodes.0),
+            M::FuseSustainedInodesDeprecated(m) => self.sustained(m.inodes.0),
+            M::FuseAmtimeInodes(_) => Action::Nothing,
+            M::FuseReadChunk(m) => chunk::read(m),
+            M::FuseWriteChunk(m) => chunk::write(m),
+            M::FuseWriteChunkEnd(m) => chunk::write_end(m),
+            other => reply::unsupported(&other),
+        }
+    }
+
+    /// Read-only sessions answer EROFS to every change.
+    fn read_only(&self) -> bool {
+        self.session.grant.read_only()
+    }
+
+    fn disabled(&self, bit: u32) -> bool {
+        self.session.grant.disabled(bit)
+    }
+
+    fn sustained(self, inodes: Vec<u32>) -> Action {
+        self.session
+            .set_open(inodes.into_iter().map(|i| self.session.to_internal(i)));
+        Action::Nothing
+    }
+}
+
+#[cfg(test)]
+mod tests;

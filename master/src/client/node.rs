@@ -1,0 +1,294 @@
+//! Requests that read or check one node: STATFS, ACCESS, LOOKUP, GETATTR,
+//! READLINK, OPEN, TRUNCATE and GETDIRSTATS.
+
+use mooseng_wire::cltoma::{
+    FuseAccess, FuseGetattr, FuseGetdirstats, FuseLookup, FuseOpen, FuseReadlink, FuseStatfs,
+    FuseTruncate,
+};
+use mooseng_wire::matocl::{
+    DirStats, DirStatsReply, FuseAccessReply, FuseGetattrReply, FuseGetdirstatsReply,
+    FuseLookupReply, FuseOpenReply, FuseReadlinkReply, FuseStatfsReply, FuseTruncateReply, Lookup,
+    LookupExtra, OldStatfs, Opened, Statfs, StatfsReply, Truncated,
+};
+use mooseng_wire::{Bytes32, Reply, Status, Version};
+
+use super::reply::reply;
+use super::{disable, Action, Request};
+use crate::namespace::{
+    Inode, Mutation, NodeData, EATTR_APPENDONLY, EATTR_IMMUTABLE, MAY_READ, MAY_WRITE,
+};
+use crate::session::Identity;
+use crate::view::View;
+
+/// `OPEN_*` request flags.
+mod open_flag {
+    pub const READ: u8 = 0x01;
+    pub const WRITE: u8 = 0x02;
+    pub const AFTER_CREATE: u8 = 0x04;
+    pub const TRUNCATE: u8 = 0x08;
+}
+
+/// `OPEN_*` answer flags.
+const OPEN_DIRECTMODE: u8 = 0x02;
+const OPEN_APPENDONLY: u8 = 0x04;
+const EATTR_NODATACACHE: u8 = 0x08;
+
+/// First client version given `freespace` in STATFS answers.
+const STATFS_FREESPACE_SINCE: Version = Version::new(3, 0, 102);
+/// First client version whose LOOKUP answer carries `lflags`.
+const LOOKUP_FLAGS_SINCE: Version = Version::new(3, 0, 40);
+/// First client version whose OPEN, CREATE and TRUNCATE answers carry
+/// flags or the previous length in front of the attributes.
+pub(super) const OPEN_FLAGS_SINCE: Version = Version::new(3, 0, 113);
+
+impl Request<'_> {
+    /// Space comes from chunkservers, which are not connected yet: the
+    /// file system reports no space and the number of inodes it holds.
+    pub(super) async fn statfs(self, m: FuseStatfs) -> Action {
+        let ns = self.master.store.read().await;
+        let inodes = ns.tree_stats(self.session.grant.root).inodes;
+        let body = if self.version >= STATFS_FREESPACE_SINCE {
+            StatfsReply::Current(Statfs {
+                total: 0,
+                avail: 0,
+                free: 0,
+                trash: 0,
+                sustained: 0,
+                inodes,
+            })
+        } else {
+            StatfsReply::Old(OldStatfs {
+                total: 0,
+                avail: 0,
+                trash: 0,
+                sustained: 0,
+                inodes,
+            })
+        };
+        reply(FuseStatfsReply {
+            msgid: m.msgid,
+            reply: Reply::Ok(body),
+        })
+    }
+
+    pub(super) async fn access(self, m: FuseAccess) -> Action {
+        let mask = (m.perm & 7) as u8;
+        let status = if self.read_only() && mask & MAY_WRITE != 0 {
+            Status::EROFS
+        } else {
+            let ns = self.master.store.read().await;
+            let who = self.session.identity(m.uid, &m.gids.items);
+            View::new(&ns, self.session, self.version)
+                .resolve(m.inode)
+                .and_then(|inode| ns.access(&who.caller, inode, mask))
+                .err()
+                .unwrap_or(Status::OK)
+        };
+        reply(FuseAccessReply {
+            msgid: m.msgid,
+            status,
+        })
+    }
+
+    pub(super) async fn lookup(self, m: FuseLookup) -> Action {
+        let ns = self.master.store.read().await;
+        let view = View::new(&ns, self.session, self.version);
+        let who = self.session.identity(m.uid, m.gids.gids());
+        let result = view.resolve(m.parent).and_then(|dir| {
+            let inode = view.lookup(&who, dir, m.name.as_bytes())?;
+            let attr = view.attr(&who, inode, Some(dir))?;
+            let extra = (self.version >= LOOKUP_FLAGS_SINCE).then(|| LookupExtra {
+                lflags: view.lookup_flags(&who, inode),
+                chunk: None,
+            });
+            Ok(Lookup {
+                inode: self.session.to_client(inode),
+                attr,
+                extra,
+            })
+        });
+        reply(FuseLookupReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+
+    pub(super) async fn getattr(self, m: FuseGetattr) -> Action {
+        let ns = self.master.store.read().await;
+        let view = View::new(&ns, self.session, self.version);
+        let result = view
+            .resolve(m.inode)
+            .and_then(|inode| view.getattr(m.caller, inode));
+        reply(FuseGetattrReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+
+    /// The target with the NUL MooseFS appends to it.
+    pub(super) async fn readlink(self, m: FuseReadlink) -> Action {
+        let ns = self.master.store.read().await;
+        let view = View::new(&ns, self.session, self.version);
+        let result = view.node(m.inode).and_then(|(_, node)| match &node.data {
+            NodeData::Symlink(target) => {
+                let mut bytes = target.to_vec();
+                bytes.push(0);
+                Ok(Bytes32::new(bytes))
+            }
+            _ => Err(Status::EINVAL),
+        });
+        reply(FuseReadlinkReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+
+    /// Checks the open mode against the node and remembers the file as
+    /// open in this session; `OPEN_TRUNCATE` empties it first.
+    pub(super) async fn open(self, m: FuseOpen) -> Action {
+        let who = self.session.identity(m.uid, m.gids.gids());
+        let writes = m.flags & (open_flag::WRITE | open_flag::TRUNCATE) != 0;
+        let result = if self.read_only() && writes {
+            Err(Status::EROFS)
+        } else if m.flags & open_flag::TRUNCATE != 0 && self.disabled(disable::TRUNCATE) {
+            Err(Status::EPERM)
+        } else {
+            self.check_open(&who, m.inode, m.flags).await
+        };
+        let result = match result {
+            Ok(inode) if m.flags & open_flag::TRUNCATE != 0 => self
+                .master
+                .store
+                .change(&who.caller, Mutation::SetLength { inode, length: 0 })
+                .await
+                .map(|_| inode),
+            other => other,
+        };
+        let result = match result {
+            Ok(inode) => {
+                self.session.open(inode);
+                let ns = self.master.store.read().await;
+                let view = View::new(&ns, self.session, self.version);
+                view.attr(&who, inode, None).map(|attr| {
+                    let node = ns.get(inode);
+                    let mut flags = 0;
+                    if node.is_some_and(|n| n.eattr & EATTR_NODATACACHE != 0) {
+                        flags |= OPEN_DIRECTMODE;
+                    }
+                    if node.is_some_and(|n| n.eattr & EATTR_APPENDONLY != 0) {
+                        flags |= OPEN_APPENDONLY;
+                    }
+                    Opened {
+                        flags: (self.version >= OPEN_FLAGS_SINCE).then_some(flags),
+                        attr,
+                    }
+                })
+            }
+            Err(status) => Err(status),
+        };
+        reply(FuseOpenReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+
+    async fn check_open(&self, who: &Identity, inode: u32, flags: u8) -> Result<Inode, Status> {
+        let ns = self.master.store.read().await;
+        let view = View::new(&ns, self.session, self.version);
+        let (inode, node) = view.node(inode)?;
+        if !matches!(node.data, NodeData::File(_)) {
+            return Err(Status::EPERM);
+        }
+        if node.eattr & EATTR_IMMUTABLE != 0
+            && flags & (open_flag::WRITE | open_flag::TRUNCATE) != 0
+        {
+            return Err(Status::EPERM);
+        }
+        if flags & open_flag::AFTER_CREATE == 0 {
+            let mut mask = 0;
+            if flags & open_flag::READ != 0 {
+                mask |= MAY_READ;
+            }
+            if flags & (open_flag::WRITE | open_flag::TRUNCATE) != 0 {
+                mask |= MAY_WRITE;
+            }
+            if !who.caller.may(node, mask) {
+                return Err(Status::EACCES);
+            }
+        }
+        Ok(inode)
+    }
+
+    /// Sets the length only; freeing chunks beyond it is the chunk
+    /// module's work once it exists.
+    pub(super) async fn truncate(self, m: FuseTruncate) -> Action {
+        let who = self.session.identity(m.uid, m.gids.gids());
+        let result = if self.read_only() {
+            Err(Status::EROFS)
+        } else if self.disabled(disable::TRUNCATE) {
+            Err(Status::EPERM)
+        } else {
+            self.truncate_to(&who, m.inode, m.length).await
+        };
+        reply(FuseTruncateReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+
+    async fn truncate_to(
+        &self,
+        who: &Identity,
+        inode: Inode,
+        length: u64,
+    ) -> Result<Truncated, Status> {
+        let (inode, previous) = {
+            let ns = self.master.store.read().await;
+            let (inode, node) = View::new(&ns, self.session, self.version).node(inode)?;
+            match &node.data {
+                NodeData::File(file) => (inode, file.length),
+                _ => return Err(Status::EPERM),
+            }
+        };
+        self.master
+            .store
+            .change(&who.caller, Mutation::SetLength { inode, length })
+            .await?;
+        let ns = self.master.store.read().await;
+        let attr = View::new(&ns, self.session, self.version).attr(who, inode, None)?;
+        Ok(Truncated {
+            previous_length: (self.version >= OPEN_FLAGS_SINCE).then_some(previous),
+            attr,
+        })
+    }
+
+    /// Totals below a directory; chunk counts and sizes on disk come with
+    /// the chunk registry, so `size` and `realsize` equal the length.
+    pub(super) async fn dirstats(self, m: FuseGetdirstats) -> Action {
+        let ns = self.master.store.read().await;
+        let view = View::new(&ns, self.session, self.version);
+        let result = view.resolve(m.inode).map(|inode| {
+            let stats = ns.tree_stats(inode);
+            DirStatsReply::Current(DirStats {
+                inodes: stats.inodes,
+                dirs: stats.dirs,
+                files: stats.files,
+                chunks: 0,
+                length: stats.length,
+                size: stats.length,
+                real_size: stats.length,
+            })
+        });
+        reply(FuseGetdirstatsReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+}
+
+pub(super) fn into_reply<T>(result: Result<T, Status>) -> Reply<T> {
+    match result {
+        Ok(value) => Reply::Ok(value),
+        Err(status) => Reply::Status(status),
+    }
+}

@@ -1,0 +1,140 @@
+//! The daemon's settings, layered: built-in defaults, then the TOML file,
+//! then `MOOSENG_MASTER_<KEY>` environment variables, then command-line
+//! flags (applied by the binary).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that override file keys.
+pub const ENV_PREFIX: &str = "MOOSENG_MASTER_";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the client listener (MooseFS's `MATOCL_LISTEN_HOST` and
+    /// `MATOCL_LISTEN_PORT`); mounts and tools connect here.
+    pub listen: SocketAddr,
+    /// The `mfsexports.cfg` to enforce. Without one every address may mount
+    /// everything read-write, as MooseFS's shipped default file allows.
+    pub exports: Option<PathBuf>,
+    /// Where metadata will be kept. Nothing is written yet: the namespace
+    /// lives in memory only and is lost when the daemon stops.
+    pub data_dir: PathBuf,
+    /// Client connections served at once; further ones wait in the
+    /// kernel's accept queue until a slot frees up.
+    pub max_connections: usize,
+    /// Milliseconds a mount connection may stay silent before the master
+    /// sends a keep-alive NOP (MooseFS sends one every second).
+    pub keepalive_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from((
+                [0, 0, 0, 0],
+                mooseng_wire::direction::port::MASTER_FOR_CLIENTS,
+            )),
+            exports: None,
+            data_dir: PathBuf::from("/var/lib/mooseng/master"),
+            max_connections: 1024,
+            keepalive_ms: 1000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] toml::de::Error),
+}
+
+impl Config {
+    /// Defaults, overlaid with `file` when given, then with the environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            if let Some(key) = name.strip_prefix(ENV_PREFIX) {
+                table.insert(key.to_ascii_lowercase(), env_value(&value));
+            }
+        }
+        Ok(Config::deserialize(table)?)
+    }
+}
+
+/// An environment value as TOML would read it (`64`, `true`), or as a
+/// plain string when it is not a TOML literal (`0.0.0.0:9421`, paths).
+fn env_value(raw: &str) -> toml::Value {
+    format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_file_or_env() {
+        let config = Config::load(None, env(&[])).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.listen.port(), 9421);
+    }
+
+    #[test]
+    fn env_overrides_file_and_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1000\"\nmax_connections = 5\n").unwrap();
+        let config = Config::load(
+            Some(&path),
+            env(&[
+                ("MOOSENG_MASTER_MAX_CONNECTIONS", "7"),
+                ("MOOSENG_MASTER_EXPORTS", "/etc/mfs/mfsexports.cfg"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen, "127.0.0.1:1000".parse().unwrap());
+        assert_eq!(config.max_connections, 7);
+        assert_eq!(
+            config.exports.as_deref(),
+            Some(Path::new("/etc/mfs/mfsexports.cfg"))
+        );
+        assert_eq!(config.keepalive_ms, 1000);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        assert!(Config::load(None, env(&[("MOOSENG_MASTER_LISTN", "x")])).is_err());
+        assert!(Config::load(None, env(&[("MOOSENG_MASTER_MAX_CONNECTIONS", "many")])).is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! `mooseng-master`: the metadata server daemon.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use mooseng_master::client::Master;
+use mooseng_master::config::Config;
+use mooseng_master::exports::{Exports, UserDb};
+use mooseng_master::server::{self, Limits};
+use mooseng_master::session::Sessions;
+use mooseng_master::store::MetadataStore;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+use tracing_subscriber::EnvFilter;
+
+/// MooseNG metadata server, compatible with MooseFS 3.0.117 clients.
+///
+/// Settings come from defaults, then the config file, then
+/// MOOSENG_MASTER_<KEY> environment variables, then these flags.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Address for mounts and tools [default: 0.0.0.0:9421].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// mfsexports.cfg to enforce [default: MooseFS's shipped rules].
+    #[arg(long)]
+    exports: Option<PathBuf>,
+    /// Metadata directory (not written yet).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = match load_config(cli) {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: Cli) -> Result<Config, String> {
+    let mut config =
+        Config::load(cli.config.as_deref(), std::env::vars()).map_err(|e| e.to_string())?;
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
+    }
+    if let Some(exports) = cli.exports {
+        config.exports = Some(exports);
+    }
+    if let Some(data_dir) = cli.data_dir {
+        config.data_dir = data_dir;
+    }
+    Ok(config)
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let exports = match &config.exports {
+        Some(path) => Exports::load(path, &UserDb::from_host()).map_err(|e| e.to_string())?,
+        None => {
+            tracing::info!("no exports file given: using MooseFS's default rules");
+            Exports::moosefs_default()
+        }
+    };
+    let mut metaid = [0u8; 8];
+    getrandom::getrandom(&mut metaid)
+        .map_err(|e| format!("no randomness for the metadata id: {e}"))?;
+    let master = Arc::new(Master {
+        store: MetadataStore::empty(),
+        sessions: Sessions::default(),
+        exports,
+        metaid: u64::from_be_bytes(metaid),
+    });
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    tracing::info!(
+        listen = %config.listen,
+        data_dir = %config.data_dir.display(),
+        "metadata kept in memory only; serving clients"
+    );
+    let limits = Limits {
+        max_connections: config.max_connections,
+        keepalive: Duration::from_millis(config.keepalive_ms.max(1)),
+    };
+    let shutdown = async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = int.recv() => tracing::info!("SIGINT received"),
+        }
+    };
+    server::serve(listener, master, limits, shutdown).await;
+    tracing::info!("stopped");
+    Ok(())
+}

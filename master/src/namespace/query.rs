@@ -1,0 +1,109 @@
+//! Read-only questions the client handlers ask of the tree: access checks,
+//! subtree membership for subfolder mounts, path resolution and totals.
+
+use std::collections::HashSet;
+
+use mooseng_wire::Status;
+
+use super::access::{Caller, EATTR_IMMUTABLE, MAY_WRITE};
+use super::node::{Inode, NodeData, ROOT};
+use super::Namespace;
+
+/// Totals of a subtree, as `mfsdirinfo` and `df` show them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TreeStats {
+    pub inodes: u32,
+    pub dirs: u32,
+    pub files: u32,
+    /// Sum of file lengths.
+    pub length: u64,
+}
+
+impl Namespace {
+    /// MooseFS's ACCESS rule: immutable nodes refuse write (EPERM), then the
+    /// mode bits decide (EACCES).
+    pub fn access(&self, caller: &Caller, inode: Inode, mask: u8) -> Result<(), Status> {
+        let node = self.get(inode).ok_or(Status::ENOENT)?;
+        if node.eattr & EATTR_IMMUTABLE != 0 && mask & MAY_WRITE != 0 {
+            return Err(Status::EPERM);
+        }
+        if caller.may(node, mask) {
+            Ok(())
+        } else {
+            Err(Status::EACCES)
+        }
+    }
+
+    /// True when some chain of parents leads from `inode` to `top`; a
+    /// subfolder mount may only reach nodes for which this holds.
+    pub fn is_within(&self, inode: Inode, top: Inode) -> bool {
+        if top == ROOT {
+            return self.get(inode).is_some();
+        }
+        let mut seen = HashSet::new();
+        let mut pending = vec![inode];
+        while let Some(current) = pending.pop() {
+            if current == top {
+                return true;
+            }
+            if !seen.insert(current) {
+                continue;
+            }
+            if let Some(node) = self.get(current) {
+                pending.extend(node.parents.iter().copied());
+            }
+        }
+        false
+    }
+
+    /// The directory a slash-separated path names, walked as root (the
+    /// exports file, not the mode bits, decides who may mount it).
+    pub fn resolve_dir(&self, path: &str) -> Result<Inode, Status> {
+        let root = Caller::root();
+        let mut inode = ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            inode = self.lookup(&root, inode, part.as_bytes())?;
+        }
+        match self.get(inode) {
+            Some(node) if node.is_dir() => Ok(inode),
+            Some(_) => Err(Status::ENOTDIR),
+            None => Err(Status::ENOENT),
+        }
+    }
+
+    /// The directory holding `dir`; the root is its own parent.
+    pub fn parent_of(&self, dir: Inode) -> Inode {
+        self.get(dir)
+            .and_then(|node| node.parents.first().copied())
+            .unwrap_or(ROOT)
+    }
+
+    /// Counts everything below `top`, each inode once however many links
+    /// it has.
+    pub fn tree_stats(&self, top: Inode) -> TreeStats {
+        let mut stats = TreeStats::default();
+        let mut seen = HashSet::new();
+        let mut pending = vec![top];
+        while let Some(inode) = pending.pop() {
+            if !seen.insert(inode) {
+                continue;
+            }
+            let Some(node) = self.get(inode) else {
+                continue;
+            };
+            stats.inodes += 1;
+            match &node.data {
+                NodeData::Directory(dir) => {
+                    stats.dirs += 1;
+                    pending.extend(dir.entries.values().copied());
+                }
+                NodeData::File(file) => {
+                    stats.files += 1;
+                    stats.length += file.length;
+                }
+                _ => {}
+            }
+        }
+        stats
+    }
+}

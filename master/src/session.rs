@@ -1,0 +1,211 @@
+//! Client sessions: what a mount was granted at register time, the inodes
+//! it holds open, and the uid/gid mapping applied to its requests.
+//!
+//! A session outlives its TCP connection, so a mount that reconnects (or a
+//! tool borrowing the mount's session) finds it again by id.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::exports::{sesflag, ExportRule};
+use crate::namespace::{Caller, Inode};
+
+/// Inode number a mount uses for its own root, whatever it maps to.
+pub const CLIENT_ROOT: Inode = 1;
+
+/// The rights one session was granted, fixed at register time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Internal inode of the exported directory this session sees as `/`.
+    pub root: Inode,
+    /// An MFSMETA session (trash and sustained files), not a file system.
+    pub meta: bool,
+    pub sesflags: u8,
+    pub umask: u16,
+    pub root_uid: u32,
+    pub root_gid: u32,
+    pub mapall_uid: u32,
+    pub mapall_gid: u32,
+    pub min_goal: u8,
+    pub max_goal: u8,
+    pub min_trashtime: u32,
+    pub max_trashtime: u32,
+    pub disables: u32,
+}
+
+impl Grant {
+    /// The grant an exports rule gives a mount of `root`.
+    pub fn from_rule(rule: &ExportRule, root: Inode) -> Self {
+        Grant {
+            root,
+            meta: rule.meta,
+            sesflags: rule.sesflags,
+            umask: rule.umask,
+            root_uid: rule.root_uid,
+            root_gid: rule.root_gid,
+            mapall_uid: rule.mapall_uid,
+            mapall_gid: rule.mapall_gid,
+            min_goal: rule.min_goal,
+            max_goal: rule.max_goal,
+            min_trashtime: rule.min_trashtime,
+            max_trashtime: rule.max_trashtime,
+            disables: rule.disables,
+        }
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.sesflags & sesflag::READONLY != 0
+    }
+
+    pub fn mapall(&self) -> bool {
+        self.sesflags & sesflag::MAPALL != 0
+    }
+
+    /// True when the export's `disable=` list names operation `bit`
+    /// (a `DISABLE_BIT_*` index, see [`crate::exports::DISABLE_NAMES`]).
+    pub fn disabled(&self, bit: u32) -> bool {
+        self.disables & (1 << bit) != 0
+    }
+}
+
+/// Who a request runs as: the caller the namespace sees after mapping, and
+/// the ids the client sent, which attribute records need to undo `mapall`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub caller: Caller,
+    pub client_uid: u32,
+    pub client_gid: u32,
+}
+
+#[derive(Debug)]
+pub struct Session {
+    pub id: u32,
+    pub grant: Grant,
+    pub peer: Ipv4Addr,
+    /// What the mount said about itself (its mount point).
+    pub info: Vec<u8>,
+    open_files: Mutex<BTreeSet<Inode>>,
+}
+
+impl Session {
+    /// MooseFS's mapping: uid 0 becomes `maproot`, everyone else becomes
+    /// `mapall` when the export has one; only the first gid is replaced.
+    pub fn identity(&self, client_uid: u32, gids: &[u32]) -> Identity {
+        let client_gid = gids.first().copied().unwrap_or(u32::MAX);
+        let mut mapped = gids.to_vec();
+        if mapped.is_empty() {
+            mapped.push(client_gid);
+        }
+        let grant = &self.grant;
+        let uid = if client_uid == 0 {
+            mapped[0] = grant.root_gid;
+            grant.root_uid
+        } else if grant.mapall() {
+            mapped[0] = grant.mapall_gid;
+            grant.mapall_uid
+        } else {
+            client_uid
+        };
+        Identity {
+            caller: Caller { uid, gids: mapped },
+            client_uid,
+            client_gid,
+        }
+    }
+
+    /// The internal inode a client inode number stands for.
+    pub fn to_internal(&self, inode: Inode) -> Inode {
+        if inode == CLIENT_ROOT {
+            self.grant.root
+        } else {
+            inode
+        }
+    }
+
+    /// The inode number the client knows an internal inode by.
+    pub fn to_client(&self, inode: Inode) -> Inode {
+        if inode == self.grant.root {
+            CLIENT_ROOT
+        } else {
+            inode
+        }
+    }
+
+    pub fn open(&self, inode: Inode) {
+        self.open_files().insert(inode);
+    }
+
+    /// Replaces the open set with what the mount reports holding open.
+    pub fn set_open(&self, inodes: impl IntoIterator<Item = Inode>) {
+        *self.open_files() = inodes.into_iter().collect();
+    }
+
+    pub fn open_inodes(&self) -> Vec<Inode> {
+        self.open_files().iter().copied().collect()
+    }
+
+    fn open_files(&self) -> MutexGuard<'_, BTreeSet<Inode>> {
+        self.open_files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Every session the master knows, by id.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    inner: Mutex<Registry>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    next_id: u32,
+    by_id: HashMap<u32, Arc<Session>>,
+}
+
+impl Sessions {
+    /// Starts a session, or takes over `previous` when it still exists.
+    pub fn open(
+        &self,
+        previous: Option<u32>,
+        grant: Grant,
+        peer: Ipv4Addr,
+        info: Vec<u8>,
+    ) -> Arc<Session> {
+        let mut registry = self.registry();
+        let id = match previous.filter(|id| registry.by_id.contains_key(id)) {
+            Some(id) => id,
+            None => {
+                registry.next_id += 1;
+                registry.next_id
+            }
+        };
+        let open_files = registry
+            .by_id
+            .get(&id)
+            .map(|old| old.open_inodes())
+            .unwrap_or_default();
+        let session = Arc::new(Session {
+            id,
+            grant,
+            peer,
+            info,
+            open_files: Mutex::new(open_files.into_iter().collect()),
+        });
+        registry.by_id.insert(id, Arc::clone(&session));
+        session
+    }
+
+    pub fn find(&self, id: u32) -> Option<Arc<Session>> {
+        self.registry().by_id.get(&id).cloned()
+    }
+
+    pub fn close(&self, id: u32) -> bool {
+        self.registry().by_id.remove(&id).is_some()
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
