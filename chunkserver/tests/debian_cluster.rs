@@ -60,7 +60,7 @@ struct Cluster {
 
 impl Cluster {
     fn up(prefix: &str, subnet_third_octet: u8, chunkservers: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temporary directory");
         let state = dir.path().join("state");
         let mnt = dir.path().join("mnt");
         let subnet = format!("10.233.{subnet_third_octet}.0/24");
@@ -82,7 +82,7 @@ impl Cluster {
             "--mounts",
             "2",
             "--mountpoint",
-            mnt.to_str().unwrap(),
+            mnt.to_str().expect("UTF-8 path"),
             "--prefix",
             prefix,
             "--subnet",
@@ -117,9 +117,10 @@ impl Cluster {
     fn wait_fileinfo(&self, file: &Path, limit: Duration, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
-            let info =
-                String::from_utf8_lossy(&run("mfsfileinfo", &[file.to_str().unwrap()]).stdout)
-                    .into_owned();
+            let info = String::from_utf8_lossy(
+                &run("mfsfileinfo", &[file.to_str().expect("UTF-8 path")]).stdout,
+            )
+            .into_owned();
             if done(&info) || start.elapsed() > limit {
                 return info;
             }
@@ -197,7 +198,7 @@ fn three_mooseng_chunkservers_serve_debian_master_and_mounts() {
 
     let dir = cluster.mount(1).join("goal2");
     fs::create_dir(&dir).unwrap();
-    let goal = run("mfssetgoal", &["2", dir.to_str().unwrap()]);
+    let goal = run("mfssetgoal", &["2", dir.to_str().expect("UTF-8 path")]);
     assert!(goal.status.success(), "{}", text(&goal));
     let data = payload(72 << 20);
     let started = Instant::now();
@@ -225,7 +226,7 @@ fn three_mooseng_chunkservers_serve_debian_master_and_mounts() {
     let mut checked = 0;
     for cs in 1..=3 {
         for chunk in chunk_files(&cluster.state.join(format!("data/cs{cs}/hdd"))) {
-            let check = run("mfschunktool", &["-x", chunk.to_str().unwrap()]);
+            let check = run("mfschunktool", &["-x", chunk.to_str().expect("UTF-8 path")]);
             let out = String::from_utf8_lossy(&check.stdout).into_owned();
             assert!(
                 out.trim_end().ends_with("OK"),
@@ -246,7 +247,7 @@ fn raising_the_goal_replicates_between_mooseng_and_moosefs() {
     let file = cluster.mount(1).join("file");
     let data = payload(3 << 20);
     fs::write(&file, &data).unwrap();
-    let goal = run("mfssetgoal", &["3", file.to_str().unwrap()]);
+    let goal = run("mfssetgoal", &["3", file.to_str().expect("UTF-8 path")]);
     assert!(goal.status.success(), "{}", text(&goal));
 
     let info = cluster.wait_fileinfo(&file, Duration::from_secs(60), |info| {
