@@ -323,3 +323,6 @@ impl Store {
         ChunkPath::placed(self.folders[folder].path.clone(), name)
     }
 }
+
+#[cfg(test)]
+mod tests;
