@@ -263,7 +263,7 @@ fn start(
     naming: &Naming,
     state: &mut State,
 ) -> Result<Member, Error> {
-    let launch = launch::launch(p.role, ctx);
+    let launch = launch::launch(p.role, p.flavor, ctx);
     for dir in &launch.dirs {
         fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
     }

@@ -1,8 +1,8 @@
 //! How each role is started: its command line and the files it needs.
 //!
 //! MooseNG's daemons are meant as drop-in replacements, so they get the same
-//! configuration files and the same command line as MooseFS's; should one of
-//! them diverge, its role's function below matches on the flavor.
+//! configuration files and the same command line as MooseFS's, except the
+//! MooseNG chunkserver, which takes its settings as flags.
 
 use std::ffi::OsString;
 use std::net::Ipv4Addr;
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::config::{self, ChunkserverConfig, MasterConfig, MetaloggerConfig};
 use crate::layout::Layout;
-use crate::role::Role;
+use crate::role::{Flavor, Role};
 use crate::subnet::Subnet;
 
 /// The port mounts (and `mfscli`) talk to the master on.
@@ -76,9 +76,10 @@ fn daemon_args(cfg: &std::path::Path) -> Vec<OsString> {
 }
 
 /// How to start `role`.
-pub fn launch(role: Role, ctx: &Context<'_>) -> Launch {
+pub fn launch(role: Role, flavor: Flavor, ctx: &Context<'_>) -> Launch {
     match role {
         Role::Master => master(ctx),
+        Role::Chunkserver(_) if flavor == Flavor::Ng => ng_chunkserver(role, ctx),
         Role::Chunkserver(_) => chunkserver(role, ctx),
         Role::Metalogger => metalogger(ctx),
         Role::Mount(n) => mount(ctx, ctx.mounts.path(n)),
@@ -122,6 +123,25 @@ fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
             Launch::file(etc.join("mfschunkserver.cfg"), cfg.render()),
             Launch::file(cfg.hdd_conf.clone(), config::hdd(&[hdd])),
         ],
+    }
+}
+
+/// `mooseng-chunkserver --master M:9420 --listen IP:9422 --data DIR`.
+fn ng_chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
+    let hdd = ctx.layout.data(role).join("hdd");
+    let master = format!("{}:{MASTER_CHUNKSERVER_PORT}", ctx.master);
+    let listen = format!("{}:9422", role.address(&ctx.subnet));
+    Launch {
+        args: vec![
+            "--master".into(),
+            master.into(),
+            "--listen".into(),
+            listen.into(),
+            "--data".into(),
+            hdd.clone().into(),
+        ],
+        dirs: vec![hdd],
+        files: Vec::new(),
     }
 }
 
@@ -179,7 +199,7 @@ mod tests {
     #[test]
     fn master_starts_from_empty_metadata() {
         let (layout, mounts) = (Layout::new("/s"), one_mount());
-        let l = launch(Role::Master, &ctx(&layout, &mounts));
+        let l = launch(Role::Master, Flavor::Mfs, &ctx(&layout, &mounts));
         assert_eq!(l.args, ["-f", "-c", "/s/etc/master/mfsmaster.cfg", "start"]);
         let meta = l
             .files
@@ -193,7 +213,7 @@ mod tests {
     #[test]
     fn chunkserver_listens_on_its_own_address() {
         let (layout, mounts) = (Layout::new("/s"), one_mount());
-        let l = launch(Role::Chunkserver(2), &ctx(&layout, &mounts));
+        let l = launch(Role::Chunkserver(2), Flavor::Mfs, &ctx(&layout, &mounts));
         let cfg = String::from_utf8(l.files[0].contents.clone()).unwrap();
         assert!(cfg.contains("CSSERV_LISTEN_HOST = 10.9.0.12\n"), "{cfg}");
         assert!(cfg.contains("MASTER_HOST = 10.9.0.2\n"), "{cfg}");
@@ -201,9 +221,25 @@ mod tests {
     }
 
     #[test]
+    fn ng_chunkserver_gets_flags() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let l = launch(Role::Chunkserver(2), Flavor::Ng, &ctx(&layout, &mounts));
+        let args = [
+            "--master",
+            "10.9.0.2:9420",
+            "--listen",
+            "10.9.0.12:9422",
+            "--data",
+            "/s/data/cs2/hdd",
+        ];
+        assert_eq!(l.args, args);
+        assert!(l.files.is_empty());
+    }
+
+    #[test]
     fn mount_points_at_the_master() {
         let (layout, mounts) = (Layout::new("/s"), one_mount());
-        let l = launch(Role::Mount(1), &ctx(&layout, &mounts));
+        let l = launch(Role::Mount(1), Flavor::Mfs, &ctx(&layout, &mounts));
         assert_eq!(l.args, ["/m", "-f", "-H", "10.9.0.2", "-P", "9421"]);
     }
 

@@ -74,3 +74,13 @@ impl ChunkFile {
         VerifyReport { blocks, bad_blocks }
     }
 }
+
+impl ChunkFile {
+    /// The stored CRC table, all 1024 entries, as `ANTOCS_GET_CHUNK_CHECKSUM_TAB`
+    /// reports it. Entries past the last block are whatever the file holds.
+    pub fn stored_crcs(&self) -> Vec<u32> {
+        (0..BLOCKS_PER_CHUNK)
+            .map(|block| self.stored_crc(block))
+            .collect()
+    }
+}

@@ -1,0 +1,106 @@
+//! Framed TCP I/O shared by both ports: whole `type:32 length:32 payload`
+//! frames in and out.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use mooseng_wire::{Frame, FrameCodec, FrameError, Message};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio_util::codec::Decoder;
+
+/// Reads frames from one socket. [`FrameReader::next`] may be cancelled
+/// (in a `select!`) without losing bytes: they stay in the buffer.
+#[derive(Debug)]
+pub struct FrameReader {
+    half: OwnedReadHalf,
+    buf: BytesMut,
+    codec: FrameCodec,
+}
+
+impl FrameReader {
+    pub fn new(half: OwnedReadHalf, max_payload: u32) -> Self {
+        FrameReader {
+            half,
+            buf: BytesMut::with_capacity(8192),
+            codec: FrameCodec::new(max_payload),
+        }
+    }
+
+    /// The next frame, or `None` when the peer closed the connection
+    /// between frames.
+    pub async fn next(&mut self) -> Result<Option<Frame>, FrameError> {
+        loop {
+            if let Some(frame) = self.codec.decode(&mut self.buf)? {
+                return Ok(Some(frame));
+            }
+            if self.half.read_buf(&mut self.buf).await? == 0 {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+            }
+        }
+    }
+
+    /// [`FrameReader::next`] with a deadline; running out of time is an error.
+    pub async fn next_within(&mut self, limit: Duration) -> Result<Option<Frame>, FrameError> {
+        match tokio::time::timeout(limit, self.next()).await {
+            Ok(result) => result,
+            Err(_) => Err(io::Error::from(io::ErrorKind::TimedOut).into()),
+        }
+    }
+}
+
+/// Writes frames to one socket.
+#[derive(Debug)]
+pub struct FrameWriter {
+    half: OwnedWriteHalf,
+    buf: BytesMut,
+}
+
+impl FrameWriter {
+    pub fn new(half: OwnedWriteHalf) -> Self {
+        FrameWriter {
+            half,
+            buf: BytesMut::new(),
+        }
+    }
+
+    pub async fn send_frame(&mut self, frame: &Frame) -> io::Result<()> {
+        self.buf.clear();
+        frame.write_to(&mut self.buf);
+        self.half.write_all(&self.buf).await
+    }
+
+    pub async fn send<M: Message>(&mut self, message: &M) -> io::Result<()> {
+        self.send_frame(&message.to_frame()).await
+    }
+
+    /// Closes our side of the connection.
+    pub async fn shutdown(&mut self) {
+        let _ = self.half.shutdown().await;
+    }
+}
+
+/// Connects with a deadline and no Nagle delay, and splits the stream.
+pub async fn connect(
+    addr: SocketAddr,
+    limit: Duration,
+    max_payload: u32,
+) -> io::Result<(FrameReader, FrameWriter)> {
+    let stream = tokio::time::timeout(limit, TcpStream::connect(addr))
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    Ok(split(stream, max_payload))
+}
+
+/// Splits an accepted or connected stream into framed halves.
+pub fn split(stream: TcpStream, max_payload: u32) -> (FrameReader, FrameWriter) {
+    let _ = stream.set_nodelay(true);
+    let (read, write) = stream.into_split();
+    (FrameReader::new(read, max_payload), FrameWriter::new(write))
+}

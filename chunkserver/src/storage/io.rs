@@ -1,0 +1,163 @@
+//! Reading and writing chunk data for clients, write chains and
+//! replication, and the per-chunk questions of `ANTOCS_*`. Blocking; run
+//! through [`Store::run`].
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use mooseng_wire::Status;
+
+use super::{Slot, Store};
+use crate::chunk_file::{BLOCKS_PER_CHUNK, BLOCK_SIZE};
+
+/// A chunk held open by a read or write session. Dropping it closes the
+/// file once the last session on the chunk is done; [`Store::close`]
+/// does the same after syncing.
+#[derive(Debug)]
+pub struct IoHandle {
+    slot: Arc<Slot>,
+    chunkid: u64,
+}
+
+impl IoHandle {
+    pub fn chunkid(&self) -> u64 {
+        self.chunkid
+    }
+}
+
+impl Drop for IoHandle {
+    fn drop(&mut self) {
+        let mut state = self.slot.lock();
+        state.users = state.users.saturating_sub(1);
+        if state.users == 0 {
+            state.file = None;
+        }
+    }
+}
+
+/// Checks that `size` bytes at `offset` of block `block` lie inside it.
+fn check_range(block: u16, offset: u32, size: u32) -> Result<(), Status> {
+    if block >= BLOCKS_PER_CHUNK {
+        return Err(Status::BNUMTOOBIG);
+    }
+    if offset >= BLOCK_SIZE || size > BLOCK_SIZE {
+        return Err(Status::WRONGOFFSET);
+    }
+    if offset + size > BLOCK_SIZE {
+        return Err(Status::WRONGSIZE);
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens chunk `chunkid` in `version` (0: any) for a session.
+    pub fn open_io(&self, chunkid: u64, version: u32) -> Result<IoHandle, Status> {
+        let slot = self.locked(chunkid, version)?;
+        let mut state = slot.lock();
+        if let Err(err) = state.file() {
+            let folder = state.folder;
+            return Err(self.failed(chunkid, folder, &err));
+        }
+        state.users += 1;
+        drop(state);
+        Ok(IoHandle { slot, chunkid })
+    }
+
+    /// Reads `size` bytes at `offset` inside block `block`, after checking
+    /// the whole block against its stored CRC, and returns them with their
+    /// own CRC (what `CSTOCL_READ_DATA` carries).
+    pub fn read_piece(
+        &self,
+        handle: &IoHandle,
+        block: u16,
+        offset: u32,
+        size: u32,
+    ) -> Result<(u32, Bytes), Status> {
+        check_range(block, offset, size)?;
+        let mut state = handle.slot.lock();
+        if state.gone {
+            return Err(Status::NOCHUNK);
+        }
+        let folder = state.folder;
+        let file = state
+            .file()
+            .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        let data = file
+            .read(u32::from(block) * BLOCK_SIZE + offset, size)
+            .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        Ok((crc32fast::hash(&data), Bytes::from(data)))
+    }
+
+    /// Writes `data` at `offset` inside block `block` after checking it
+    /// against the CRC its sender computed.
+    pub fn write_piece(
+        &self,
+        handle: &IoHandle,
+        block: u16,
+        offset: u32,
+        crc: u32,
+        data: &[u8],
+    ) -> Result<(), Status> {
+        let size = u32::try_from(data.len()).map_err(|_| Status::WRONGSIZE)?;
+        check_range(block, offset, size)?;
+        if crc32fast::hash(data) != crc {
+            return Err(Status::CRC);
+        }
+        let mut state = handle.slot.lock();
+        if state.gone {
+            return Err(Status::NOCHUNK);
+        }
+        let folder = state.folder;
+        let file = state
+            .file()
+            .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        file.write(u32::from(block) * BLOCK_SIZE + offset, data)
+            .map_err(|err| self.failed(handle.chunkid, folder, &err))
+    }
+
+    /// Ends a session, syncing the file first when `sync` is asked and the
+    /// configuration wants it.
+    pub fn close(&self, handle: IoHandle, sync: bool) -> Result<(), Status> {
+        let mut result = Ok(());
+        if sync && self.fsync_on_finish {
+            let mut state = handle.slot.lock();
+            let folder = state.folder;
+            if let Some(file) = state.file.as_mut() {
+                if let Err(err) = file.sync() {
+                    result = Err(self.failed(handle.chunkid, folder, &err));
+                }
+            }
+        }
+        drop(handle);
+        result
+    }
+
+    /// Blocks stored in the chunk (`ANTOCS_GET_CHUNK_BLOCKS`).
+    pub fn blocks(&self, chunkid: u64, version: u32) -> Result<u16, Status> {
+        let slot = self.locked(chunkid, version)?;
+        let mut state = slot.lock();
+        self.with_file(&mut state, |file| Ok(file.blocks()))
+    }
+
+    /// The stored CRC table (`ANTOCS_GET_CHUNK_CHECKSUM_TAB`).
+    pub fn checksum_table(&self, chunkid: u64, version: u32) -> Result<Vec<u32>, Status> {
+        let slot = self.locked(chunkid, version)?;
+        let mut state = slot.lock();
+        self.with_file(&mut state, |file| Ok(file.stored_crcs()))
+    }
+
+    /// One number summarising the CRC table (`ANTOCS_GET_CHUNK_CHECKSUM`),
+    /// computed as mfschunkserver does so the two can be compared.
+    pub fn checksum(&self, chunkid: u64, version: u32) -> Result<u32, Status> {
+        let table = self.checksum_table(chunkid, version)?;
+        Ok(table_checksum(&table))
+    }
+}
+
+/// MooseFS's fold of a CRC table: start at 1, then per entry multiply by
+/// 426265243 and xor the entry in.
+pub fn table_checksum(table: &[u32]) -> u32 {
+    table
+        .iter()
+        .fold(1u32, |sum, &crc| sum.wrapping_mul(426_265_243) ^ crc)
+}

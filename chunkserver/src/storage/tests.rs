@@ -1,0 +1,121 @@
+//! The master's chunk orders against real files in temporary folders.
+
+use mooseng_wire::Status;
+
+use super::{Store, TODEL_FLAG};
+use crate::chunk_file::{ChunkName, BLOCK_SIZE};
+use crate::config::FolderSpec;
+
+fn store(dirs: &[(&std::path::Path, bool)]) -> Store {
+    let specs: Vec<FolderSpec> = dirs
+        .iter()
+        .map(|(path, marked)| FolderSpec {
+            path: path.to_path_buf(),
+            marked_for_removal: *marked,
+        })
+        .collect();
+    Store::open(&specs, 3, true)
+}
+
+#[test]
+fn orders_follow_mfschunkserver_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&[(dir.path(), false)]);
+    s.create(7, 1).unwrap();
+    assert_eq!(s.create(7, 1), Err(Status::CHUNKEXIST));
+    assert_eq!(s.set_version(7, 2, 3), Err(Status::WRONGVERSION));
+    assert_eq!(s.delete(8, 1), Err(Status::NOCHUNK));
+
+    let h = s.open_io(7, 1).unwrap();
+    let data = vec![5u8; 1000];
+    assert_eq!(
+        s.write_piece(&h, 1, 10, 0, &data),
+        Err(Status::CRC),
+        "client CRC is checked"
+    );
+    s.write_piece(&h, 1, 10, crc32fast::hash(&data), &data)
+        .unwrap();
+    s.close(h, true).unwrap();
+    assert_eq!(s.blocks(7, 1), Ok(2));
+
+    s.set_version(7, 1, 2).unwrap();
+    let copy = ChunkName { id: 9, version: 0 };
+    s.duplicate(7, 2, 3, copy, Some(BLOCK_SIZE + 20)).unwrap();
+    assert_eq!(
+        s.blocks(7, 2),
+        Err(Status::WRONGVERSION),
+        "the original moved to version 3"
+    );
+    let h = s.open_io(9, 3).unwrap();
+    let (crc, bytes) = s.read_piece(&h, 1, 10, 20).unwrap();
+    let mut expected = vec![5u8; 10];
+    expected.extend_from_slice(&[0; 10]);
+    assert_eq!(
+        &bytes[..],
+        &expected[..],
+        "the copy is cut 20 bytes into block 1"
+    );
+    assert_eq!(crc, crc32fast::hash(&expected));
+    drop(h);
+    s.test(9, 3).unwrap();
+    s.truncate(7, 3, 4, 0).unwrap();
+    assert_eq!(s.blocks(7, 4), Ok(0));
+    s.delete(7, 0).unwrap();
+    let mut listed = s.chunk_list();
+    listed.sort_by_key(|c| c.chunkid);
+    assert_eq!(
+        listed
+            .iter()
+            .map(|c| (c.chunkid, c.version))
+            .collect::<Vec<_>>(),
+        [(9, 3)]
+    );
+
+    let again = store(&[(dir.path(), false)]);
+    assert_eq!(
+        again.chunk_list().len(),
+        1,
+        "a restart finds the chunk file"
+    );
+}
+
+#[test]
+fn a_folder_marked_for_removal_is_drained_not_filled() {
+    let keep = tempfile::tempdir().unwrap();
+    let old = tempfile::tempdir().unwrap();
+    store(&[(old.path(), false)]).create(1, 5).unwrap();
+    let s = store(&[(keep.path(), false), (old.path(), true)]);
+    s.create(2, 1).unwrap();
+    assert_eq!(
+        s.chunks_per_folder(),
+        [1, 1],
+        "new chunks avoid the marked folder"
+    );
+    let mut listed = s.chunk_list();
+    listed.sort_by_key(|c| c.chunkid);
+    assert_eq!(listed[0].version, 5 | TODEL_FLAG);
+    assert_eq!(listed[1].version, 1);
+    let usage = s.usage();
+    assert_eq!((usage.chunks, usage.todel_chunks), (1, 1));
+    assert!(usage.todel_total > 0);
+}
+
+#[test]
+fn a_damaged_block_is_reported_and_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&[(dir.path(), false)]);
+    s.create(3, 1).unwrap();
+    let h = s.open_io(3, 1).unwrap();
+    let data = vec![1u8; BLOCK_SIZE as usize];
+    s.write_piece(&h, 0, 0, crc32fast::hash(&data), &data)
+        .unwrap();
+    drop(h);
+    let path = s.slot(3).unwrap().lock().path.path();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(&path, bytes).unwrap();
+    let h = s.open_io(3, 1).unwrap();
+    assert_eq!(s.read_piece(&h, 0, 0, 10), Err(Status::CRC));
+    assert_eq!(s.reports().take().damaged, [3]);
+}
