@@ -4,5 +4,7 @@
 //! [`namespace::Mutation`] applied in log order, so any master that applies
 //! the same log holds the same tree.
 
+pub mod chunks;
+pub mod cslink;
 pub mod exports;
 pub mod namespace;
