@@ -11,14 +11,20 @@ use super::ChunkId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
     /// Make an empty chunk.
-    Create { chunk: ChunkId, version: u32 },
+    Create {
+        chunk: ChunkId,
+        version: u32,
+    },
     /// Rename a copy from `old` to `version` (the step before a write).
     SetVersion {
         chunk: ChunkId,
         version: u32,
         old: u32,
     },
-    Delete { chunk: ChunkId, version: u32 },
+    Delete {
+        chunk: ChunkId,
+        version: u32,
+    },
     /// Fetch the chunk from the chunkserver at `from`.
     Replicate {
         chunk: ChunkId,

@@ -114,7 +114,13 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Vec<Job> {
             .filter(|c| c.state == CopyState::Replicating)
             .count();
         if regular + pending < goal {
-            replicate(state, &mut jobs, &mut budget, chunk, goal - regular - pending);
+            replicate(
+                state,
+                &mut jobs,
+                &mut budget,
+                chunk,
+                goal - regular - pending,
+            );
         } else if pending == 0 {
             trim(state, &mut jobs, &mut budget, chunk, regular - goal);
         }
@@ -154,7 +160,9 @@ fn replicate(
     }
     let mut targets: Vec<(u64, ServerId)> = state
         .servers()
-        .filter(|(id, s)| s.registered && s.usage.free() > 0 && !copies.iter().any(|c| c.server == *id))
+        .filter(|(id, s)| {
+            s.registered && s.usage.free() > 0 && !copies.iter().any(|c| c.server == *id)
+        })
         .map(|(id, s)| (s.usage.free(), id))
         .collect();
     targets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -181,7 +189,13 @@ fn replicate(
 /// Deletes `surplus` regular copies of `chunk` from the fullest servers,
 /// then the copies on disks marked for removal, which the regular ones
 /// now replace.
-fn trim(state: &ChunkState, jobs: &mut Vec<Job>, budget: &mut Budget, chunk: ChunkId, surplus: usize) {
+fn trim(
+    state: &ChunkState,
+    jobs: &mut Vec<Job>,
+    budget: &mut Budget,
+    chunk: ChunkId,
+    surplus: usize,
+) {
     let copies = state.copies(chunk);
     let mut regular: Vec<(u64, &ChunkCopy)> = copies
         .iter()

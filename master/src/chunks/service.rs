@@ -120,7 +120,9 @@ impl ChunkService {
         // A panic while holding the lock cannot leave the state half
         // changed in a way later calls would trip over any worse than
         // stopping would, so a poisoned lock is used as it is.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` on the state, then sends what it queued.
@@ -230,7 +232,11 @@ impl ChunkService {
 
     pub fn servers(&self) -> Vec<(ServerId, Server)> {
         let inner = self.lock();
-        inner.state.servers().map(|(id, s)| (id, s.clone())).collect()
+        inner
+            .state
+            .servers()
+            .map(|(id, s)| (id, s.clone()))
+            .collect()
     }
 
     /// The version, goal and known copies of `chunk`.

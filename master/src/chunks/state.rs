@@ -30,9 +30,18 @@ pub enum Refusal {
 /// A chunkserver's answer to one of our orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpAnswer {
-    Create { chunk: ChunkId, status: Status },
-    SetVersion { chunk: ChunkId, status: Status },
-    Delete { chunk: ChunkId, status: Status },
+    Create {
+        chunk: ChunkId,
+        status: Status,
+    },
+    SetVersion {
+        chunk: ChunkId,
+        status: Status,
+    },
+    Delete {
+        chunk: ChunkId,
+        status: Status,
+    },
     Replicate {
         chunk: ChunkId,
         version: u32,
@@ -149,7 +158,10 @@ impl ChunkState {
             Some(record) => record.version,
             None => {
                 if chunk == 0 || chunk > self.table.next_id().saturating_add(ADOPT_WINDOW) {
-                    tracing::warn!(chunk, "chunkserver has a chunk with an impossible id; ignored");
+                    tracing::warn!(
+                        chunk,
+                        "chunkserver has a chunk with an impossible id; ignored"
+                    );
                     return;
                 }
                 tracing::info!(chunk, "chunkserver has an unknown chunk; kept for deletion");
@@ -258,7 +270,10 @@ impl ChunkState {
                     tracing::info!(chunk, ?status, "chunkserver failed to delete a copy");
                 }
                 if let Some(soft) = self.soft.get_mut(&chunk) {
-                    if soft.copy_on(id).is_some_and(|c| c.state == CopyState::Deleting) {
+                    if soft
+                        .copy_on(id)
+                        .is_some_and(|c| c.state == CopyState::Deleting)
+                    {
                         soft.remove_copy(id);
                     }
                 }

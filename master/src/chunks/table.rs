@@ -20,7 +20,10 @@ impl ChunkRecord {
     /// The number of copies wanted: the highest goal of any file referring
     /// to the chunk (at least 1), or 0 when none does (the chunk is garbage).
     pub fn goal(&self) -> u8 {
-        self.refs.keys().next_back().map_or(0, |goal| (*goal).max(1))
+        self.refs
+            .keys()
+            .next_back()
+            .map_or(0, |goal| (*goal).max(1))
     }
 
     pub fn ref_count(&self) -> u32 {

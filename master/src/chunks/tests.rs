@@ -57,8 +57,14 @@ fn maintain(state: &mut ChunkState) {
 #[test]
 fn table_allocates_ids_in_log_order_and_replays_identically() {
     let entries = [
-        ChunkEntry::Create { file: FILE, goal: 2 },
-        ChunkEntry::Create { file: FILE, goal: 1 },
+        ChunkEntry::Create {
+            file: FILE,
+            goal: 2,
+        },
+        ChunkEntry::Create {
+            file: FILE,
+            goal: 1,
+        },
         ChunkEntry::IncreaseVersion { chunk: 1 },
         ChunkEntry::AddRef { chunk: 2, goal: 3 },
         ChunkEntry::ChangeGoal {
@@ -70,7 +76,10 @@ fn table_allocates_ids_in_log_order_and_replays_identically() {
             chunk: 40,
             version: 9,
         },
-        ChunkEntry::Create { file: FILE, goal: 1 },
+        ChunkEntry::Create {
+            file: FILE,
+            goal: 1,
+        },
     ];
     let mut table = ChunkTable::default();
     let ids: Vec<_> = entries.iter().map(|e| table.apply(e).unwrap()).collect();
@@ -90,7 +99,12 @@ fn table_allocates_ids_in_log_order_and_replays_identically() {
 #[test]
 fn table_refuses_inconsistent_entries_without_changing() {
     let mut table = ChunkTable::default();
-    table.apply(&ChunkEntry::Create { file: FILE, goal: 2 }).unwrap();
+    table
+        .apply(&ChunkEntry::Create {
+            file: FILE,
+            goal: 2,
+        })
+        .unwrap();
     let before = table.clone();
     for bad in [
         ChunkEntry::IncreaseVersion { chunk: 9 },
@@ -109,7 +123,9 @@ fn table_refuses_inconsistent_entries_without_changing() {
         assert!(table.apply(&bad).is_err(), "{bad:?} was accepted");
         assert_eq!(table, before);
     }
-    table.apply(&ChunkEntry::DropRef { chunk: 1, goal: 2 }).unwrap();
+    table
+        .apply(&ChunkEntry::DropRef { chunk: 1, goal: 2 })
+        .unwrap();
     table.apply(&ChunkEntry::Remove { chunk: 1 }).unwrap();
     assert!(table.is_empty());
 }
@@ -140,11 +156,26 @@ fn unknown_chunks_are_adopted_for_deletion_and_absurd_ids_ignored() {
     let mut state = ChunkState::default();
     let id = join(&mut state, 1, 10, &[(5, 3), (u64::MAX, 1), (0, 1)]);
     assert_eq!(state.table().len(), 1);
-    assert_eq!(state.journal, [ChunkEntry::Adopt { chunk: 5, version: 3 }]);
+    assert_eq!(
+        state.journal,
+        [ChunkEntry::Adopt {
+            chunk: 5,
+            version: 3
+        }]
+    );
     assert_eq!(state.table().next_id(), 6);
 
     maintain(&mut state);
-    assert_eq!(state.orders, [(id, Order::Delete { chunk: 5, version: 3 })]);
+    assert_eq!(
+        state.orders,
+        [(
+            id,
+            Order::Delete {
+                chunk: 5,
+                version: 3
+            }
+        )]
+    );
     answer_all(&mut state, Status::OK);
     maintain(&mut state);
     assert!(state.table().is_empty());
@@ -197,7 +228,12 @@ fn a_failed_create_everywhere_reports_not_done_and_frees_the_lease() {
 #[test]
 fn writing_a_chunk_whose_copies_changed_steps_its_version_first() {
     let mut state = ChunkState::default();
-    state.commit(ChunkEntry::Create { file: FILE, goal: 2 }).unwrap();
+    state
+        .commit(ChunkEntry::Create {
+            file: FILE,
+            goal: 2,
+        })
+        .unwrap();
     let a = join(&mut state, 1, 5, &[(1, 1)]);
     let b = join(&mut state, 2, 5, &[(1, 1)]);
     let c = join(&mut state, 3, 5, &[(1, 7)]);
@@ -214,15 +250,38 @@ fn writing_a_chunk_whose_copies_changed_steps_its_version_first() {
     let mut sent = state.orders.clone();
     sent.sort_by_key(|(s, _)| *s);
     assert_eq!(sent, [(a, step), (b, step)]);
-    assert_eq!(state.begin_write(FILE, 1, 2, 0, 120), Err(Status::CHUNKBUSY));
+    assert_eq!(
+        state.begin_write(FILE, 1, 2, 0, 120),
+        Err(Status::CHUNKBUSY)
+    );
 
     state.orders.clear();
-    state.answer(a, OpAnswer::SetVersion { chunk: 1, status: Status::OK });
+    state.answer(
+        a,
+        OpAnswer::SetVersion {
+            chunk: 1,
+            status: Status::OK,
+        },
+    );
     assert!(state.finished.is_empty());
-    state.answer(b, OpAnswer::SetVersion { chunk: 1, status: Status::IO });
+    state.answer(
+        b,
+        OpAnswer::SetVersion {
+            chunk: 1,
+            status: Status::IO,
+        },
+    );
     assert_eq!(state.finished, [(1, Ok(()))]);
     assert_eq!(state.locate(1).unwrap(), (2, vec![addr(1)]));
-    assert_eq!(state.copies(1).iter().find(|x| x.server == c).unwrap().state, CopyState::WrongVersion);
+    assert_eq!(
+        state
+            .copies(1)
+            .iter()
+            .find(|x| x.server == c)
+            .unwrap()
+            .state,
+        CopyState::WrongVersion
+    );
 
     // The next write after the lease ends needs no step: nothing changed.
     state.end_write(1).unwrap();
@@ -238,7 +297,13 @@ fn a_disconnect_drops_copies_and_fails_pending_answers() {
     let b = join(&mut state, 2, 5, &[]);
     let start = state.begin_write(FILE, 0, 2, 0, 120).unwrap();
     state.orders.clear();
-    state.answer(a, OpAnswer::Create { chunk: start.chunk, status: Status::OK });
+    state.answer(
+        a,
+        OpAnswer::Create {
+            chunk: start.chunk,
+            status: Status::OK,
+        },
+    );
     state.disconnected(b);
     assert_eq!(state.finished, [(start.chunk, Ok(()))]);
     assert_eq!(state.locate(start.chunk).unwrap().1, [addr(1)]);
@@ -252,8 +317,18 @@ fn a_disconnect_drops_copies_and_fails_pending_answers() {
 #[test]
 fn the_planner_replicates_under_goal_chunks_and_trims_surplus() {
     let mut state = ChunkState::default();
-    state.commit(ChunkEntry::Create { file: FILE, goal: 2 }).unwrap();
-    state.commit(ChunkEntry::Create { file: FILE, goal: 1 }).unwrap();
+    state
+        .commit(ChunkEntry::Create {
+            file: FILE,
+            goal: 2,
+        })
+        .unwrap();
+    state
+        .commit(ChunkEntry::Create {
+            file: FILE,
+            goal: 1,
+        })
+        .unwrap();
     let a = join(&mut state, 1, 5, &[(1, 1), (2, 1)]);
     let b = join(&mut state, 2, 50, &[(2, 1)]);
     let c = join(&mut state, 3, 20, &[(2, 1)]);
@@ -289,7 +364,12 @@ fn the_planner_replicates_under_goal_chunks_and_trims_surplus() {
 #[test]
 fn copies_on_disks_marked_for_removal_are_replaced_then_deleted() {
     let mut state = ChunkState::default();
-    state.commit(ChunkEntry::Create { file: FILE, goal: 1 }).unwrap();
+    state
+        .commit(ChunkEntry::Create {
+            file: FILE,
+            goal: 1,
+        })
+        .unwrap();
     let a = join(&mut state, 1, 5, &[(1, 1 | TODEL_FLAG)]);
     let b = join(&mut state, 2, 5, &[]);
     maintain(&mut state);
@@ -301,7 +381,16 @@ fn copies_on_disks_marked_for_removal_are_replaced_then_deleted() {
     assert_eq!(state.orders, [(b, replicate)]);
     answer_all(&mut state, Status::OK);
     maintain(&mut state);
-    assert_eq!(state.orders, [(a, Order::Delete { chunk: 1, version: 1 })]);
+    assert_eq!(
+        state.orders,
+        [(
+            a,
+            Order::Delete {
+                chunk: 1,
+                version: 1
+            }
+        )]
+    );
 }
 
 /// One step of a random history of the cluster.
@@ -319,7 +408,10 @@ const SERVERS: u8 = 5;
 
 fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
-        (0..SERVERS, proptest::collection::vec((0..CHUNKS, any::<bool>()), 0..6))
+        (
+            0..SERVERS,
+            proptest::collection::vec((0..CHUNKS, any::<bool>()), 0..6)
+        )
             .prop_map(|(server, chunks)| Event::Join { server, chunks }),
         (0..SERVERS).prop_map(|server| Event::Leave { server }),
         (0..CHUNKS, 0u8..5).prop_map(|(chunk, goal)| Event::Goal { chunk, goal }),
@@ -342,7 +434,10 @@ fn plan_and_check(state: &mut ChunkState) {
                 from,
             } => {
                 let copies = state.copies(chunk);
-                assert!(copies.iter().all(|c| c.server != to), "{job:?} onto a holder");
+                assert!(
+                    copies.iter().all(|c| c.server != to),
+                    "{job:?} onto a holder"
+                );
                 let source = copies.iter().find(|c| c.server == from).unwrap();
                 assert_eq!((source.state, source.version), (CopyState::Valid, version));
                 assert_eq!(state.table().get(chunk).unwrap().version, version);
@@ -359,7 +454,12 @@ fn plan_and_check(state: &mut ChunkState) {
     let before: Vec<(ChunkId, usize)> = state
         .table()
         .iter()
-        .map(|(id, _)| (id, state.copies(id).iter().filter(|c| c.is_regular()).count()))
+        .map(|(id, _)| {
+            (
+                id,
+                state.copies(id).iter().filter(|c| c.is_regular()).count(),
+            )
+        })
         .collect();
     let replicated: BTreeSet<ChunkId> = jobs
         .iter()

@@ -104,7 +104,11 @@ impl ChunkState {
         let version = old + 1;
         let soft = self.soft.entry(current).or_default();
         soft.lease_until = until;
-        for copy in soft.copies.iter_mut().filter(|c| holders.contains(&c.server)) {
+        for copy in soft
+            .copies
+            .iter_mut()
+            .filter(|c| holders.contains(&c.server))
+        {
             copy.state = CopyState::Busy;
             copy.version = version;
         }
