@@ -56,3 +56,6 @@ pub async fn serve(listener: TcpListener, service: Arc<ChunkService>, config: Li
         });
     }
 }
+
+#[cfg(test)]
+mod tests;
