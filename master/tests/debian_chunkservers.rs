@@ -179,13 +179,14 @@ fn index_of(addr: SocketAddrV4) -> usize {
 }
 
 fn valid_holders(service: &ChunkService, chunk: u64) -> Vec<usize> {
-    let Some((version, _, copies)) = service.chunk(chunk) else {
+    let Some(info) = service.chunk(chunk) else {
         return Vec::new();
     };
     let servers = service.servers();
-    let mut holders: Vec<usize> = copies
+    let mut holders: Vec<usize> = info
+        .copies
         .iter()
-        .filter(|c| c.state == CopyState::Valid && c.version == version)
+        .filter(|c| c.state == CopyState::Valid && c.version == info.version)
         .filter_map(|c| servers.iter().find(|(id, _)| *id == c.server))
         .map(|(_, s)| index_of(s.addr))
         .collect();

@@ -61,6 +61,14 @@ pub struct ChunkLocation {
 /// chain of `servers` and ends with [`ChunkService::write_end`].
 pub type WriteLease = ChunkLocation;
 
+/// One chunk's table record and copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkInfo {
+    pub version: u32,
+    pub goal: u8,
+    pub copies: Vec<ChunkCopy>,
+}
+
 /// What a chunkserver's BEGIN packet says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registration {
@@ -239,12 +247,15 @@ impl ChunkService {
             .collect()
     }
 
-    /// The version, goal and known copies of `chunk`.
-    pub fn chunk(&self, chunk: ChunkId) -> Option<(u32, u8, Vec<ChunkCopy>)> {
+    /// What the master knows about `chunk`, for status queries.
+    pub fn chunk(&self, chunk: ChunkId) -> Option<ChunkInfo> {
         let inner = self.lock();
         let record = inner.state.table().get(chunk)?;
-        let copies = inner.state.copies(chunk).to_vec();
-        Some((record.version, record.goal(), copies))
+        Some(ChunkInfo {
+            version: record.version,
+            goal: record.goal(),
+            copies: inner.state.copies(chunk).to_vec(),
+        })
     }
 
     /// A chunkserver sent its BEGIN packet; orders for it go to `link`.
