@@ -227,12 +227,16 @@ impl ChunkState {
                 let from = self.server(from).ok_or(Status::CSNOTPRESENT)?.addr;
                 let server = self.servers.get_mut(&to).ok_or(Status::CSNOTPRESENT)?;
                 server.incoming += 1;
-                self.soft.entry(chunk).or_default().copies.push(ChunkCopy {
+                let soft = self.soft.entry(chunk).or_default();
+                soft.copies.push(ChunkCopy {
                     server: to,
                     version,
                     state: CopyState::Replicating,
                     todel: false,
                 });
+                // A write starting now must step the version, or the copy
+                // being made could pass for current with half the write.
+                soft.needs_bump = true;
                 let order = Order::Replicate {
                     chunk,
                     version,

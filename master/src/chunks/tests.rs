@@ -354,6 +354,16 @@ fn the_planner_replicates_under_goal_chunks_and_trims_surplus() {
         state.start(job).unwrap();
     }
     assert!(plan(&state, &Limits::default(), 0).is_empty());
+    let during = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
+    assert!(
+        during.wait,
+        "a write during a replication steps the version"
+    );
+    answer_all(&mut state, Status::OK);
+    state.end_write(1).unwrap();
+    let copy_on_b = state.copies(1).iter().find(|c| c.server == b).unwrap();
+    assert_eq!(copy_on_b.state, CopyState::WrongVersion);
+    maintain(&mut state);
     answer_all(&mut state, Status::OK);
     assert_eq!(state.locate(1).unwrap().1.len(), 2);
     assert_eq!(state.locate(2).unwrap().1, [addr(2)]);
