@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use mooseng_master::chunks::{ChunkConfig, ChunkEntry, ChunkService, ChunkTable, CopyState};
 use mooseng_master::chunks::{FileRef, Limits};
 use mooseng_master::cslink::{self, LinkConfig};
+use mooseng_wire::Version;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
@@ -240,8 +241,9 @@ async fn debian_chunkservers_follow_the_masters_orders() {
     let file = FileRef { inode: 2, index: 0 };
     let lease = service.lease_for_write(file, 0, 1).await.unwrap();
     assert_eq!((lease.chunk, lease.version, lease.servers.len()), (1, 1, 1));
+    assert_eq!(lease.servers[0].version, Version::MOOSEFS_3_0_117);
     service.write_end(1).await.unwrap();
-    let first = index_of(lease.servers[0]);
+    let first = index_of(lease.servers[0].addr);
     let created = chunk_file(&cluster.hdd(first), 1, 1);
     let created = created.unwrap_or_else(|| panic!("no chunk 1: {:?}", files(&cluster.hdd(first))));
     assert!(
@@ -289,7 +291,7 @@ async fn debian_chunkservers_follow_the_masters_orders() {
     let lease = service.lease_for_write(other, 0, 1).await.unwrap();
     assert_eq!(lease.chunk, 2);
     service.write_end(2).await.unwrap();
-    let holder = index_of(lease.servers[0]);
+    let holder = index_of(lease.servers[0].addr);
     assert!(chunk_file(&cluster.hdd(holder), 2, 1).is_some());
     service
         .commit(ChunkEntry::DropRef { chunk: 2, goal: 1 })

@@ -54,7 +54,16 @@ impl Default for ChunkConfig {
 pub struct ChunkLocation {
     pub chunk: ChunkId,
     pub version: u32,
-    pub servers: Vec<SocketAddrV4>,
+    pub servers: Vec<Holder>,
+}
+
+/// One chunkserver holding a chunk, with what the client channel's
+/// location records carry (`ip:32 port:16 [cs_ver:32 [labelmask:32]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub addr: SocketAddrV4,
+    pub version: Version,
+    pub labels: u32,
 }
 
 /// A granted write: the client writes `version` of `chunk` through the
@@ -160,7 +169,16 @@ impl ChunkService {
 
     /// Where to read `chunk` (MooseFS's `chunk_get_version_and_csdata`).
     pub async fn locate_for_read(&self, chunk: ChunkId) -> Result<ChunkLocation, Status> {
-        let (version, servers) = self.lock().state.locate(chunk)?;
+        let inner = self.lock();
+        let (version, holders) = inner.state.locate(chunk)?;
+        let servers = holders
+            .into_iter()
+            .map(|s| Holder {
+                addr: s.addr,
+                version: s.version,
+                labels: s.labels,
+            })
+            .collect();
         Ok(ChunkLocation {
             chunk,
             version,

@@ -1,11 +1,10 @@
 //! Reads and writes as the client channel asks for them: where a chunk
 //! is, and the leases (MooseFS's chunk locks) that let one client write.
 
-use std::net::SocketAddrV4;
-
 use mooseng_wire::Status;
 
-use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, FileRef, Order, ServerId};
+use super::ServerId;
+use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, FileRef, Order, Server};
 
 /// A write the chunkservers must prepare before the client may start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,14 +16,15 @@ pub struct WriteStart {
 
 impl ChunkState {
     /// The version of `chunk` and the chunkservers holding it in that
-    /// version.
-    pub fn locate(&self, chunk: ChunkId) -> Result<(u32, Vec<SocketAddrV4>), Status> {
+    /// version. No holder is not an error: the servers holding it may not
+    /// have registered yet.
+    pub fn locate(&self, chunk: ChunkId) -> Result<(u32, Vec<&Server>), Status> {
         let record = self.table.get(chunk).ok_or(Status::NOCHUNK)?;
         let holders = self
             .copies(chunk)
             .iter()
             .filter(|c| c.state == CopyState::Valid && c.version == record.version)
-            .filter_map(|c| self.servers.get(&c.server).map(|s| s.addr))
+            .filter_map(|c| self.servers.get(&c.server))
             .collect();
         Ok((record.version, holders))
     }
