@@ -30,7 +30,9 @@ pub use matrix::HealthMatrix;
 pub use orders::Order;
 pub use planner::{plan, Job, Limits};
 pub use servers::{Server, ServerId, Usage};
-pub use service::{ChunkConfig, ChunkInfo, ChunkLocation, ChunkService, Registration, WriteLease};
+pub use service::{
+    ChunkConfig, ChunkInfo, ChunkLocation, ChunkService, Holder, Registration, WriteLease,
+};
 pub use state::{ChunkState, OpAnswer, Refusal};
 pub use table::{ChunkRecord, ChunkTable};
 

@@ -3,8 +3,8 @@
 
 use mooseng_wire::Status;
 
-use super::ServerId;
-use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, FileRef, Order, Server};
+use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, FileRef, Order};
+use super::{Server, ServerId};
 
 /// A write the chunkservers must prepare before the client may start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
