@@ -6,8 +6,10 @@
 //! [`server`] (TCP and framing), [`client`] (one handler per request) and
 //! [`store::MetadataStore`] (the single path for changes).
 
+pub mod chunks;
 pub mod client;
 pub mod config;
+pub mod cslink;
 pub mod exports;
 pub mod namespace;
 pub mod server;

@@ -1,0 +1,74 @@
+//! The orders the master sends chunkservers about chunks (`MATOCS_*`).
+
+use std::net::SocketAddrV4;
+
+use mooseng_wire::matocs::{self, ReplicateSource, SimpleSource};
+use mooseng_wire::message::Message;
+use mooseng_wire::Frame;
+
+use super::ChunkId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Make an empty chunk.
+    Create {
+        chunk: ChunkId,
+        version: u32,
+    },
+    /// Rename a copy from `old` to `version` (the step before a write).
+    SetVersion {
+        chunk: ChunkId,
+        version: u32,
+        old: u32,
+    },
+    Delete {
+        chunk: ChunkId,
+        version: u32,
+    },
+    /// Fetch the chunk from the chunkserver at `from`.
+    Replicate {
+        chunk: ChunkId,
+        version: u32,
+        from: SocketAddrV4,
+    },
+}
+
+impl Order {
+    pub fn to_frame(self) -> Frame {
+        match self {
+            Order::Create { chunk, version } => matocs::Create {
+                chunkid: chunk,
+                version,
+            }
+            .to_frame(),
+            Order::SetVersion {
+                chunk,
+                version,
+                old,
+            } => matocs::SetVersion {
+                chunkid: chunk,
+                version,
+                oldversion: old,
+            }
+            .to_frame(),
+            Order::Delete { chunk, version } => matocs::Delete {
+                chunkid: chunk,
+                version,
+            }
+            .to_frame(),
+            Order::Replicate {
+                chunk,
+                version,
+                from,
+            } => matocs::Replicate {
+                chunkid: chunk,
+                version,
+                source: ReplicateSource::Simple(SimpleSource {
+                    ip: *from.ip(),
+                    port: from.port(),
+                }),
+            }
+            .to_frame(),
+        }
+    }
+}

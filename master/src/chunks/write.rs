@@ -1,0 +1,157 @@
+//! Reads and writes as the client channel asks for them: where a chunk
+//! is, and the leases (MooseFS's chunk locks) that let one client write.
+
+use mooseng_wire::Status;
+
+use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, FileRef, Order};
+use super::{Server, ServerId};
+
+/// A write the chunkservers must prepare before the client may start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStart {
+    pub chunk: ChunkId,
+    /// True when orders went out and their answers must be awaited.
+    pub wait: bool,
+}
+
+impl ChunkState {
+    /// The version of `chunk` and the chunkservers holding it in that
+    /// version. No holder is not an error: the servers holding it may not
+    /// have registered yet.
+    pub fn locate(&self, chunk: ChunkId) -> Result<(u32, Vec<&Server>), Status> {
+        let record = self.table.get(chunk).ok_or(Status::NOCHUNK)?;
+        let holders = self
+            .copies(chunk)
+            .iter()
+            .filter(|c| c.state == CopyState::Valid && c.version == record.version)
+            .filter_map(|c| self.servers.get(&c.server))
+            .collect();
+        Ok((record.version, holders))
+    }
+
+    /// Leases `current` (or a new chunk for `file` when `current` is 0)
+    /// for writing until `now + lease_secs`, as MooseFS's
+    /// `chunk_multi_modify` does: a new chunk is created on the servers
+    /// with the most free space; an existing chunk whose copies changed
+    /// since its last write gets its version stepped on every valid copy
+    /// first.
+    pub fn begin_write(
+        &mut self,
+        file: FileRef,
+        current: ChunkId,
+        goal: u8,
+        now: u64,
+        lease_secs: u64,
+    ) -> Result<WriteStart, Status> {
+        let until = Some(now + lease_secs);
+        if current == 0 {
+            let servers = self.creation_servers(goal);
+            if servers.is_empty() {
+                return Err(if self.servers.is_empty() {
+                    Status::NOCHUNKSERVERS
+                } else {
+                    Status::NOSPACE
+                });
+            }
+            let chunk = self.commit(ChunkEntry::Create { file, goal })?;
+            let soft = self.soft.entry(chunk).or_default();
+            soft.lease_until = until;
+            for server in &servers {
+                soft.copies.push(ChunkCopy {
+                    server: *server,
+                    version: 1,
+                    state: CopyState::Busy,
+                    todel: false,
+                });
+                let order = Order::Create { chunk, version: 1 };
+                self.orders.push((*server, order));
+            }
+            self.start_operation(chunk, servers);
+            return Ok(WriteStart { chunk, wait: true });
+        }
+
+        let record = self.table.get(current).ok_or(Status::NOCHUNK)?;
+        if record.ref_count() > 1 {
+            // Shared by snapshots: the write would need a private copy
+            // first (MooseFS's duplicate), which MooseNG does not do yet.
+            return Err(Status::ENOTSUP);
+        }
+        let old = record.version;
+        let soft = self.soft.entry(current).or_default();
+        if soft.operation.is_some() {
+            return Err(Status::CHUNKBUSY);
+        }
+        if soft.is_leased(now) {
+            return Err(Status::LOCKED);
+        }
+        let holders: Vec<ServerId> = soft
+            .copies
+            .iter()
+            .filter(|c| c.state == CopyState::Valid && c.version == old)
+            .map(|c| c.server)
+            .collect();
+        if holders.is_empty() {
+            return Err(Status::CHUNKLOST);
+        }
+        if !soft.needs_bump {
+            soft.lease_until = until;
+            return Ok(WriteStart {
+                chunk: current,
+                wait: false,
+            });
+        }
+        self.commit(ChunkEntry::IncreaseVersion { chunk: current })?;
+        let version = old + 1;
+        let soft = self.soft.entry(current).or_default();
+        soft.lease_until = until;
+        for copy in soft
+            .copies
+            .iter_mut()
+            .filter(|c| holders.contains(&c.server))
+        {
+            copy.state = CopyState::Busy;
+            copy.version = version;
+        }
+        for server in &holders {
+            let order = Order::SetVersion {
+                chunk: current,
+                version,
+                old,
+            };
+            self.orders.push((*server, order));
+        }
+        self.start_operation(current, holders);
+        Ok(WriteStart {
+            chunk: current,
+            wait: true,
+        })
+    }
+
+    /// The client finished writing (or gave up): the lease ends.
+    pub fn end_write(&mut self, chunk: ChunkId) -> Result<(), Status> {
+        if self.table.get(chunk).is_none() {
+            return Err(Status::NOCHUNK);
+        }
+        if let Some(soft) = self.soft.get_mut(&chunk) {
+            soft.lease_until = None;
+        }
+        self.tidy(chunk);
+        Ok(())
+    }
+
+    /// Up to `goal` registered servers with free space, most free first.
+    pub(crate) fn creation_servers(&self, goal: u8) -> Vec<ServerId> {
+        let mut candidates: Vec<(u64, ServerId)> = self
+            .servers
+            .iter()
+            .filter(|(_, s)| s.registered && s.usage.free() > 0)
+            .map(|(id, s)| (s.usage.free(), *id))
+            .collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates
+            .into_iter()
+            .take(usize::from(goal.max(1)))
+            .map(|(_, id)| id)
+            .collect()
+    }
+}
