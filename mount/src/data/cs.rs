@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use mooseng_wire::antoan::Nop;
 use mooseng_wire::cltocs::{ChainLink, ProtocolId, Read, Write, WriteData, WriteFinish};
 use mooseng_wire::cstocl::{ReadData, ReadStatus, WriteStatus};
 use mooseng_wire::{CrcData, Ctx, Direction, Message, Rest, Status};
@@ -60,11 +61,18 @@ async fn connect(addr: SocketAddr) -> Result<TcpStream, CsError> {
     Ok(stream)
 }
 
+/// The next frame that is not a keep-alive NOP (chunkservers send them
+/// while a long read or write is under way).
 async fn next(stream: &mut TcpStream) -> Result<mooseng_wire::Frame, CsError> {
-    within(async {
-        Ok(frame_io::read_frame(stream, Direction::FromChunkserver.max_payload()).await?)
-    })
-    .await
+    loop {
+        let frame = within(async {
+            Ok(frame_io::read_frame(stream, Direction::FromChunkserver.max_payload()).await?)
+        })
+        .await?;
+        if frame.kind != Nop::CODE {
+            return Ok(frame);
+        }
+    }
 }
 
 impl Pool {
