@@ -4,6 +4,9 @@
 //! cluster reads what we wrote and the other way round. Needs root, network
 //! namespaces, FUSE and the MooseFS packages (scripts/setup.sh).
 
+// The helpers below are test code too; a failed step should stop the test.
+#![allow(clippy::unwrap_used)]
+
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -169,6 +172,7 @@ fn big_file(ng: &Path, mfs: &Path) {
     let data = payload(len, 7);
     let file = OpenOptions::new()
         .create(true)
+        .truncate(true)
         .write(true)
         .open(ng.join("big"))
         .unwrap();
