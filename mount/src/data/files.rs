@@ -1,0 +1,125 @@
+//! Per-file data state shared by every handle of one inode.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+
+use super::cs::Pool;
+use super::extents::Extents;
+use crate::error::{Errno, FsResult};
+use crate::master::Master;
+
+/// Buffered bytes past which a write starts sending them in the background.
+pub const FLUSH_THRESHOLD: usize = 8 << 20;
+/// Buffered bytes past which a write waits for the buffer to drain.
+pub const BUFFER_LIMIT: usize = 32 << 20;
+
+/// Bytes written by this mount that the master does not know yet.
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub extents: Extents,
+    /// End of the data written since the last complete flush, so sizes
+    /// reported meanwhile include it.
+    pub written_end: Option<u64>,
+    /// An error of a background flush, reported by the next flush or fsync.
+    pub error: Option<Errno>,
+}
+
+/// The last range fetched from a chunkserver, to serve sequential reads.
+#[derive(Debug, Default)]
+pub struct Window {
+    pub offset: u64,
+    pub data: Bytes,
+    /// How much the next miss fetches; doubles while reads stay sequential.
+    pub ahead: u64,
+}
+
+/// Data state of one open inode.
+#[derive(Debug, Default)]
+pub struct FileState {
+    pub pending: Mutex<Pending>,
+    /// Held while buffered data is sent, so flushes leave in write order.
+    pub flushing: tokio::sync::Mutex<()>,
+    pub window: Mutex<Window>,
+    /// Open handles, so the state is dropped with the last one.
+    handles: Mutex<u32>,
+}
+
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Everything the data path needs: the master session, chunkserver
+/// connections, and the state of every open file.
+#[derive(Debug)]
+pub struct DataPath {
+    pub master: Master,
+    pub pool: Pool,
+    pub retries: u32,
+    files: Mutex<HashMap<u64, Arc<FileState>>>,
+}
+
+impl DataPath {
+    pub fn new(master: Master, retries: u32) -> Self {
+        DataPath {
+            master,
+            pool: Pool::default(),
+            retries: retries.max(1),
+            files: Mutex::default(),
+        }
+    }
+
+    /// The state of `inode` for a new handle.
+    pub fn open(&self, inode: u64) -> Arc<FileState> {
+        let file = lock(&self.files).entry(inode).or_default().clone();
+        *lock(&file.handles) += 1;
+        file
+    }
+
+    /// Drops a handle; the state goes with the last one.
+    pub fn close(&self, inode: u64) {
+        let mut files = lock(&self.files);
+        if let Some(file) = files.get(&inode) {
+            let mut handles = lock(&file.handles);
+            *handles = handles.saturating_sub(1);
+            if *handles == 0 && lock(&file.pending).extents.is_empty() {
+                drop(handles);
+                files.remove(&inode);
+            }
+        }
+    }
+
+    /// The state of `inode` if some handle has it open.
+    pub fn file(&self, inode: u64) -> Option<Arc<FileState>> {
+        lock(&self.files).get(&inode).cloned()
+    }
+
+    /// The length to report for `inode`: what the master says, or more if
+    /// this mount has written further and not flushed yet.
+    pub fn length(&self, inode: u64, master_length: u64) -> u64 {
+        self.file(inode)
+            .and_then(|file| lock(&file.pending).written_end)
+            .map_or(master_length, |end| end.max(master_length))
+    }
+
+    /// Sends everything buffered for `inode`.
+    pub async fn flush(&self, inode: u64) -> FsResult<()> {
+        match self.file(inode) {
+            Some(file) => self.flush_file(inode, &file).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets buffered data and cached reads beyond a new length.
+    pub fn truncated(&self, inode: u64, length: u64) {
+        if let Some(file) = self.file(inode) {
+            let mut pending = lock(&file.pending);
+            pending.extents.truncate(length);
+            pending.written_end = pending.extents.end();
+            *lock(&file.window) = Window::default();
+        }
+    }
+}

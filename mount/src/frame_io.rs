@@ -1,0 +1,49 @@
+//! Reading and writing whole frames on a stream, for the exchanges that are
+//! strictly request then answer (registration, chunkserver transfers).
+
+use bytes::BytesMut;
+use mooseng_wire::frame::{peek_header, HEADER_LEN};
+use mooseng_wire::{Ctx, Frame, Message};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Sends one message.
+pub async fn send<W: AsyncWrite + Unpin, M: Message>(
+    out: &mut W,
+    message: &M,
+) -> std::io::Result<()> {
+    let mut buf = BytesMut::new();
+    message.to_frame().write_to(&mut buf);
+    out.write_all(&buf).await
+}
+
+/// Reads one frame whose payload is at most `max_payload` bytes.
+pub async fn read_frame<R: AsyncRead + Unpin>(
+    input: &mut R,
+    max_payload: u32,
+) -> std::io::Result<Frame> {
+    let mut header = [0u8; HEADER_LEN];
+    input.read_exact(&mut header).await?;
+    let (kind, len) = peek_header(&header, max_payload)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+    let mut payload = vec![0u8; len as usize];
+    input.read_exact(&mut payload).await?;
+    Ok(Frame::new(kind, payload))
+}
+
+/// Decodes `frame` as `M`, refusing a frame of another kind.
+pub fn decode<M: Message>(frame: &Frame, ctx: Ctx) -> std::io::Result<M> {
+    if frame.kind != M::CODE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "expected {} ({}), got message {}",
+                M::NAME,
+                M::CODE,
+                frame.kind
+            ),
+        ));
+    }
+    mooseng_wire::message::decode_payload(&frame.payload, ctx)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+}

@@ -1,0 +1,497 @@
+//! The fuser `Filesystem`: each callback hands its work to the tokio
+//! runtime and replies from there, so many requests are in flight at once.
+
+pub mod core;
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use fuser::{
+    Filesystem, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry,
+    ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
+};
+use mooseng_wire::matocl::node::XattrValue;
+use tokio::runtime::Handle;
+
+use self::core::{Caller, Core, DirItem, Entry};
+use crate::convert::{SetattrFields, BLKSIZE};
+use crate::data::lock;
+use crate::data::AfterWrite;
+use crate::error::FsResult;
+
+/// The mounted file system.
+#[derive(Debug)]
+pub struct MooseFs {
+    core: Arc<Core>,
+    runtime: Handle,
+    dirs: Arc<Mutex<HashMap<u64, Arc<Vec<DirItem>>>>>,
+    next_fh: AtomicU64,
+}
+
+fn caller(req: &Request<'_>) -> Caller {
+    Caller {
+        uid: req.uid(),
+        gid: req.gid(),
+    }
+}
+
+fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
+    match result {
+        Ok(e) => reply.entry(&e.entry_ttl, &e.attr, 0),
+        Err(e) => reply.error(e.0),
+    }
+}
+
+fn reply_empty(reply: ReplyEmpty, result: FsResult<()>) {
+    match result {
+        Ok(()) => reply.ok(),
+        Err(e) => reply.error(e.0),
+    }
+}
+
+fn reply_xattr(reply: ReplyXattr, size: u32, result: FsResult<XattrValue>) {
+    match result {
+        Ok(XattrValue::Length(n)) => reply.size(n),
+        Ok(XattrValue::Value(v)) if size == 0 => reply.size(v.bytes.len() as u32),
+        Ok(XattrValue::Value(v)) if v.bytes.len() > size as usize => reply.error(libc::ERANGE),
+        Ok(XattrValue::Value(v)) => reply.data(&v.bytes),
+        Err(e) => reply.error(e.0),
+    }
+}
+
+impl MooseFs {
+    pub fn new(core: Core, runtime: Handle) -> Self {
+        MooseFs {
+            core: Arc::new(core),
+            runtime,
+            dirs: Arc::default(),
+            next_fh: AtomicU64::new(1),
+        }
+    }
+
+    /// Runs `work` on the runtime with the shared core.
+    fn spawn<F, Fut>(&self, work: F)
+    where
+        F: FnOnce(Arc<Core>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let core = self.core.clone();
+        self.runtime.spawn(async move { work(core).await });
+    }
+}
+
+impl Filesystem for MooseFs {
+    fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move { reply_entry(reply, c.lookup(who, parent, &name).await) });
+    }
+
+    fn getattr(&mut self, req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+        let who = caller(req);
+        self.spawn(move |c| async move {
+            match c.getattr(who, ino).await {
+                Ok(e) => reply.attr(&e.attr_ttl, &e.attr),
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn setattr(
+        &mut self,
+        req: &Request<'_>,
+        ino: u64,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        size: Option<u64>,
+        atime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
+        _ctime: Option<SystemTime>,
+        fh: Option<u64>,
+        _crtime: Option<SystemTime>,
+        _chgtime: Option<SystemTime>,
+        _bkuptime: Option<SystemTime>,
+        _flags: Option<u32>,
+        reply: ReplyAttr,
+    ) {
+        let who = caller(req);
+        let fields = SetattrFields::new(mode, uid, gid, atime, mtime);
+        self.spawn(move |c| async move {
+            match c.setattr(who, ino, size, fh.is_some(), fields).await {
+                Ok(e) => reply.attr(&e.attr_ttl, &e.attr),
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
+        self.spawn(move |c| async move {
+            match c.readlink(ino).await {
+                Ok(path) => reply.data(&path),
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn mknod(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        rdev: u32,
+        reply: ReplyEntry,
+    ) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move {
+            reply_entry(reply, c.mknod(who, parent, &name, mode, umask, rdev).await)
+        });
+    }
+
+    fn mkdir(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        reply: ReplyEntry,
+    ) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move {
+            reply_entry(reply, c.mkdir(who, parent, &name, mode, umask).await)
+        });
+    }
+
+    fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move { reply_empty(reply, c.unlink(who, parent, &name).await) });
+    }
+
+    fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move { reply_empty(reply, c.rmdir(who, parent, &name).await) });
+    }
+
+    fn symlink(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        link_name: &OsStr,
+        target: &std::path::Path,
+        reply: ReplyEntry,
+    ) {
+        let (who, name, target) = (
+            caller(req),
+            link_name.to_owned(),
+            target.as_os_str().to_owned(),
+        );
+        self.spawn(move |c| async move {
+            reply_entry(reply, c.symlink(who, parent, &name, &target).await)
+        });
+    }
+
+    fn rename(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        newparent: u64,
+        newname: &OsStr,
+        flags: u32,
+        reply: ReplyEmpty,
+    ) {
+        if flags != 0 {
+            // RENAME_NOREPLACE / RENAME_EXCHANGE have no MooseFS request.
+            reply.error(libc::EINVAL);
+            return;
+        }
+        let (who, name, newname) = (caller(req), name.to_owned(), newname.to_owned());
+        self.spawn(move |c| async move {
+            reply_empty(
+                reply,
+                c.rename(who, parent, &name, newparent, &newname).await,
+            )
+        });
+    }
+
+    fn link(
+        &mut self,
+        req: &Request<'_>,
+        ino: u64,
+        newparent: u64,
+        newname: &OsStr,
+        reply: ReplyEntry,
+    ) {
+        let (who, newname) = (caller(req), newname.to_owned());
+        self.spawn(move |c| async move {
+            reply_entry(reply, c.link(who, ino, newparent, &newname).await)
+        });
+    }
+
+    fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        let who = caller(req);
+        self.spawn(move |c| async move {
+            match c.open(who, ino, flags).await {
+                Ok(()) => {
+                    c.data.open(ino);
+                    reply.opened(0, 0);
+                }
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn create(
+        &mut self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        _flags: i32,
+        reply: ReplyCreate,
+    ) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move {
+            match c.create(who, parent, &name, mode, umask).await {
+                Ok(e) => {
+                    c.data.open(e.attr.ino);
+                    reply.created(&e.entry_ttl, &e.attr, 0, 0, 0);
+                }
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn read(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        offset: i64,
+        size: u32,
+        _flags: i32,
+        _lock: Option<u64>,
+        reply: ReplyData,
+    ) {
+        let Ok(offset) = u64::try_from(offset) else {
+            reply.error(libc::EINVAL);
+            return;
+        };
+        self.spawn(move |c| async move {
+            let file = c.data.open(ino);
+            let result = match c.data.flush_file(ino, &file).await {
+                Ok(()) => c.data.read(ino, &file, offset, size).await,
+                Err(e) => Err(e),
+            };
+            c.data.close(ino);
+            match result {
+                Ok(bytes) => reply.data(&bytes),
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn write(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        offset: i64,
+        data: &[u8],
+        _write_flags: u32,
+        _flags: i32,
+        _lock_owner: Option<u64>,
+        reply: ReplyWrite,
+    ) {
+        let Ok(offset) = u64::try_from(offset) else {
+            reply.error(libc::EINVAL);
+            return;
+        };
+        let file = self.core.data.open(ino);
+        let after = self.core.data.buffer_write(&file, offset, data);
+        let written = data.len() as u32;
+        self.spawn(move |c| async move {
+            match after {
+                AfterWrite::Nothing => reply.written(written),
+                AfterWrite::FlushInBackground => {
+                    reply.written(written);
+                    c.data.flush_in_background(ino, &file).await;
+                }
+                AfterWrite::WaitForFlush => match c.data.flush_file(ino, &file).await {
+                    Ok(()) => reply.written(written),
+                    Err(e) => reply.error(e.0),
+                },
+            }
+            c.data.close(ino);
+        });
+    }
+
+    fn flush(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        _lock_owner: u64,
+        reply: ReplyEmpty,
+    ) {
+        self.spawn(move |c| async move { reply_empty(reply, c.data.flush(ino).await) });
+    }
+
+    fn release(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        _flags: i32,
+        _lock_owner: Option<u64>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        self.spawn(move |c| async move {
+            let result = c.data.flush(ino).await;
+            c.data.close(ino);
+            reply_empty(reply, result);
+        });
+    }
+
+    fn fsync(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
+        self.spawn(move |c| async move { reply_empty(reply, c.data.flush(ino).await) });
+    }
+
+    fn opendir(&mut self, req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
+        let who = caller(req);
+        let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
+        let dirs = self.dirs.clone();
+        self.spawn(move |c| async move {
+            match c.readdir(who, ino).await {
+                Ok(items) => {
+                    lock(&dirs).insert(fh, Arc::new(items));
+                    reply.opened(fh, 0);
+                }
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn readdir(
+        &mut self,
+        _req: &Request<'_>,
+        _ino: u64,
+        fh: u64,
+        offset: i64,
+        mut reply: ReplyDirectory,
+    ) {
+        let Some(items) = lock(&self.dirs).get(&fh).cloned() else {
+            reply.error(libc::EBADF);
+            return;
+        };
+        let skip = usize::try_from(offset).unwrap_or(0);
+        for (i, item) in items.iter().enumerate().skip(skip) {
+            let name = std::ffi::OsStr::from_bytes(&item.name);
+            if reply.add(item.inode, (i + 1) as i64, item.kind, name) {
+                break;
+            }
+        }
+        reply.ok();
+    }
+
+    fn releasedir(
+        &mut self,
+        _req: &Request<'_>,
+        _ino: u64,
+        fh: u64,
+        _flags: i32,
+        reply: ReplyEmpty,
+    ) {
+        lock(&self.dirs).remove(&fh);
+        reply.ok();
+    }
+
+    fn statfs(&mut self, _req: &Request<'_>, _ino: u64, reply: ReplyStatfs) {
+        self.spawn(move |c| async move {
+            match c.statfs().await {
+                Ok(s) => {
+                    let bsize = u64::from(BLKSIZE);
+                    let files = u64::from(s.inodes);
+                    reply.statfs(
+                        s.total / bsize,
+                        s.free / bsize,
+                        s.avail / bsize,
+                        files,
+                        u64::from(u32::MAX) - files,
+                        BLKSIZE,
+                        255,
+                        BLKSIZE,
+                    )
+                }
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
+        let who = caller(req);
+        self.spawn(move |c| async move { reply_empty(reply, c.access(who, ino, mask).await) });
+    }
+
+    fn getxattr(
+        &mut self,
+        req: &Request<'_>,
+        ino: u64,
+        name: &OsStr,
+        size: u32,
+        reply: ReplyXattr,
+    ) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move {
+            reply_xattr(reply, size, c.getxattr(who, ino, &name, size).await)
+        });
+    }
+
+    fn listxattr(&mut self, req: &Request<'_>, ino: u64, size: u32, reply: ReplyXattr) {
+        let who = caller(req);
+        self.spawn(
+            move |c| async move { reply_xattr(reply, size, c.listxattr(who, ino, size).await) },
+        );
+    }
+
+    fn setxattr(
+        &mut self,
+        req: &Request<'_>,
+        ino: u64,
+        name: &OsStr,
+        value: &[u8],
+        flags: i32,
+        _position: u32,
+        reply: ReplyEmpty,
+    ) {
+        let (who, name, value) = (caller(req), name.to_owned(), value.to_vec());
+        self.spawn(move |c| async move {
+            reply_empty(
+                reply,
+                c.setxattr(who, ino, &name, Some(&value), flags).await,
+            )
+        });
+    }
+
+    fn removexattr(&mut self, req: &Request<'_>, ino: u64, name: &OsStr, reply: ReplyEmpty) {
+        let (who, name) = (caller(req), name.to_owned());
+        self.spawn(move |c| async move {
+            reply_empty(reply, c.setxattr(who, ino, &name, None, 0).await)
+        });
+    }
+}

@@ -1,0 +1,12 @@
+//! `mooseng-mount`: a FUSE client for MooseFS 3.0.117 masters that replaces
+//! `mfsmount` for everyday use.
+
+pub mod convert;
+pub mod daemon;
+pub mod data;
+pub mod error;
+pub mod frame_io;
+pub mod fs;
+pub mod geometry;
+pub mod master;
+pub mod options;

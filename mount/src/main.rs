@@ -1,0 +1,105 @@
+//! `mooseng-mount MOUNTPOINT -H MASTER ...`: mounts a MooseFS file system.
+
+use std::process::ExitCode;
+
+use fuser::MountOption;
+use mooseng_mount::daemon;
+use mooseng_mount::data::DataPath;
+use mooseng_mount::fs::core::{Core, Timeouts};
+use mooseng_mount::fs::MooseFs;
+use mooseng_mount::master::{register::password_digest, Master, SessionConfig};
+use mooseng_mount::options::Options;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match Options::parse(args.clone()) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("mooseng-mount: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if !options.foreground {
+        return match daemon::run_in_background(&args) {
+            Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+            Err(e) => {
+                eprintln!("mooseng-mount: cannot go to the background: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    daemon::detach();
+    match mount(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mooseng-mount: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn mount_options(options: &Options, master: &str) -> Vec<MountOption> {
+    let mut list = vec![
+        MountOption::FSName(format!("{master}:{}", options.subfolder)),
+        MountOption::Subtype("mfs".into()),
+    ];
+    if options.allow_other {
+        list.push(MountOption::AllowOther);
+    }
+    if options.read_only {
+        list.push(MountOption::RO);
+    }
+    list
+}
+
+fn mount(options: Options) -> anyhow::Result<()> {
+    for ignored in &options.ignored {
+        tracing::warn!("option {ignored} is not supported and is ignored");
+    }
+    let config = SessionConfig {
+        masters: options.master_addresses()?,
+        subfolder: options.subfolder.clone(),
+        password_md5: options.password.as_deref().map(password_digest),
+        info: options.mountpoint.display().to_string(),
+    };
+    let first_master = config.masters[0].to_string();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let master = runtime.block_on(Master::connect(config, options.io_retries))?;
+    let core = Core {
+        data: DataPath::new(master, options.io_retries),
+        timeouts: Timeouts {
+            attr: options.attr_timeout,
+            entry: options.entry_timeout,
+        },
+    };
+    let fs = MooseFs::new(core, runtime.handle().clone());
+    let mut session = fuser::Session::new(
+        fs,
+        &options.mountpoint,
+        &mount_options(&options, &first_master),
+    )?;
+    let mut unmounter = session.unmount_callable();
+    runtime.spawn(async move {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::warn!("cannot watch SIGTERM: {e}");
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        if let Err(e) = unmounter.unmount() {
+            tracing::warn!("unmount on signal failed: {e}");
+        }
+    });
+    daemon::notify_ready()?;
+    session.run()?;
+    Ok(())
+}

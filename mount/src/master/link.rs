@@ -1,0 +1,227 @@
+//! One TCP connection to the master shared by every FUSE request: requests
+//! carry a msgid, a reader task hands each answer to whoever waits for that
+//! msgid, and a supervisor resumes the session when the connection drops.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use mooseng_wire::antoan::Nop;
+use mooseng_wire::{Ctx, Direction, Frame, Message};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::register::{register, Registered, SessionConfig};
+use crate::error::{Errno, FsResult};
+use crate::frame_io;
+
+/// How often an idle connection sends a NOP so the master keeps the session.
+const KEEPALIVE: Duration = Duration::from_secs(2);
+/// How long one attempt waits for an answer before asking again.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+type Waiters = Arc<Mutex<HashMap<u32, oneshot::Sender<Frame>>>>;
+
+/// The live connection, replaced on every reconnect.
+#[derive(Clone)]
+struct Link {
+    out: mpsc::UnboundedSender<Frame>,
+    waiters: Waiters,
+    ctx: Ctx,
+}
+
+/// Client side of a master session.
+#[derive(Clone)]
+pub struct Master {
+    link: watch::Receiver<Option<Link>>,
+    msgid: Arc<AtomicU32>,
+    registered: Registered,
+    retries: u32,
+}
+
+impl std::fmt::Debug for Master {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Master")
+            .field("registered", &self.registered)
+            .finish()
+    }
+}
+
+impl Master {
+    /// Registers with a master and keeps the session alive from then on.
+    /// Fails only if the first registration fails, so a mount with a wrong
+    /// password or path reports it at once.
+    pub async fn connect(config: SessionConfig, retries: u32) -> anyhow::Result<Master> {
+        let (stream, registered) = register(&config, None).await?;
+        let (tx, rx) = watch::channel(None);
+        tokio::spawn(supervise(config, stream, registered, tx));
+        Ok(Master {
+            link: rx,
+            msgid: Arc::new(AtomicU32::new(1)),
+            registered,
+            retries: retries.max(1),
+        })
+    }
+
+    pub fn registered(&self) -> Registered {
+        self.registered
+    }
+
+    /// Sends the request `build` makes for a fresh msgid and waits for its
+    /// answer, asking again (with a new msgid) across reconnects, at most
+    /// `retries` times.
+    pub async fn call<Q: Message, A: Message>(&self, build: impl Fn(u32) -> Q) -> FsResult<A> {
+        for _ in 0..self.retries {
+            let Some(link) = self.current_link().await else {
+                continue;
+            };
+            let msgid = self.next_msgid();
+            let (tx, rx) = oneshot::channel();
+            lock(&link.waiters).insert(msgid, tx);
+            if link.out.send(build(msgid).to_frame()).is_err() {
+                lock(&link.waiters).remove(&msgid);
+                continue;
+            }
+            match tokio::time::timeout(ANSWER_TIMEOUT, rx).await {
+                Ok(Ok(frame)) => {
+                    return frame_io::decode(&frame, link.ctx).map_err(|e| {
+                        tracing::warn!("bad answer from master: {e}");
+                        Errno::EIO
+                    })
+                }
+                Ok(Err(_)) => {}
+                Err(_) => {
+                    lock(&link.waiters).remove(&msgid);
+                }
+            }
+        }
+        Err(Errno::EIO)
+    }
+
+    fn next_msgid(&self) -> u32 {
+        loop {
+            // msgid 0 marks the master's own notices, so never use it.
+            let id = self.msgid.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
+    }
+
+    /// The connection to use, waiting up to a few seconds for a reconnect.
+    async fn current_link(&self) -> Option<Link> {
+        let mut rx = self.link.clone();
+        let wait = async {
+            rx.wait_for(|link| link.is_some())
+                .await
+                .ok()
+                .and_then(|link| link.clone())
+        };
+        tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs one connection after another for the life of the mount.
+async fn supervise(
+    config: SessionConfig,
+    first: tokio::net::TcpStream,
+    registered: Registered,
+    link: watch::Sender<Option<Link>>,
+) {
+    let mut stream = first;
+    let mut ctx = Ctx {
+        peer_version: registered.master_version,
+    };
+    let sessionid = registered.sessionid;
+    loop {
+        let (read, write) = stream.into_split();
+        let (out, queue) = mpsc::unbounded_channel();
+        let waiters = Waiters::default();
+        link.send_replace(Some(Link {
+            out,
+            waiters: waiters.clone(),
+            ctx,
+        }));
+        let reason = tokio::select! {
+            e = read_answers(read, waiters.clone()) => e,
+            e = write_requests(write, queue) => e,
+        };
+        link.send_replace(None);
+        // Dropping the senders wakes every waiter, which then asks again.
+        lock(&waiters).clear();
+        tracing::warn!("connection to master lost ({reason}); reconnecting");
+        stream = loop {
+            if link.is_closed() {
+                return;
+            }
+            match register(&config, Some(sessionid)).await {
+                Ok((stream, again)) => {
+                    ctx = Ctx {
+                        peer_version: again.master_version,
+                    };
+                    break stream;
+                }
+                Err(e) => {
+                    tracing::warn!("reconnect failed: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+    }
+}
+
+async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters) -> std::io::Error {
+    loop {
+        let frame =
+            match frame_io::read_frame(&mut read, Direction::MasterToClient.max_payload()).await {
+                Ok(frame) => frame,
+                Err(e) => return e,
+            };
+        let Some(msgid) = frame.payload.get(..4) else {
+            continue;
+        };
+        let msgid = u32::from_be_bytes([msgid[0], msgid[1], msgid[2], msgid[3]]);
+        if frame.kind == Nop::CODE || msgid == 0 {
+            continue;
+        }
+        if let Some(waiter) = lock(&waiters).remove(&msgid) {
+            // The asker may have given up; then nobody needs the answer.
+            let _ = waiter.send(frame);
+        }
+    }
+}
+
+async fn write_requests(
+    mut write: OwnedWriteHalf,
+    mut queue: mpsc::UnboundedReceiver<Frame>,
+) -> std::io::Error {
+    let mut buf = BytesMut::new();
+    loop {
+        let frame = match tokio::time::timeout(KEEPALIVE, queue.recv()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return std::io::Error::other("mount is shutting down"),
+            Err(_) => Nop { msgid: None }.to_frame(),
+        };
+        buf.clear();
+        frame.write_to(&mut buf);
+        // Send everything queued meanwhile in the same write.
+        while let Ok(more) = queue.try_recv() {
+            more.write_to(&mut buf);
+        }
+        if let Err(e) = write.write_all(&buf).await {
+            return e;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The command line, as close to mfsmount's as the meanings allow:
+//! `mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S PATH] [-o OPT[,OPT]...] [-f]`.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+
+/// The master port mfsmount uses unless told otherwise.
+pub const DEFAULT_PORT: u16 = 9421;
+
+/// Everything the command line decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub mountpoint: PathBuf,
+    /// `HOST` or `HOST:PORT` as given; `mfsmaster` if none.
+    pub masters: Vec<String>,
+    pub port: u16,
+    pub subfolder: String,
+    pub password: Option<String>,
+    pub attr_timeout: Duration,
+    pub entry_timeout: Duration,
+    pub direntry_timeout: Duration,
+    pub io_retries: u32,
+    pub read_only: bool,
+    pub allow_other: bool,
+    pub foreground: bool,
+    /// Options we accept but do not act on, for a warning.
+    pub ignored: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mountpoint: PathBuf::new(),
+            masters: Vec::new(),
+            port: DEFAULT_PORT,
+            subfolder: "/".into(),
+            password: None,
+            attr_timeout: Duration::from_secs(1),
+            entry_timeout: Duration::ZERO,
+            direntry_timeout: Duration::from_secs(1),
+            io_retries: 30,
+            read_only: false,
+            // mfsmount mounts with allow_other by default.
+            allow_other: true,
+            foreground: false,
+            ignored: Vec::new(),
+        }
+    }
+}
+
+pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-f]";
+
+fn seconds(key: &str, value: &str) -> anyhow::Result<Duration> {
+    let secs: f64 = value
+        .parse()
+        .with_context(|| format!("{key}: not a number of seconds: {value}"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| anyhow!("{key}: not a timeout: {value}"))
+}
+
+impl Options {
+    /// Parses the arguments after the program name.
+    pub fn parse<I: IntoIterator<Item = String>>(args: I) -> anyhow::Result<Options> {
+        let mut options = Options::default();
+        let mut mountpoint = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |flag: &str| args.next().ok_or_else(|| anyhow!("{flag} needs a value"));
+            match arg.as_str() {
+                "-f" => options.foreground = true,
+                "-H" => options.masters.push(value("-H")?),
+                "-P" => options.port = value("-P")?.parse().context("-P: not a port")?,
+                "-S" => options.subfolder = value("-S")?,
+                "-o" => {
+                    let list = value("-o")?;
+                    for item in list.split(',').filter(|s| !s.is_empty()) {
+                        options.apply(item)?;
+                    }
+                }
+                s if s.starts_with("-o") => {
+                    for item in s[2..].split(',').filter(|s| !s.is_empty()) {
+                        options.apply(item)?;
+                    }
+                }
+                s if s.starts_with('-') => bail!("unknown flag {s}\n{USAGE}"),
+                _ if mountpoint.is_none() => mountpoint = Some(PathBuf::from(arg)),
+                _ => bail!("more than one mount point\n{USAGE}"),
+            }
+        }
+        options.mountpoint = mountpoint.ok_or_else(|| anyhow!("no mount point\n{USAGE}"))?;
+        if options.masters.is_empty() {
+            options.masters.push("mfsmaster".into());
+        }
+        if !options.subfolder.starts_with('/') {
+            options.subfolder.insert(0, '/');
+        }
+        Ok(options)
+    }
+
+    /// Applies one `-o` item.
+    fn apply(&mut self, item: &str) -> anyhow::Result<()> {
+        let (key, value) = match item.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (item, None),
+        };
+        let need = || value.ok_or_else(|| anyhow!("-o {key} needs a value"));
+        match key {
+            "mfsmaster" => self.masters = vec![need()?.to_string()],
+            "mfsport" => self.port = need()?.parse().context("mfsport: not a port")?,
+            "mfssubfolder" => self.subfolder = need()?.to_string(),
+            "mfspassword" => self.password = Some(need()?.to_string()),
+            "mfsattrcacheto" => self.attr_timeout = seconds(key, need()?)?,
+            "mfsentrycacheto" => self.entry_timeout = seconds(key, need()?)?,
+            "mfsdirentrycacheto" => self.direntry_timeout = seconds(key, need()?)?,
+            "mfsioretries" => {
+                self.io_retries = need()?.parse().context("mfsioretries: not a number")?
+            }
+            "ro" => self.read_only = true,
+            "rw" => self.read_only = false,
+            "allow_other" => self.allow_other = true,
+            // Other mfsmount and FUSE options: accepted so that existing
+            // fstab lines keep working, and named in a warning.
+            _ => self.ignored.push(item.to_string()),
+        }
+        Ok(())
+    }
+
+    /// The master addresses to try, each `HOST` getting the default port.
+    pub fn master_addresses(&self) -> anyhow::Result<Vec<SocketAddr>> {
+        let mut out = Vec::new();
+        for master in &self.masters {
+            let with_port = if master.contains(':') {
+                master.clone()
+            } else {
+                format!("{master}:{}", self.port)
+            };
+            let resolved = with_port
+                .to_socket_addrs()
+                .with_context(|| format!("cannot resolve master {with_port}"))?
+                .filter(SocketAddr::is_ipv4);
+            out.extend(resolved);
+        }
+        if out.is_empty() {
+            bail!("no IPv4 address for the master");
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Options {
+        Options::parse(line.split_whitespace().map(String::from)).unwrap()
+    }
+
+    #[test]
+    fn mfsmount_command_line_of_mooseng_cluster() {
+        let o = parse("/mnt -f -H 10.233.0.2 -P 9521");
+        assert_eq!(o.mountpoint, PathBuf::from("/mnt"));
+        assert_eq!(
+            (o.masters.clone(), o.port, o.foreground),
+            (vec!["10.233.0.2".to_string()], 9521, true)
+        );
+        assert_eq!(
+            o.master_addresses().unwrap(),
+            vec!["10.233.0.2:9521".parse().unwrap()]
+        );
+    }
+
+    #[test]
+    fn mfs_options_keep_their_mfsmount_meaning() {
+        let o = parse("-o mfsmaster=127.0.0.1,mfsport=1,mfssubfolder=sub,mfsioretries=3 /m -o ro,mfsattrcacheto=0.5,mfspassword=pw");
+        assert_eq!(o.masters, vec!["127.0.0.1".to_string()]);
+        assert_eq!((o.port, o.io_retries, o.read_only), (1, 3, true));
+        assert_eq!(o.subfolder, "/sub");
+        assert_eq!(o.attr_timeout, Duration::from_millis(500));
+        assert_eq!(o.password.as_deref(), Some("pw"));
+        assert!(!o.foreground);
+    }
+
+    #[test]
+    fn unknown_mfs_options_are_kept_for_a_warning() {
+        let o = parse("/m -o mfscachemode=DIRECT,nodev -S /a");
+        assert_eq!(
+            o.ignored,
+            vec!["mfscachemode=DIRECT".to_string(), "nodev".to_string()]
+        );
+        assert_eq!(o.subfolder, "/a");
+        assert_eq!(o.masters, vec!["mfsmaster".to_string()]);
+    }
+
+    #[test]
+    fn bad_command_lines_are_refused() {
+        let bad = |line: &str| Options::parse(line.split_whitespace().map(String::from)).is_err();
+        assert!(bad("-f"));
+        assert!(bad("/a /b"));
+        assert!(bad("/a -o mfsattrcacheto=soon"));
+        assert!(bad("/a -H"));
+        assert!(bad("/a -x"));
+    }
+}
