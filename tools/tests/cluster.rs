@@ -200,6 +200,12 @@ fn missing_ng_program_is_named_and_nothing_starts() {
         &[
             "up",
             "--master",
+            "mfs",
+            "--chunkservers",
+            "mfs",
+            "--mount",
+            "mfs",
+            "--metalogger",
             "ng",
             "--prefix",
             "mfsngit2",
@@ -209,7 +215,7 @@ fn missing_ng_program_is_named_and_nothing_starts() {
     );
     assert!(!up.status.success(), "{}", text(&up));
     let stderr = String::from_utf8_lossy(&up.stderr);
-    assert!(stderr.contains("`mooseng-master`"), "{stderr}");
+    assert!(stderr.contains("`mooseng-metalogger`"), "{stderr}");
     assert!(!Layout::new(dir.path()).state_file().exists());
     assert!(!ip(&["netns", "list"]).contains("mfsngit2"));
 }

@@ -37,7 +37,6 @@ mod tests {
     use crate::codec::Ctx;
     use crate::message::{decode_payload, DecodeError, Message};
 
-
     #[test]
     fn nop_msgid_is_optional() {
         let empty: Nop = decode_payload(&[], Ctx::default()).unwrap();

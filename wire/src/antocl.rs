@@ -58,7 +58,6 @@ mod tests {
     use crate::codec::Ctx;
     use crate::message::decode_payload;
 
-
     #[test]
     fn module_info_msgid_follows_the_size() {
         let mut bytes = vec![module_type::MASTER, 0, 3, 0, 0xEA, 0, 0];

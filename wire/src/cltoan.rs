@@ -31,7 +31,6 @@ mod tests {
     use crate::codec::Ctx;
     use crate::message::decode_payload;
 
-
     #[test]
     fn mfscli_chart_data_request() {
         // mfscli -SMC asks for chart 10*x+range with its entry count.

@@ -148,7 +148,6 @@ mod tests {
     use super::*;
     use crate::message::decode_payload;
 
-
     #[test]
     fn csserv_command_form_follows_the_length() {
         let old: CsservCommand =

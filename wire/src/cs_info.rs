@@ -63,7 +63,6 @@ mod tests {
     use crate::codec::Ctx;
     use crate::message::decode_payload;
 
-
     #[test]
     fn a_disk_record_is_framed_by_its_size() {
         let mut bytes = vec![0, 34 + 192 + 2, 2, b'/', b'd']; // entrysize, path "/d"

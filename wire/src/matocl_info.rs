@@ -313,7 +313,6 @@ mod tests {
     use crate::message::decode_payload;
     use crate::variants::LeadingMsgid;
 
-
     #[test]
     fn open_files_read_by_the_request() {
         let bytes = [0, 0, 0, 9, 0, 0, 0, 5, 0, 0, 0, 6];
