@@ -33,6 +33,7 @@ pub struct Received {
 #[derive(Debug)]
 pub struct Connection {
     stream: TcpStream,
+    last_sent: Instant,
     /// Frames that were neither NOPs nor the awaited answer.
     pub unawaited: usize,
 }
@@ -44,6 +45,7 @@ impl Connection {
         stream.set_nodelay(true)?;
         Ok(Connection {
             stream,
+            last_sent: Instant::now(),
             unawaited: 0,
         })
     }
@@ -52,6 +54,18 @@ impl Connection {
         let mut frame = BytesMut::with_capacity(HEADER_LEN + payload.len());
         mooseng_wire::Frame::new(code, payload.to_vec()).write_to(&mut frame);
         self.stream.write_all(&frame)?;
+        self.last_sent = Instant::now();
+        Ok(())
+    }
+
+    /// Sends a NOP if nothing was sent for `idle`: a master drops client
+    /// connections that stay silent for several seconds, and a captured
+    /// client sent NOPs to stay connected while the replay of other
+    /// conversations keeps this one waiting.
+    pub fn keep_alive(&mut self, idle: Duration) -> Result<(), ConnectionError> {
+        if self.last_sent.elapsed() >= idle {
+            self.send(NOP, &[])?;
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 //! that keeps every causal order the capture had, at the cost of
 //! serialising requests the captured client had in flight together.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -23,6 +24,9 @@ use super::refine::{unwrapped, view};
 use super::rewrite::rewrite;
 use super::script::{Exchange, Script};
 
+/// How long a replayed connection may stay silent before a NOP is sent.
+const KEEP_ALIVE: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub target: SocketAddr,
@@ -32,10 +36,19 @@ pub struct Options {
     pub until_packet: Option<u64>,
 }
 
-/// Replays `script` against `options.target`. Fails only when the target
-/// cannot be reached; everything it answers (or does not) is in the
+/// A connection that failed, and where in the capture.
+#[derive(Debug, thiserror::Error)]
+#[error("stream #{stream}, request completed by packet {packet}: {source}")]
+pub struct ReplayError {
+    pub stream: usize,
+    pub packet: u64,
+    pub source: ConnectionError,
+}
+
+/// Replays `script` against `options.target`. Fails only when a connection
+/// to the target fails; everything it answers (or does not) is in the
 /// outcome.
-pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ConnectionError> {
+pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ReplayError> {
     let exchanges: Vec<&Exchange> = script
         .exchanges
         .iter()
@@ -52,13 +65,18 @@ pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ConnectionE
     let mut ids = IdMap::new();
     let mut open: HashMap<usize, Connection> = HashMap::new();
     for (i, exchange) in exchanges.iter().enumerate() {
+        let stream = script.conversations[exchange.conversation].stream;
+        let failed = |source| ReplayError {
+            stream,
+            packet: exchange.packet,
+            source,
+        };
         let connection = match open.entry(exchange.conversation) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Connection::open(options.target, options.answer_timeout)?)
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => {
+                v.insert(Connection::open(options.target, options.answer_timeout).map_err(failed)?)
             }
         };
-        let stream = script.conversations[exchange.conversation].stream;
         step(
             exchange,
             stream,
@@ -66,7 +84,11 @@ pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ConnectionE
             &mut ids,
             options,
             &mut outcome,
-        )?;
+        )
+        .map_err(failed)?;
+        for connection in open.values_mut() {
+            connection.keep_alive(KEEP_ALIVE).map_err(failed)?;
+        }
         if last_use.get(&exchange.conversation) == Some(&i) {
             if let Some(done) = open.remove(&exchange.conversation) {
                 outcome.unawaited += done.unawaited;
