@@ -5,7 +5,7 @@
 set -eu
 
 packages="moosefs-master moosefs-chunkserver moosefs-client moosefs-cli \
-moosefs-metalogger fuse3 tshark iproute2 attr acl"
+moosefs-metalogger fuse3 tshark iproute2 attr acl fio"
 
 missing=""
 for p in $packages; do

@@ -17,6 +17,7 @@ pub mod hexdump;
 pub mod packet;
 pub mod protocol_doc;
 pub mod reassembly;
+pub mod replay;
 pub mod report;
 mod text;
 

@@ -1,13 +1,17 @@
 //! `mooseng-conformance`: checks the wire crate against captured traffic.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mooseng_conformance::decode::DEFAULT_DUMP_BYTES;
-use mooseng_conformance::{decode_files, protocol_doc, Options, PortRole};
+use mooseng_conformance::{decode_files, protocol_doc, replay, Options, PortRole};
+use mooseng_wire::direction::port;
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -36,6 +40,34 @@ enum Command {
         /// Payload bytes shown in each failure's hex dump.
         #[arg(long, default_value_t = DEFAULT_DUMP_BYTES)]
         dump_bytes: usize,
+    },
+    /// Sends the client requests of a capture (port 9421 conversations) to
+    /// a master and compares its answers with the captured ones, field by
+    /// field under the rules of docs/conformance-replay.md.
+    ///
+    /// The target must start in the state the capture started from. Exits
+    /// with status 1 on any mismatch, 2 when the capture cannot be read or
+    /// the target cannot be reached.
+    Replay {
+        /// The capture (pcap or pcapng).
+        file: PathBuf,
+        /// The master under test: ADDR[:PORT], port 9421 by default.
+        #[arg(long, value_parser = parse_target)]
+        target: SocketAddr,
+        /// Replay only this conversation (either direction's stream number
+        /// as `decode` prints it); may be repeated. Default: all.
+        #[arg(long = "stream", value_name = "N")]
+        streams: Vec<usize>,
+        /// Replay only requests completed up to this capture packet.
+        #[arg(long)]
+        until_packet: Option<u64>,
+        /// Seconds to wait for each answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// Before replaying, wait (up to 60 s) until the target lists this
+        /// many chunkservers with disk space, so it can place chunks.
+        #[arg(long, value_name = "N")]
+        wait_chunkservers: Option<usize>,
     },
     /// Prints docs/protocol.md: every message, its layout, and its coverage
     /// by the given captures.
@@ -75,12 +107,48 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             print_quietly(&text).context("writing the report")?;
             Ok(!report.has_failures())
         }
+        Command::Replay {
+            file,
+            target,
+            streams,
+            until_packet,
+            timeout,
+            wait_chunkservers,
+        } => {
+            if let Some(wanted) = wait_chunkservers {
+                replay::readiness::wait_for_chunkservers(target, wanted, Duration::from_secs(60))?;
+            }
+            let capture = File::open(&file).with_context(|| format!("{}", file.display()))?;
+            let script = replay::load(BufReader::new(capture), &streams)
+                .with_context(|| format!("{}", file.display()))?;
+            let options = replay::Options {
+                target,
+                answer_timeout: Duration::from_secs(timeout),
+                until_packet,
+            };
+            let outcome = replay::replay(&script, &options)?;
+            print_quietly(&outcome.to_string()).context("writing the report")?;
+            Ok(outcome.passed())
+        }
         Command::ProtocolDoc { files } => {
             let report = decode_files(&files, &Options::default())?;
             print_quietly(&protocol_doc::render(&report)).context("writing the page")?;
             Ok(!report.has_failures())
         }
     }
+}
+
+/// `ADDR` or `ADDR:PORT`; the master's client port when none is given.
+fn parse_target(text: &str) -> Result<SocketAddr, String> {
+    let with_port = match text.parse::<IpAddr>() {
+        Ok(ip) => return Ok(SocketAddr::new(ip, port::MASTER_FOR_CLIENTS)),
+        Err(_) => text.to_owned(),
+    };
+    with_port
+        .to_socket_addrs()
+        .map_err(|e| format!("{text}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{text}: no address"))
 }
 
 /// Writes to stdout; a reader that stopped early (`| head`) is not an error.

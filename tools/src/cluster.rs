@@ -31,6 +31,8 @@ pub struct UpOptions {
     pub mountpoint: Option<PathBuf>,
     pub prefix: String,
     pub subnet: Subnet,
+    /// Options of the `/` line of `mfsexports.cfg`, e.g. to add `admin`.
+    pub root_export: String,
     pub timeout: Duration,
 }
 
@@ -208,6 +210,7 @@ fn start_members(
         subnet,
         master: master_ip,
         mounts: &mounts,
+        root_export: &opts.root_export,
     };
     let deadline = Instant::now() + opts.timeout;
     let waiting = |what: &str, log: &Path, state: &State, ready: &mut dyn FnMut() -> bool| {
@@ -347,6 +350,7 @@ mod tests {
             mountpoint: None,
             prefix: "mfsngu".into(),
             subnet: "10.233.200.0/24".parse().unwrap(),
+            root_export: crate::config::DEFAULT_ROOT_EXPORT.into(),
             timeout: Duration::from_secs(1),
         }
     }

@@ -47,13 +47,17 @@ impl MasterConfig {
     }
 }
 
+/// Options of the `/` export unless told otherwise: any directory,
+/// read-write, as root.
+pub const DEFAULT_ROOT_EXPORT: &str = "rw,alldirs,maproot=0";
+
 /// `mfsexports.cfg`: every address of the cluster's subnet (the host side of
-/// the bridge included, where the mounts run) may mount any directory
-/// read-write as root, and the meta file system too.
-pub fn exports(subnet: &Subnet) -> String {
+/// the bridge included, where the mounts run) may mount `/` with
+/// `root_options`, and the meta file system read-write.
+pub fn exports(subnet: &Subnet, root_options: &str) -> String {
     format!(
         "# Written by mooseng-cluster; rewritten on every `up`.\n\
-         {subnet} / rw,alldirs,maproot=0\n\
+         {subnet} / {root_options}\n\
          {subnet} . rw\n"
     )
 }
@@ -181,7 +185,7 @@ mod tests {
 
     #[test]
     fn exports_allow_the_subnet_and_meta() {
-        let text = exports(&"10.233.0.0/24".parse().unwrap());
+        let text = exports(&"10.233.0.0/24".parse().unwrap(), DEFAULT_ROOT_EXPORT);
         let rules: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(
             rules,

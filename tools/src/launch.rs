@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub subnet: Subnet,
     pub master: Ipv4Addr,
     pub mounts: &'a Mounts,
+    /// Options of the master's `/` export.
+    pub root_export: &'a str,
 }
 
 /// Where the mounts go: one mount at `base` itself, several at
@@ -99,7 +101,10 @@ fn master(ctx: &Context<'_>) -> Launch {
         dirs: vec![etc.clone(), data.clone()],
         files: vec![
             Launch::file(etc.join("mfsmaster.cfg"), cfg.render()),
-            Launch::file(cfg.exports.clone(), config::exports(&ctx.subnet)),
+            Launch::file(
+                cfg.exports.clone(),
+                config::exports(&ctx.subnet, ctx.root_export),
+            ),
             Launch::file(cfg.topology.clone(), "# Every address is in one rack.\n"),
             Launch::file(data.join("metadata.mfs"), config::EMPTY_METADATA),
         ],
@@ -186,6 +191,7 @@ mod tests {
             subnet: "10.9.0.0/24".parse().unwrap(),
             master: Ipv4Addr::new(10, 9, 0, 2),
             mounts,
+            root_export: config::DEFAULT_ROOT_EXPORT,
         }
     }
 

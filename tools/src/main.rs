@@ -61,6 +61,10 @@ struct Up {
     /// Subnet of the bridge and namespaces.
     #[arg(long, default_value = "10.233.0.0/24")]
     subnet: Subnet,
+    /// Options of the master's `/` export (mfsexports.cfg), e.g.
+    /// `rw,alldirs,admin,maproot=0:0` to allow mfscli's admin commands.
+    #[arg(long, default_value = mooseng_tools::config::DEFAULT_ROOT_EXPORT)]
+    root_export: String,
     /// Seconds to wait for the cluster to work.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -91,6 +95,7 @@ fn main() -> Result<ExitCode> {
                 mountpoint,
                 prefix: args.prefix,
                 subnet: args.subnet,
+                root_export: args.root_export,
                 timeout: Duration::from_secs(args.timeout),
             };
             let state = cluster::up(&layout, &opts).context("cluster did not come up")?;
