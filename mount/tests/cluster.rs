@@ -86,6 +86,7 @@ fn up(root: &Path) -> Layout {
         mountpoint: None,
         prefix: PREFIX.into(),
         subnet: SUBNET.parse().expect("subnet"),
+        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
         timeout: Duration::from_secs(60),
     };
     if let Err(e) = mooseng_tools::up(&layout, &options) {
