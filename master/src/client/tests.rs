@@ -2,6 +2,7 @@
 //! The golden requests are Debian's mfsmount 3.0.117 traffic captured
 //! against a real MooseFS 3.0.117 master.
 
+use crate::chunks::{ChunkConfig, ChunkService, ChunkTable};
 use std::net::Ipv4Addr;
 
 use mooseng_wire::cltoma::{
@@ -31,6 +32,7 @@ fn master(exports: &str) -> Master {
         store: MetadataStore::empty(),
         sessions: Sessions::default(),
         exports: Exports::parse(exports, &UserDb::default()).unwrap(),
+        chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 0x6b09_6435_50f4_a3ac,
     }
 }
