@@ -1,11 +1,13 @@
 //! The status queries `mfscli` sends (and `mooseng-cluster` relies on to
-//! see chunkservers registered): MATOCL_INFO, CSERV_LIST, CHUNKS_MATRIX.
-//! MooseFS answers them in any registration state, without a session.
+//! see chunkservers registered): MATOCL_INFO, CSERV_LIST, CHUNKS_MATRIX,
+//! MEMORY_INFO. MooseFS answers them in any registration state, without a
+//! session.
 
 use std::net::Ipv4Addr;
 
 use mooseng_wire::cltoma_info::ChunksMatrix;
 use mooseng_wire::codec::Rest;
+use mooseng_wire::info_lists::MemoryUsage;
 use mooseng_wire::info_master::{ChunkMatrices, CservEntry, CservTable, InfoClock, MasterInfo};
 use mooseng_wire::matocl_info;
 use mooseng_wire::variants::OrRaw;
@@ -19,6 +21,9 @@ use crate::store::now;
 /// `state nstate stable sync` of a master without leader election, as the
 /// open-source MooseFS reports it.
 const NO_HA_STATE: [u8; 4] = [0xFF; 4];
+
+/// Memory pools `mfscli -SIN` expects in a 3.0.117 answer.
+const MEMORY_POOLS: usize = 11;
 
 /// The space of the cluster: MooseFS's sums over connected chunkservers
 /// reporting any space. MooseNG keeps no reserve, so all free space is
@@ -146,4 +151,17 @@ pub(super) fn chunks_matrix(master: &Master, m: ChunksMatrix) -> Action {
         Some(_) => ChunkMatrices::One(matrix.regular),
     };
     reply(matocl_info::ChunksMatrix { matrices })
+}
+
+/// MooseFS's per-structure memory pools do not exist here: every pool
+/// reads as empty, which `mfscli` shows as zero usage.
+pub(super) fn memory_info() -> Action {
+    let pools = vec![
+        MemoryUsage {
+            allocated: 0,
+            used: 0,
+        };
+        MEMORY_POOLS
+    ];
+    reply(matocl_info::MemoryInfo { pools: Rest(pools) })
 }

@@ -7,6 +7,7 @@
 //! Status queries of `mfscli` go to [`admin`], in any registration state.
 
 mod admin;
+mod check;
 mod chunk;
 mod create;
 mod node;
@@ -132,6 +133,7 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
         M::Info(_) => admin::info(master).await,
         M::CservList(_) => admin::cserv_list(master),
         M::ChunksMatrix(m) => admin::chunks_matrix(master, m),
+        M::MemoryInfo(_) => admin::memory_info(),
         other => match conn.session().cloned() {
             Some(session) => {
                 let request = Request {
@@ -189,6 +191,7 @@ impl Request<'_> {
             M::FuseReadChunk(m) => self.read_chunk(m).await,
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
+            M::FuseCheck(m) => self.check(m).await,
             other => reply::unsupported(&other),
         }
     }
