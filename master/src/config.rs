@@ -16,6 +16,9 @@ pub struct Config {
     /// Address of the client listener (MooseFS's `MATOCL_LISTEN_HOST` and
     /// `MATOCL_LISTEN_PORT`); mounts and tools connect here.
     pub listen: SocketAddr,
+    /// Address chunkservers register on (MooseFS's `MATOCS_LISTEN_HOST`
+    /// and `MATOCS_LISTEN_PORT`).
+    pub listen_chunkservers: SocketAddr,
     /// The `mfsexports.cfg` to enforce. Without one every address may mount
     /// everything read-write, as MooseFS's shipped default file allows.
     pub exports: Option<PathBuf>,
@@ -36,6 +39,10 @@ impl Default for Config {
             listen: SocketAddr::from((
                 [0, 0, 0, 0],
                 mooseng_wire::direction::port::MASTER_FOR_CLIENTS,
+            )),
+            listen_chunkservers: SocketAddr::from((
+                [0, 0, 0, 0],
+                mooseng_wire::direction::port::MASTER_FOR_CHUNKSERVERS,
             )),
             exports: None,
             data_dir: PathBuf::from("/var/lib/mooseng/master"),
@@ -107,6 +114,7 @@ mod tests {
         let config = Config::load(None, env(&[])).unwrap();
         assert_eq!(config, Config::default());
         assert_eq!(config.listen.port(), 9421);
+        assert_eq!(config.listen_chunkservers.port(), 9420);
     }
 
     #[test]

@@ -8,14 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use mooseng_master::chunks::{ChunkConfig, ChunkEntry, ChunkService, ChunkTable};
 use mooseng_master::client::Master;
 use mooseng_master::config::Config;
+use mooseng_master::cslink::{self, LinkConfig};
 use mooseng_master::exports::{Exports, UserDb};
 use mooseng_master::server::{self, Limits};
 use mooseng_master::session::Sessions;
 use mooseng_master::store::MetadataStore;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tracing_subscriber::EnvFilter;
 
 /// MooseNG metadata server, compatible with MooseFS 3.0.117 clients.
@@ -31,6 +34,9 @@ struct Cli {
     /// Address for mounts and tools [default: 0.0.0.0:9421].
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Address chunkservers register on [default: 0.0.0.0:9420].
+    #[arg(long)]
+    listen_chunkservers: Option<SocketAddr>,
     /// mfsexports.cfg to enforce [default: MooseFS's shipped rules].
     #[arg(long)]
     exports: Option<PathBuf>,
@@ -80,6 +86,9 @@ fn load_config(cli: Cli) -> Result<Config, String> {
     if let Some(listen) = cli.listen {
         config.listen = listen;
     }
+    if let Some(listen) = cli.listen_chunkservers {
+        config.listen_chunkservers = listen;
+    }
     if let Some(exports) = cli.exports {
         config.exports = Some(exports);
     }
@@ -100,22 +109,42 @@ async fn run(config: Config) -> Result<(), String> {
     let mut metaid = [0u8; 8];
     getrandom::getrandom(&mut metaid)
         .map_err(|e| format!("no randomness for the metadata id: {e}"))?;
+    let metaid = u64::from_be_bytes(metaid);
+    let (chunks, chunk_entries) = ChunkService::new(
+        ChunkTable::default(),
+        ChunkConfig {
+            meta_id: metaid,
+            ..ChunkConfig::default()
+        },
+    );
     let master = Arc::new(Master {
         store: MetadataStore::empty(),
         sessions: Sessions::default(),
         exports,
-        metaid: u64::from_be_bytes(metaid),
+        chunks: Arc::clone(&chunks),
+        metaid,
     });
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let cs_listener = TcpListener::bind(config.listen_chunkservers)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen_chunkservers))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     tracing::info!(
         listen = %config.listen,
+        listen_chunkservers = %config.listen_chunkservers,
         data_dir = %config.data_dir.display(),
-        "metadata kept in memory only; serving clients"
+        "metadata kept in memory only; serving clients and chunkservers"
     );
+    let journal = tokio::spawn(drain_chunk_entries(chunk_entries));
+    let link = tokio::spawn(cslink::serve(
+        cs_listener,
+        Arc::clone(&chunks),
+        LinkConfig::default(),
+    ));
+    let maintenance = tokio::spawn(Arc::clone(&chunks).run_maintenance());
     let limits = Limits {
         max_connections: config.max_connections,
         keepalive: Duration::from_millis(config.keepalive_ms.max(1)),
@@ -127,6 +156,25 @@ async fn run(config: Config) -> Result<(), String> {
         }
     };
     server::serve(listener, master, limits, shutdown).await;
+    // Clients are gone: stop planning and stop accepting chunkservers. Their
+    // connections end with the runtime when `run` returns.
+    maintenance.abort();
+    link.abort();
+    let _ = maintenance.await;
+    let _ = link.await;
+    drop(chunks);
+    journal.abort();
+    let _ = journal.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Where the chunk table's log entries go until the durable metadata log
+/// exists: they are only traced, so nothing about chunks survives a
+/// restart. The persistence work replaces this task with the log writer
+/// (which must keep them in order with the namespace's entries).
+async fn drain_chunk_entries(mut entries: UnboundedReceiver<ChunkEntry>) {
+    while let Some(entry) = entries.recv().await {
+        tracing::debug!(?entry, "chunk table changed (not persisted yet)");
+    }
 }

@@ -9,6 +9,7 @@
 mod access;
 mod check;
 mod create;
+mod data;
 mod mutation;
 mod node;
 mod query;
@@ -25,7 +26,10 @@ pub use access::{
     MAY_READ, MAY_WRITE,
 };
 pub use check::Inconsistency;
-pub use mutation::{AttrChange, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange};
+pub use data::{CHUNK_SIZE, MAX_INDEX};
+pub use mutation::{
+    AttrChange, ChunkRef, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange,
+};
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
 pub use query::TreeStats;
 
@@ -152,6 +156,13 @@ impl Namespace {
             } => self.rename(ts, caller, *src_parent, src_name, *dst_parent, dst_name),
             Mutation::SetAttr { inode, change } => self.set_attr(ts, caller, *inode, change),
             Mutation::SetLength { inode, length } => self.set_length(ts, caller, *inode, *length),
+            Mutation::SetChunk {
+                inode,
+                index,
+                expect,
+                chunk,
+            } => self.set_chunk(*inode, *index, *expect, *chunk),
+            Mutation::GrowLength { inode, length } => self.grow_length(*inode, *length),
         }
     }
 

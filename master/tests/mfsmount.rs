@@ -35,6 +35,7 @@ impl Cluster {
         let log = fs::File::create(dir.path().join("master.log")).expect("master log");
         let master = Command::new(env!("CARGO_BIN_EXE_mooseng-master"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--listen-chunkservers", "127.0.0.1:0"])
             .args(["--data-dir", &dir.path().display().to_string()])
             .env("RUST_LOG", "debug")
             .stdout(Stdio::null())

@@ -1,6 +1,7 @@
 //! The listener stays up when one peer sends garbage: a bad frame closes
 //! that connection only.
 
+use mooseng_master::chunks::{ChunkConfig, ChunkService, ChunkTable};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ async fn start() -> (
         store: MetadataStore::empty(),
         sessions: Sessions::default(),
         exports: Exports::moosefs_default(),
+        chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 1,
     });
     let limits = Limits {

@@ -2,7 +2,7 @@
 //!
 //! MooseNG's daemons are meant as drop-in replacements, so they get the same
 //! configuration files and the same command line as MooseFS's, except the
-//! MooseNG chunkserver, which takes its settings as flags.
+//! MooseNG master and chunkserver, which take their settings as flags.
 
 use std::ffi::OsString;
 use std::net::Ipv4Addr;
@@ -80,6 +80,7 @@ fn daemon_args(cfg: &std::path::Path) -> Vec<OsString> {
 /// How to start `role`.
 pub fn launch(role: Role, flavor: Flavor, ctx: &Context<'_>) -> Launch {
     match role {
+        Role::Master if flavor == Flavor::Ng => ng_master(ctx),
         Role::Master => master(ctx),
         Role::Chunkserver(_) if flavor == Flavor::Ng => ng_chunkserver(role, ctx),
         Role::Chunkserver(_) => chunkserver(role, ctx),
@@ -108,6 +109,24 @@ fn master(ctx: &Context<'_>) -> Launch {
             Launch::file(cfg.topology.clone(), "# Every address is in one rack.\n"),
             Launch::file(data.join("metadata.mfs"), config::EMPTY_METADATA),
         ],
+    }
+}
+
+/// `mooseng-master --exports FILE --data-dir DIR`, listening on every
+/// address of its namespace on the standard ports.
+fn ng_master(ctx: &Context<'_>) -> Launch {
+    let etc = ctx.layout.etc(Role::Master);
+    let data = ctx.layout.data(Role::Master);
+    let exports = etc.join("mfsexports.cfg");
+    Launch {
+        args: vec![
+            "--exports".into(),
+            exports.clone().into(),
+            "--data-dir".into(),
+            data.clone().into(),
+        ],
+        dirs: vec![etc, data],
+        files: vec![Launch::file(exports, config::exports(&ctx.subnet))],
     }
 }
 
@@ -214,6 +233,21 @@ mod tests {
             .unwrap();
         assert_eq!(meta.contents, b"MFSM NEW");
         assert!(l.files.iter().any(|f| f.path.ends_with("mfsexports.cfg")));
+    }
+
+    #[test]
+    fn ng_master_gets_flags_and_the_exports_file() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let l = launch(Role::Master, Flavor::Ng, &ctx(&layout, &mounts));
+        let args = [
+            "--exports",
+            "/s/etc/master/mfsexports.cfg",
+            "--data-dir",
+            "/s/data/master",
+        ];
+        assert_eq!(l.args, args);
+        assert_eq!(l.files.len(), 1);
+        assert!(l.files[0].path.ends_with("mfsexports.cfg"));
     }
 
     #[test]

@@ -189,7 +189,8 @@ impl ChunkService {
     /// Leases the chunk at `file` for writing. `current` is the id the
     /// file's chunk table holds there (0 for a hole, which makes a new
     /// chunk of `goal`). Returns once the chunkservers have created the
-    /// chunk or stepped its version.
+    /// chunk or stepped its version. When they fail, the lease ends and a
+    /// chunk created for the call is dropped again.
     pub async fn lease_for_write(
         &self,
         file: FileRef,
@@ -214,9 +215,26 @@ impl ChunkService {
             (start?, done)
         };
         if let Some(done) = done {
-            done.await.map_err(|_| Status::NOTDONE)??;
+            let outcome = done.await.unwrap_or(Err(Status::NOTDONE));
+            if let Err(status) = outcome {
+                self.abandon_write(start.chunk, current, goal);
+                return Err(status);
+            }
         }
         self.locate_for_read(start.chunk).await
+    }
+
+    /// A failed [`ChunkService::lease_for_write`] that created a chunk
+    /// leaves it referred to by no file: the reference goes again, so the
+    /// planner deletes whatever copies exist. (The state already ended the
+    /// lease.)
+    fn abandon_write(&self, chunk: ChunkId, current: ChunkId, goal: u8) {
+        if chunk == current {
+            return;
+        }
+        if let Err(status) = self.commit(ChunkEntry::DropRef { chunk, goal }) {
+            tracing::warn!(chunk, ?status, "cannot drop a failed new chunk");
+        }
     }
 
     /// The client is done writing `chunk`; the lease ends.

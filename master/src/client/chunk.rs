@@ -1,38 +1,246 @@
-//! Requests about file data (READ_CHUNK, WRITE_CHUNK, WRITE_CHUNK_END).
+//! Requests about file data (READ_CHUNK, WRITE_CHUNK, WRITE_CHUNK_END), and
+//! the chunk references every namespace change may end.
 //!
-//! The chunk registry and the chunkserver channel do not exist yet, so
-//! every request is refused with `MFS_ERROR_IO`: `mfsmount` turns that into
-//! EIO at once instead of retrying. This module is where the chunk module
-//! plugs in; the dispatcher already routes these requests here.
+//! As in MooseFS's `fs_readchunk`, `fs_writechunk` and `fs_writeend`: the
+//! namespace says which chunk fills a file's slot, the [`ChunkService`]
+//! says where it lives and leases it for writing, and the namespace learns
+//! the new chunk and the new length through mutations, so the metadata log
+//! carries them.
+//!
+//! [`ChunkService`]: crate::chunks::ChunkService
 
 use mooseng_wire::cltoma::{FuseReadChunk, FuseWriteChunk, FuseWriteChunkEnd};
 use mooseng_wire::matocl::{FuseReadChunkReply, FuseWriteChunkEndReply, FuseWriteChunkReply};
-use mooseng_wire::{Reply, Status};
+use mooseng_wire::types::chunk::{LabeledServer, Server, VersionedServer};
+use mooseng_wire::types::{ChunkLocation, Servers};
+use mooseng_wire::{Status, Version};
 
+use super::node::into_reply;
 use super::reply::reply;
-use super::Action;
+use super::{disable, Action, Request};
+use crate::chunks::{self, ChunkEntry, FileRef, Holder};
+use crate::namespace::{Caller, Inode, Mutation, Outcome, EATTR_IMMUTABLE};
+use crate::view::View;
 
-const NO_DATA_YET: Status = Status::IO;
+/// First client version reading location records with `cs_ver` (protocolid 1).
+const VERSIONED_SERVERS_SINCE: Version = Version::new(1, 7, 32);
+/// First client version reading location records with labels (protocolid 2).
+const LABELED_SERVERS_SINCE: Version = Version::new(3, 0, 10);
+/// First client version told EROFS rather than EIO for a write on a
+/// read-only export.
+const EROFS_SINCE: Version = Version::new(3, 0, 101);
 
-pub(super) fn read(m: FuseReadChunk) -> Action {
-    tracing::debug!(inode = m.inode, index = m.index, "no chunk data yet");
-    reply(FuseReadChunkReply {
-        msgid: m.msgid,
-        reply: Reply::Status(NO_DATA_YET),
-    })
-}
+impl Request<'_> {
+    /// Submits a namespace change and drops, in the chunk table, every
+    /// chunk reference the change ended (an unlinked or truncated file's).
+    pub(super) async fn change(
+        &self,
+        caller: &Caller,
+        mutation: Mutation,
+    ) -> Result<Outcome, Status> {
+        let outcome = self.master.store.change(caller, mutation).await?;
+        for released in outcome.released() {
+            let entry = ChunkEntry::DropRef {
+                chunk: released.chunk,
+                goal: released.goal,
+            };
+            if let Err(status) = self.master.chunks.commit(entry) {
+                tracing::warn!(
+                    chunk = released.chunk,
+                    ?status,
+                    "cannot drop a chunk reference"
+                );
+            }
+        }
+        Ok(outcome)
+    }
 
-pub(super) fn write(m: FuseWriteChunk) -> Action {
-    tracing::debug!(inode = m.inode, index = m.index, "no chunk data yet");
-    reply(FuseWriteChunkReply {
-        msgid: m.msgid,
-        reply: Reply::Status(NO_DATA_YET),
-    })
-}
+    pub(super) async fn read_chunk(self, m: FuseReadChunk) -> Action {
+        let result = if self.disabled(disable::READ) {
+            Err(Status::EPERM)
+        } else {
+            self.locate(m.inode, m.index).await
+        };
+        reply(FuseReadChunkReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
 
-pub(super) fn write_end(m: FuseWriteChunkEnd) -> Action {
-    reply(FuseWriteChunkEndReply {
-        msgid: m.msgid,
-        status: NO_DATA_YET,
-    })
+    /// A hole (or a slot past the end) answers chunk 0, version 0 and no
+    /// servers, which `mfsmount` reads as zeros.
+    async fn locate(&self, inode: Inode, index: u32) -> Result<ChunkLocation, Status> {
+        let (chunk, length) = {
+            let ns = self.master.store.read().await;
+            let inode = View::new(&ns, self.session, self.version).resolve(inode)?;
+            ns.chunk_at(inode, index)?
+        };
+        if chunk == 0 {
+            return Ok(self.location(length, chunk, 0, &[]));
+        }
+        let found = self.master.chunks.locate_for_read(chunk).await?;
+        Ok(self.location(length, chunk, found.version, &found.servers))
+    }
+
+    pub(super) async fn write_chunk(self, m: FuseWriteChunk) -> Action {
+        let result = match self.may_write() {
+            Ok(()) => self.lease(m.inode, m.index).await,
+            Err(status) => Err(status),
+        };
+        reply(FuseWriteChunkReply {
+            msgid: m.msgid,
+            reply: into_reply(result),
+        })
+    }
+
+    /// Leases the chunk of slot `index` (creating one for a hole), records
+    /// it in the file, and answers with the chain to write through.
+    async fn lease(&self, client_inode: Inode, index: u32) -> Result<ChunkLocation, Status> {
+        let (inode, current, goal) = {
+            let ns = self.master.store.read().await;
+            let inode = View::new(&ns, self.session, self.version).resolve(client_inode)?;
+            let (current, _) = ns.chunk_at(inode, index)?;
+            let node = ns.get(inode).ok_or(Status::ENOENT)?;
+            if node.eattr & EATTR_IMMUTABLE != 0 {
+                return Err(Status::EPERM);
+            }
+            (inode, current, node.sclass)
+        };
+        let service = &self.master.chunks;
+        let lease = service
+            .lease_for_write(FileRef { inode, index }, current, goal)
+            .await?;
+        let record = Mutation::SetChunk {
+            inode,
+            index,
+            expect: current,
+            chunk: lease.chunk,
+        };
+        if let Err(status) = self.master.store.change(&Caller::root(), record).await {
+            // The file went away or another writer filled the hole first:
+            // give the lease (and a chunk made for nothing) back.
+            if lease.chunk != current {
+                let entry = ChunkEntry::DropRef {
+                    chunk: lease.chunk,
+                    goal,
+                };
+                if let Err(status) = service.commit(entry) {
+                    tracing::warn!(chunk = lease.chunk, ?status, "cannot drop an unused chunk");
+                }
+            }
+            if let Err(status) = service.write_end(lease.chunk).await {
+                tracing::debug!(chunk = lease.chunk, ?status, "unused lease already gone");
+            }
+            return Err(status);
+        }
+        let length = {
+            let ns = self.master.store.read().await;
+            ns.file(inode)?.length
+        };
+        Ok(self.location(length, lease.chunk, lease.version, &lease.servers))
+    }
+
+    pub(super) async fn write_chunk_end(self, m: FuseWriteChunkEnd) -> Action {
+        let result = match self.may_write() {
+            Ok(()) => self.end_write(&m).await,
+            Err(status) => Err(status),
+        };
+        reply(FuseWriteChunkEndReply {
+            msgid: m.msgid,
+            status: result.err().unwrap_or(Status::OK),
+        })
+    }
+
+    /// Records the length the client reached (it never shrinks a file) and
+    /// ends the lease, even when the file is gone by now.
+    async fn end_write(&self, m: &FuseWriteChunkEnd) -> Result<(), Status> {
+        let grown = if m.length > 0 {
+            let inode = {
+                let ns = self.master.store.read().await;
+                View::new(&ns, self.session, self.version).resolve(m.inode)
+            };
+            match inode {
+                Ok(inode) => self
+                    .master
+                    .store
+                    .change(
+                        &Caller::root(),
+                        Mutation::GrowLength {
+                            inode,
+                            length: m.length,
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                Err(status) => Err(status),
+            }
+        } else {
+            Ok(())
+        };
+        let ended = self.master.chunks.write_end(m.chunkid).await;
+        grown.and(ended)
+    }
+
+    /// The export's refusals of data writes, in MooseFS's order.
+    fn may_write(&self) -> Result<(), Status> {
+        if self.disabled(disable::WRITE) {
+            Err(Status::EPERM)
+        } else if self.read_only() && self.version >= EROFS_SINCE {
+            Err(Status::EROFS)
+        } else if self.read_only() {
+            Err(Status::IO)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A location answer in the record shape the client's version reads.
+    fn location(
+        &self,
+        file_length: u64,
+        chunkid: chunks::ChunkId,
+        version: u32,
+        holders: &[Holder],
+    ) -> ChunkLocation {
+        let servers = if self.version >= LABELED_SERVERS_SINCE {
+            Servers::V2(
+                holders
+                    .iter()
+                    .map(|h| LabeledServer {
+                        ip: *h.addr.ip(),
+                        port: h.addr.port(),
+                        version: h.version.0,
+                        labelmask: h.labels,
+                    })
+                    .collect(),
+            )
+        } else if self.version >= VERSIONED_SERVERS_SINCE {
+            Servers::V1(
+                holders
+                    .iter()
+                    .map(|h| VersionedServer {
+                        ip: *h.addr.ip(),
+                        port: h.addr.port(),
+                        version: h.version.0,
+                    })
+                    .collect(),
+            )
+        } else {
+            Servers::V0(
+                holders
+                    .iter()
+                    .map(|h| Server {
+                        ip: *h.addr.ip(),
+                        port: h.addr.port(),
+                    })
+                    .collect(),
+            )
+        };
+        ChunkLocation {
+            file_length,
+            chunkid,
+            version,
+            servers,
+        }
+    }
 }

@@ -188,7 +188,7 @@ impl Request<'_> {
         };
         match self.master.store.change(&who.caller, mutation).await? {
             Outcome::Node(inode) => self.answer_node(who, inode, parent).await,
-            Outcome::Removed { .. } => Err(Status::EINVAL),
+            Outcome::Removed { .. } | Outcome::Released { .. } => Err(Status::EINVAL),
         }
     }
 

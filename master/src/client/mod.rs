@@ -2,10 +2,12 @@
 //! answers. One function per request family; [`dispatch`] routes a decoded
 //! message by the connection's registration state, as MooseFS does.
 //!
-//! Requests about chunk data go to [`chunk`], which answers with an error
-//! status until the chunk registry exists; it is the one module to replace
-//! when it does.
+//! Requests about chunk data go to [`chunk`], which also holds the one
+//! path for namespace changes that may release chunks ([`Request::change`]).
+//! Status queries of `mfscli` go to [`admin`], in any registration state.
 
+mod admin;
+mod check;
 mod chunk;
 mod create;
 mod node;
@@ -21,10 +23,12 @@ use std::sync::Arc;
 use mooseng_wire::direction::ClientToMaster;
 use mooseng_wire::{Frame, Version};
 
+use crate::chunks::ChunkService;
 use crate::exports::Exports;
 use crate::session::{Session, Sessions};
 use crate::store::MetadataStore;
 
+pub use admin::Space;
 pub use reply::generic_status;
 
 /// `DISABLE_BIT_*`: operations an export's `disable=` option refuses.
@@ -43,6 +47,8 @@ pub(crate) mod disable {
     pub const LINK: u32 = 11;
     pub const CREATE: u32 = 12;
     pub const READDIR: u32 = 13;
+    pub const READ: u32 = 14;
+    pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
 }
 
@@ -55,6 +61,8 @@ pub struct Master {
     pub store: MetadataStore,
     pub sessions: Sessions,
     pub exports: Exports,
+    /// Chunks, their copies and the chunkservers holding them.
+    pub chunks: Arc<ChunkService>,
     /// Identifies this metadata set; a session from another one is refused.
     pub metaid: u64,
 }
@@ -122,6 +130,10 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
         M::Nop(_) | M::UnknownCommand(_) | M::BadCommandSize(_) => Action::Nothing,
         M::GetVersion(m) => reply::version(m.msgid),
         M::FuseRegister(m) => register::handle(master, conn, m.request).await,
+        M::Info(_) => admin::info(master).await,
+        M::CservList(_) => admin::cserv_list(master),
+        M::ChunksMatrix(m) => admin::chunks_matrix(master, m),
+        M::MemoryInfo(_) => admin::memory_info(),
         other => match conn.session().cloned() {
             Some(session) => {
                 let request = Request {
@@ -176,9 +188,10 @@ impl Request<'_> {
             M::FuseSustainedInodes(m) => self.sustained(m.inodes.0),
             M::FuseSustainedInodesDeprecated(m) => self.sustained(m.inodes.0),
             M::FuseAmtimeInodes(_) => Action::Nothing,
-            M::FuseReadChunk(m) => chunk::read(m),
-            M::FuseWriteChunk(m) => chunk::write(m),
-            M::FuseWriteChunkEnd(m) => chunk::write_end(m),
+            M::FuseReadChunk(m) => self.read_chunk(m).await,
+            M::FuseWriteChunk(m) => self.write_chunk(m).await,
+            M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
+            M::FuseCheck(m) => self.check(m).await,
             other => reply::unsupported(&other),
         }
     }

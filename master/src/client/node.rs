@@ -12,6 +12,7 @@ use mooseng_wire::matocl::{
 };
 use mooseng_wire::{Bytes32, Reply, Status, Version};
 
+use super::admin::Space;
 use super::reply::reply;
 use super::{disable, Action, Request};
 use crate::namespace::{
@@ -42,24 +43,25 @@ const LOOKUP_FLAGS_SINCE: Version = Version::new(3, 0, 40);
 pub(super) const OPEN_FLAGS_SINCE: Version = Version::new(3, 0, 113);
 
 impl Request<'_> {
-    /// Space comes from chunkservers, which are not connected yet: the
-    /// file system reports no space and the number of inodes it holds.
+    /// Space is what the registered chunkservers report; inodes are those
+    /// below the session's root.
     pub(super) async fn statfs(self, m: FuseStatfs) -> Action {
+        let space = Space::of(self.master);
         let ns = self.master.store.read().await;
         let inodes = ns.tree_stats(self.session.grant.root).inodes;
         let body = if self.version >= STATFS_FREESPACE_SINCE {
             StatfsReply::Current(Statfs {
-                total: 0,
-                avail: 0,
-                free: 0,
+                total: space.total,
+                avail: space.free,
+                free: space.free,
                 trash: 0,
                 sustained: 0,
                 inodes,
             })
         } else {
             StatfsReply::Old(OldStatfs {
-                total: 0,
-                avail: 0,
+                total: space.total,
+                avail: space.free,
                 trash: 0,
                 sustained: 0,
                 inodes,
@@ -157,8 +159,6 @@ impl Request<'_> {
         };
         let result = match result {
             Ok(inode) if m.flags & open_flag::TRUNCATE != 0 => self
-                .master
-                .store
                 .change(&who.caller, Mutation::SetLength { inode, length: 0 })
                 .await
                 .map(|_| inode),
@@ -250,9 +250,7 @@ impl Request<'_> {
                 _ => return Err(Status::EPERM),
             }
         };
-        self.master
-            .store
-            .change(&who.caller, Mutation::SetLength { inode, length })
+        self.change(&who.caller, Mutation::SetLength { inode, length })
             .await?;
         let ns = self.master.store.read().await;
         let attr = View::new(&ns, self.session, self.version).attr(who, inode, None)?;

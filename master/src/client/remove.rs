@@ -7,7 +7,7 @@ use mooseng_wire::{Reply, Status, Version};
 use super::node::into_reply;
 use super::reply::reply;
 use super::{disable, Action, Request};
-use crate::namespace::{Inode, Mutation, Outcome};
+use crate::namespace::{Inode, Mutation};
 use crate::session::Identity;
 use crate::view::View;
 
@@ -72,9 +72,7 @@ impl Request<'_> {
         } else {
             Mutation::Unlink { parent, name }
         };
-        match self.master.store.change(&who.caller, mutation).await? {
-            Outcome::Removed { inode, .. } | Outcome::Node(inode) => Ok(inode),
-        }
+        Ok(self.change(&who.caller, mutation).await?.inode())
     }
 
     pub(super) async fn rename(self, m: FuseRename) -> Action {
@@ -113,10 +111,7 @@ impl Request<'_> {
             dst_parent,
             dst_name: m.name_dst.as_bytes().into(),
         };
-        match self.master.store.change(&who.caller, mutation).await? {
-            Outcome::Node(inode) | Outcome::Removed { inode, .. } => {
-                self.answer_node(who, inode, dst_parent).await
-            }
-        }
+        let inode = self.change(&who.caller, mutation).await?.inode();
+        self.answer_node(who, inode, dst_parent).await
     }
 }

@@ -14,6 +14,7 @@ use mooseng_wire::types::{node_type, Groups};
 use mooseng_wire::{Ctx, Frame, Name, Status};
 
 use super::*;
+use crate::chunks::{ChunkConfig, ChunkService, ChunkTable};
 use crate::exports::UserDb;
 
 fn hex(text: &str) -> Vec<u8> {
@@ -31,6 +32,7 @@ fn master(exports: &str) -> Master {
         store: MetadataStore::empty(),
         sessions: Sessions::default(),
         exports: Exports::parse(exports, &UserDb::default()).unwrap(),
+        chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 0x6b09_6435_50f4_a3ac,
     }
 }
@@ -406,4 +408,63 @@ async fn time_sync_echoes_the_msgid() {
     assert_eq!(frame.kind, 705);
     assert_eq!(frame.payload.len(), 12);
     assert_eq!(&frame.payload[..4], &[0, 0, 0, 0]);
+}
+
+#[tokio::test]
+async fn holes_read_as_chunk_zero_and_writes_need_chunkservers() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let mut conn = mounted(&master).await;
+    let created = master
+        .store
+        .change(
+            &crate::namespace::Caller::root(),
+            crate::namespace::Mutation::Create {
+                parent: crate::namespace::ROOT,
+                name: b"f"[..].into(),
+                node: crate::namespace::NewNode::File,
+                mode: 0o644,
+                umask: 0,
+                copy_sgid: false,
+            },
+        )
+        .await
+        .unwrap();
+    let inode = created.inode();
+    let read = mooseng_wire::cltoma::FuseReadChunk {
+        msgid: 3,
+        inode,
+        index: 0,
+        flags: Some(0),
+    };
+    let frame = ask(&master, &mut conn, read).await;
+    assert_eq!(frame.kind, 433);
+    let expected = hex(concat!(
+        "00000003",         // msgid
+        "02",               // protocolid 2: records with version and labels
+        "0000000000000000", // file length
+        "0000000000000000", // chunk id 0: a hole
+        "00000000",         // version 0, and no servers
+    ));
+    assert_eq!(&frame.payload[..], &expected[..]);
+    let write = mooseng_wire::cltoma::FuseWriteChunk {
+        msgid: 4,
+        inode,
+        index: 0,
+        flags: Some(0),
+    };
+    let frame = ask(&master, &mut conn, write).await;
+    assert_eq!(status_of(&frame), Status::NOCHUNKSERVERS);
+}
+
+#[tokio::test]
+async fn mfscli_queries_are_answered_without_registering() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let mut conn = Connection::new(Ipv4Addr::LOCALHOST);
+    let list = ask(&master, &mut conn, mooseng_wire::cltoma_info::CservList {}).await;
+    assert_eq!((list.kind, list.payload.len()), (501, 0));
+    let info = ask(&master, &mut conn, mooseng_wire::cltoma_info::Info {}).await;
+    assert_eq!((info.kind, info.payload.len()), (511, 149));
+    let matrix = mooseng_wire::cltoma_info::ChunksMatrix { matrix_id: None };
+    let matrix = ask(&master, &mut conn, matrix).await;
+    assert_eq!((matrix.kind, matrix.payload.len()), (517, 969));
 }

@@ -58,6 +58,25 @@ pub enum Mutation {
         inode: Inode,
         length: u64,
     },
+    /// A write lease was granted for slot `index` of a file: the slot now
+    /// holds `chunk` (a new one, or `expect` itself after a version step).
+    /// Refused with `EAGAIN` when the slot no longer holds `expect`, so two
+    /// writers racing for one hole cannot both fill it. As MooseFS's
+    /// `WRITE` changelog line, a slot past the last chunk extends the
+    /// length to the slot's start.
+    SetChunk {
+        inode: Inode,
+        index: u32,
+        expect: u64,
+        chunk: u64,
+    },
+    /// WRITE_CHUNK_END: the file is at least `length` bytes long now. Never
+    /// shrinks a file (that is `SetLength`'s job) and, as MooseFS does for
+    /// clients since 3.0.74, leaves the times alone.
+    GrowLength {
+        inode: Inode,
+        length: u64,
+    },
 }
 
 /// What kind of node a `Create` makes.
@@ -108,11 +127,58 @@ pub enum TimeChange {
     At(u32),
 }
 
-/// What a successfully applied entry produced.
+/// One file's reference to a chunk, as the chunk table counts it: the
+/// chunk and the goal of the file that referred to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkRef {
+    pub chunk: u64,
+    pub goal: u8,
+}
+
+/// What a successfully applied entry produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The node created, linked, renamed or changed.
     Node(Inode),
-    /// The node whose link was removed; `freed` when it is gone for good.
-    Removed { inode: Inode, freed: bool },
+    /// The node whose link was removed; `freed` when it is gone for good,
+    /// and then `released` lists the chunks its data referred to.
+    Removed {
+        inode: Inode,
+        freed: bool,
+        released: Vec<ChunkRef>,
+    },
+    /// A change to `inode` (a truncation, a rename over a file) that ended
+    /// file references to chunks: the chunk table must drop them.
+    Released {
+        inode: Inode,
+        released: Vec<ChunkRef>,
+    },
+}
+
+impl Outcome {
+    /// The node the change was about.
+    pub fn inode(&self) -> Inode {
+        match self {
+            Outcome::Node(inode)
+            | Outcome::Removed { inode, .. }
+            | Outcome::Released { inode, .. } => *inode,
+        }
+    }
+
+    /// Chunk references the change ended.
+    pub fn released(&self) -> &[ChunkRef] {
+        match self {
+            Outcome::Node(_) => &[],
+            Outcome::Removed { released, .. } | Outcome::Released { released, .. } => released,
+        }
+    }
+
+    /// `Node`, or `Released` when references were dropped.
+    pub(super) fn with_released(inode: Inode, released: Vec<ChunkRef>) -> Outcome {
+        if released.is_empty() {
+            Outcome::Node(inode)
+        } else {
+            Outcome::Released { inode, released }
+        }
+    }
 }

@@ -1,14 +1,15 @@
 //! unlink and rmdir.
 //!
-//! A node whose last link goes is freed at once. MooseFS keeps unlinked
-//! files in the trash for their trash time and keeps open ones as
-//! "sustained"; both arrive with the trash and session work.
+//! A node whose last link goes is freed at once, and the outcome lists the
+//! chunks its data referred to so the chunk table can drop them. MooseFS
+//! keeps unlinked files in the trash for their trash time and keeps open
+//! ones as "sustained"; both arrive with the trash and session work.
 
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
-use super::mutation::Outcome;
-use super::node::{Inode, ROOT};
+use super::mutation::{ChunkRef, Outcome};
+use super::node::{Inode, NodeData, ROOT};
 use super::{check_name, Namespace};
 
 impl Namespace {
@@ -43,18 +44,34 @@ impl Namespace {
             _ => {}
         }
         self.detach(ts, parent, name);
+        let released = self.free_if_unlinked(child);
         Ok(Outcome::Removed {
             inode: child,
-            freed: self.free_if_unlinked(child),
+            freed: released.is_some(),
+            released: released.unwrap_or_default(),
         })
     }
 
-    /// Drops a node that no directory refers to any more.
-    pub(super) fn free_if_unlinked(&mut self, inode: Inode) -> bool {
+    /// Drops a node that no directory refers to any more, returning the
+    /// chunk references its data held; `None` while it is still linked.
+    pub(super) fn free_if_unlinked(&mut self, inode: Inode) -> Option<Vec<ChunkRef>> {
         let unlinked = inode != ROOT && self.get(inode).is_some_and(|n| n.parents.is_empty());
-        if unlinked {
-            self.nodes.remove(&inode);
+        if !unlinked {
+            return None;
         }
-        unlinked
+        let node = self.nodes.remove(&inode)?;
+        Some(match node.data {
+            NodeData::File(file) => chunk_refs(&file.chunks, node.sclass),
+            _ => Vec::new(),
+        })
     }
+}
+
+/// The references a file of `goal` holds on the non-hole chunks of `slots`.
+pub(super) fn chunk_refs(slots: &[u64], goal: u8) -> Vec<ChunkRef> {
+    slots
+        .iter()
+        .filter(|chunk| **chunk != 0)
+        .map(|&chunk| ChunkRef { chunk, goal })
+        .collect()
 }

@@ -50,6 +50,7 @@ impl Namespace {
             return Ok(Outcome::Node(node));
         }
         let replaced = dst_dir.dir().and_then(|d| d.entries.get(dst_name)).copied();
+        let mut released = Vec::new();
         if let Some(old) = replaced {
             let old_node = self.get(old).ok_or(Status::ENOENT)?;
             if old_node.dir().is_some_and(|d| !d.entries.is_empty()) {
@@ -62,11 +63,11 @@ impl Namespace {
                 return Err(Status::EPERM);
             }
             self.detach(ts, dst_parent, dst_name);
-            self.free_if_unlinked(old);
+            released = self.free_if_unlinked(old).unwrap_or_default();
         }
         self.detach(ts, src_parent, src_name);
         self.attach(ts, dst_parent, dst_name, node);
-        Ok(Outcome::Node(node))
+        Ok(Outcome::with_released(node, released))
     }
 
     /// True when `dir` is `inode` or lies below it.

@@ -1,4 +1,5 @@
-//! chmod, chown, utimes and truncate-to-length.
+//! chmod, chown, utimes and truncate-to-length (which releases the chunks
+//! past the new end).
 //!
 //! Permission rules as MooseFS 3.0.117 applies them: only root or the owner
 //! may change mode, owner or explicit times; anyone with write access may
@@ -8,15 +9,15 @@
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_IMMUTABLE, MAY_WRITE};
+use super::data::CHUNK_SIZE;
 use super::mutation::{AttrChange, Outcome, SugidClear, TimeChange};
 use super::node::{Inode, Node, NodeData};
+use super::remove::chunk_refs;
 use super::Namespace;
 
 const SETUID_SETGID: u16 = 0o6000;
 const SETGID: u16 = 0o2000;
 const GROUP_EXEC: u16 = 0o010;
-/// Size of one chunk: a file's chunk table has one slot per 64 MiB.
-const CHUNK_SIZE: u64 = 64 << 20;
 
 impl Namespace {
     pub(super) fn set_attr(
@@ -89,13 +90,19 @@ impl Namespace {
             return Err(Status::EACCES);
         }
         let node = self.node_mut(inode);
+        let goal = node.sclass;
+        let mut released = Vec::new();
         if let NodeData::File(file) = &mut node.data {
             file.length = length;
-            file.chunks.truncate(length.div_ceil(CHUNK_SIZE) as usize);
+            let kept = usize::try_from(length.div_ceil(CHUNK_SIZE)).unwrap_or(usize::MAX);
+            if kept < file.chunks.len() {
+                released = chunk_refs(&file.chunks[kept..], goal);
+                file.chunks.truncate(kept);
+            }
         }
         node.mtime = ts;
         node.ctime = ts;
-        Ok(Outcome::Node(inode))
+        Ok(Outcome::with_released(inode, released))
     }
 }
 

@@ -57,6 +57,13 @@ fn make_with_umask(
     }
 }
 
+fn set_chunks(ns: &mut Namespace, file: Inode, chunks: &[u64]) {
+    match &mut ns.nodes.get_mut(&file).unwrap().data {
+        NodeData::File(data) => data.chunks = chunks.to_vec(),
+        other => panic!("not a file: {other:?}"),
+    }
+}
+
 fn unlink(
     ns: &mut Namespace,
     caller: &Caller,
@@ -132,18 +139,25 @@ fn hard_links_keep_a_node_until_the_last_name_goes() {
     );
     assert_eq!(linked, Ok(Outcome::Node(file)));
     assert_eq!(ns.attr(file).unwrap().nlink, 2);
+    set_chunks(&mut ns, file, &[7, 0, 9]);
     assert_eq!(
         unlink(&mut ns, &root, ROOT, "a"),
         Ok(Outcome::Removed {
             inode: file,
-            freed: false
+            freed: false,
+            released: vec![],
         })
     );
+    // The last name takes the file's chunk references with it (holes none).
     assert_eq!(
         unlink(&mut ns, &root, ROOT, "b"),
         Ok(Outcome::Removed {
             inode: file,
-            freed: true
+            freed: true,
+            released: vec![
+                ChunkRef { chunk: 7, goal: 2 },
+                ChunkRef { chunk: 9, goal: 2 }
+            ],
         })
     );
     assert!(ns.get(file).is_none());
@@ -309,9 +323,7 @@ fn truncate_drops_chunk_slots_past_the_end() {
     let mut ns = Namespace::new(T0);
     let root = Caller::root();
     let file = make(&mut ns, &root, ROOT, "f", NewNode::File, 0o644);
-    if let NodeData::File(data) = &mut ns.nodes.get_mut(&file).unwrap().data {
-        data.chunks = vec![11, 12, 13];
-    }
+    set_chunks(&mut ns, file, &[11, 12, 13]);
     let outcome = run(
         &mut ns,
         &root,
@@ -320,7 +332,13 @@ fn truncate_drops_chunk_slots_past_the_end() {
             length: (64 << 20) + 1,
         },
     );
-    assert_eq!(outcome, Ok(Outcome::Node(file)));
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Released {
+            inode: file,
+            released: vec![ChunkRef { chunk: 13, goal: 2 }],
+        })
+    );
     let Some(NodeData::File(data)) = ns.get(file).map(|n| &n.data) else {
         panic!("not a file");
     };
@@ -402,4 +420,96 @@ fn subtrees_paths_and_totals() {
         (5, 4, 1, 10)
     );
     assert_eq!(ns.tree_stats(a).inodes, 3);
+}
+
+#[test]
+fn set_chunk_fills_a_slot_once_and_extends_the_length_to_it() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let file = make(&mut ns, &root, ROOT, "f", NewNode::File, 0o644);
+    let set = |ns: &mut Namespace, index, expect, chunk| {
+        run(
+            ns,
+            &root,
+            Mutation::SetChunk {
+                inode: file,
+                index,
+                expect,
+                chunk,
+            },
+        )
+    };
+    // Slot 0 of an empty file: the length stays 0 until WRITE_CHUNK_END.
+    assert_eq!(set(&mut ns, 0, 0, 5), Ok(Outcome::Node(file)));
+    assert_eq!(ns.chunk_at(file, 0), Ok((5, 0)));
+    // A second writer that saw the hole loses the race.
+    assert_eq!(set(&mut ns, 0, 0, 6), Err(Status::EAGAIN));
+    assert_eq!(ns.chunk_at(file, 0), Ok((5, 0)));
+    // Slot 2: the file now reaches the start of that chunk, slot 1 a hole.
+    assert_eq!(set(&mut ns, 2, 0, 8), Ok(Outcome::Node(file)));
+    assert_eq!(ns.chunk_at(file, 2), Ok((8, 2 * CHUNK_SIZE)));
+    assert_eq!(ns.chunk_at(file, 1), Ok((0, 2 * CHUNK_SIZE)));
+    assert_eq!(ns.chunk_at(file, 9), Ok((0, 2 * CHUNK_SIZE)));
+    assert_eq!(ns.chunk_at(file, MAX_INDEX + 1), Err(Status::INDEXTOOBIG));
+    assert_eq!(ns.chunk_at(ROOT, 0), Err(Status::EPERM));
+    assert_eq!(ns.chunk_at(999, 0), Err(Status::ENOENT));
+    assert!(ns.check().is_empty());
+}
+
+#[test]
+fn grow_length_never_shrinks() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let file = make(&mut ns, &root, ROOT, "f", NewNode::File, 0o644);
+    let grow = |ns: &mut Namespace, length| {
+        run(
+            ns,
+            &root,
+            Mutation::GrowLength {
+                inode: file,
+                length,
+            },
+        )
+    };
+    assert_eq!(grow(&mut ns, 1000), Ok(Outcome::Node(file)));
+    assert_eq!(grow(&mut ns, 10), Ok(Outcome::Node(file)));
+    assert_eq!(ns.attr(file).unwrap().length, 1000);
+    assert_eq!(
+        run(
+            &mut ns,
+            &root,
+            Mutation::GrowLength {
+                inode: ROOT,
+                length: 1
+            }
+        ),
+        Err(Status::EPERM)
+    );
+}
+
+#[test]
+fn rename_over_a_file_releases_its_chunks() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let a = make(&mut ns, &root, ROOT, "a", NewNode::File, 0o644);
+    let b = make(&mut ns, &root, ROOT, "b", NewNode::File, 0o644);
+    set_chunks(&mut ns, b, &[21]);
+    let outcome = run(
+        &mut ns,
+        &root,
+        Mutation::Rename {
+            src_parent: ROOT,
+            src_name: b"a"[..].into(),
+            dst_parent: ROOT,
+            dst_name: b"b"[..].into(),
+        },
+    );
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Released {
+            inode: a,
+            released: vec![ChunkRef { chunk: 21, goal: 2 }],
+        })
+    );
+    assert!(ns.get(b).is_none());
 }

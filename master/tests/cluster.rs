@@ -1,0 +1,183 @@
+//! End to end with file data: `mooseng-master` under `mooseng-cluster`,
+//! with Debian's `mfschunkserver`s and `mfsmount`s, then with MooseNG's
+//! chunkservers and mounts. A 70 MiB file (two chunks) written through one
+//! mount must read back identically through the other, sit on the
+//! chunkservers in two copies per chunk, and leave their disks once
+//! unlinked. Needs root, network namespaces, FUSE and the MooseFS packages
+//! (scripts/setup.sh); the all-MooseNG case also needs `mooseng-chunkserver`
+//! and `mooseng-mount` built next to `mooseng-master`.
+
+// The helpers below are test code too; a failed step should stop the test.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mooseng_tools::cluster::UpOptions;
+use mooseng_tools::{Flavor, Layout, Role};
+use sha2::{Digest, Sha256};
+
+/// Crosses the 64 MiB chunk boundary: chunk 0 full, chunk 1 with 6 MiB.
+const FILE_LEN: usize = 70 << 20;
+/// The root's goal, which new files inherit.
+const GOAL: usize = 2;
+const CHUNKS: usize = 2;
+
+/// Takes the cluster down even when an assertion fails half-way.
+struct Down(Layout);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        if let Err(e) = mooseng_tools::down(&self.0) {
+            eprintln!("cluster down: {e}");
+        }
+    }
+}
+
+/// Deterministic bytes that do not repeat within a chunk.
+fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Starts the cluster with our master; `mooseng-cluster` looks for MooseNG
+/// programs in `PATH`, so the directory of this build's binaries goes first.
+fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
+    let bin = Path::new(env!("CARGO_BIN_EXE_mooseng-master"))
+        .parent()
+        .unwrap();
+    if others == Flavor::Ng {
+        for program in ["mooseng-chunkserver", "mooseng-mount"] {
+            assert!(
+                bin.join(program).exists(),
+                "{program} is not built in {}: cargo build -p {program}",
+                bin.display()
+            );
+        }
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    std::env::set_var("PATH", format!("{}:{path}", bin.display()));
+    let layout = Layout::new(root);
+    let down = Down(layout.clone());
+    let options = UpOptions {
+        master: Flavor::Ng,
+        chunkservers: vec![others; 3],
+        metalogger: None,
+        mount: others,
+        mounts: 2,
+        mountpoint: None,
+        prefix: prefix.into(),
+        subnet: subnet.parse().unwrap(),
+        timeout: Duration::from_secs(30),
+    };
+    if let Err(e) = mooseng_tools::up(&layout, &options) {
+        panic!("cluster up: {e}");
+    }
+    down
+}
+
+/// Chunk files on every chunkserver's disk.
+fn chunk_files(layout: &Layout) -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if entry.file_name().to_string_lossy().starts_with("chunk_") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for n in 1..=3 {
+        walk(&layout.data(Role::Chunkserver(n)), &mut found);
+    }
+    found
+}
+
+/// Polls until `done` holds, for at most `limit`.
+fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
+}
+
+/// Writes through mount1, reads through mount2, checks the copies on disk,
+/// unlinks and waits for the chunkservers to delete them. `before_unlink`
+/// gets the directory holding both mounts for further checks.
+fn write_read_unlink(layout: &Layout, seed: u64, before_unlink: impl FnOnce(&Path)) {
+    let mnt = layout.root().join("mnt");
+    let data = payload(FILE_LEN, seed);
+    let started = Instant::now();
+    fs::write(mnt.join("mount1/big"), &data).unwrap();
+    let written = started.elapsed();
+    let back = fs::read(mnt.join("mount2/big")).unwrap();
+    let read = started.elapsed() - written;
+    assert_eq!(back.len(), FILE_LEN);
+    assert_eq!(Sha256::digest(&back), Sha256::digest(&data));
+    eprintln!("70 MiB written in {written:?}, read back through the other mount in {read:?}");
+
+    assert!(
+        eventually(Duration::from_secs(10), || chunk_files(layout).len()
+            == GOAL * CHUNKS),
+        "expected {} chunk files, found {:?}",
+        GOAL * CHUNKS,
+        chunk_files(layout)
+    );
+    before_unlink(&mnt);
+
+    fs::remove_file(mnt.join("mount1/big")).unwrap();
+    let unlinked = Instant::now();
+    assert!(
+        eventually(Duration::from_secs(20), || chunk_files(layout).is_empty()),
+        "chunk files left after unlink: {:?}",
+        chunk_files(layout)
+    );
+    eprintln!("chunk files gone {:?} after unlink", unlinked.elapsed());
+}
+
+/// `mfsfileinfo` lists each chunk with exactly `GOAL` valid copies.
+fn assert_two_valid_copies_per_chunk(file: &Path) {
+    let out = Command::new("mfsfileinfo").arg(file).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "mfsfileinfo: {text}");
+    let sections: Vec<&str> = text.split("\tchunk ").skip(1).collect();
+    assert_eq!(sections.len(), CHUNKS, "{text}");
+    for section in sections {
+        assert_eq!(section.matches("(status:VALID)").count(), GOAL, "{text}");
+    }
+}
+
+#[test]
+fn debian_chunkservers_and_mounts_keep_file_data_through_our_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let down = up(dir.path(), "mfsngmi1", "10.233.110.0/24", Flavor::Mfs);
+    eprintln!("cluster up in {:?}", started.elapsed());
+    write_read_unlink(&down.0, 0x5eed, |mnt| {
+        assert_two_valid_copies_per_chunk(&mnt.join("mount1/big"));
+    });
+}
+
+#[test]
+fn all_moosefs_ng_cluster_keeps_file_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let down = up(dir.path(), "mfsngmi2", "10.233.111.0/24", Flavor::Ng);
+    eprintln!("cluster up in {:?}", started.elapsed());
+    write_read_unlink(&down.0, 0xfeed, |_| {});
+}
