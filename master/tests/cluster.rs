@@ -77,6 +77,7 @@ fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
         mountpoint: None,
         prefix: prefix.into(),
         subnet: subnet.parse().unwrap(),
+        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
         timeout: Duration::from_secs(30),
     };
     if let Err(e) = mooseng_tools::up(&layout, &options) {

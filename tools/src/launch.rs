@@ -126,7 +126,10 @@ fn ng_master(ctx: &Context<'_>) -> Launch {
             data.clone().into(),
         ],
         dirs: vec![etc, data],
-        files: vec![Launch::file(exports, config::exports(&ctx.subnet))],
+        files: vec![Launch::file(
+            exports,
+            config::exports(&ctx.subnet, ctx.root_export),
+        )],
     }
 }
 
