@@ -8,8 +8,8 @@
 //! [`STEP_BLOCKS`] blocks the task sleeps as long as the rate allows for
 //! them. A pass takes a snapshot of the chunk ids and goes through them in
 //! id order; the next pass starts `scrub_interval` seconds after this one
-//! started (default a day, like MooseFS's `HDD_MIN_TEST_INTERVAL`), or at
-//! once if the pass took longer. Checking happens on blocking threads, one
+//! started (default a day, like MooseFS's `HDD_MIN_TEST_INTERVAL`), or a
+//! second after this one ended if the pass took longer. Checking happens on blocking threads, one
 //! slice per lock of the chunk, so clients reading or writing the chunk
 //! wait at most for one slice. A damaged chunk is reported to the master
 //! (`CSTOMA_CHUNK_DAMAGED`, by the storage layer) and counted; it is
@@ -25,6 +25,10 @@ use tracing::{debug, info, warn};
 
 use crate::chunk_file::BLOCK_SIZE;
 use crate::storage::Store;
+
+/// The least pause between two passes, so a small store with a short
+/// interval does not keep a core busy listing its chunks.
+const MIN_PASS_GAP: Duration = Duration::from_secs(1);
 
 /// Blocks checked per step: 1 MiB, a few milliseconds of CRC work.
 pub const STEP_BLOCKS: u16 = 16;
@@ -73,7 +77,10 @@ impl Scrubber {
             }
             self.store.metrics().scrub_passes.inc();
             debug!(chunks = ids.len(), took = ?started.elapsed(), "scrub pass done");
-            let rest = self.interval.saturating_sub(started.elapsed());
+            let rest = self
+                .interval
+                .saturating_sub(started.elapsed())
+                .max(MIN_PASS_GAP);
             if self.pause(rest).await.is_break() {
                 return;
             }
