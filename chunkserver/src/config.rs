@@ -50,6 +50,14 @@ pub struct Config {
     pub folder_error_limit: u32,
     /// Call `fdatasync` on a chunk when a write session on it ends.
     pub fsync_on_finish: bool,
+    /// Where to serve `/health` and `/metrics` over HTTP; none by default.
+    pub metrics: Option<SocketAddr>,
+    /// Background scrubbing speed in MiB/s (MooseFS's `HDD_TEST_SPEED`);
+    /// 0 turns scrubbing off.
+    pub scrub_rate: u32,
+    /// Seconds from the start of one scrub pass to the start of the next
+    /// (MooseFS's `HDD_MIN_TEST_INTERVAL`).
+    pub scrub_interval: u64,
 }
 
 impl Default for Config {
@@ -67,6 +75,9 @@ impl Default for Config {
             chunks_per_register_packet: 10_000,
             folder_error_limit: 3,
             fsync_on_finish: true,
+            metrics: None,
+            scrub_rate: 1,
+            scrub_interval: 86_400,
         }
     }
 }
@@ -143,6 +154,15 @@ impl Config {
                 "FSYNC_ON_FINISH" => {
                     self.fsync_on_finish = value.parse().with_context(|| bad("not true/false"))?
                 }
+                "METRICS" => {
+                    self.metrics = Some(value.parse().with_context(|| bad("not ADDR:PORT"))?)
+                }
+                "SCRUB_RATE" => {
+                    self.scrub_rate = value.parse().with_context(|| bad("not a number"))?
+                }
+                "SCRUB_INTERVAL" => {
+                    self.scrub_interval = value.parse().with_context(|| bad("not a number"))?
+                }
                 _ => bail!("unknown setting {name}"),
             }
         }
@@ -177,6 +197,11 @@ impl Config {
             .collect()
     }
 
+    /// The time from one scrub pass's start to the next one's.
+    pub fn scrub_interval(&self) -> Duration {
+        Duration::from_secs(self.scrub_interval)
+    }
+
     /// The longest wait between connection attempts.
     pub fn reconnect_max_delay(&self) -> Duration {
         Duration::from_secs(self.reconnect_max_delay.max(1))
@@ -190,6 +215,7 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     pub data: Vec<String>,
     pub labels: Option<String>,
+    pub metrics: Option<SocketAddr>,
 }
 
 impl Config {
@@ -215,6 +241,9 @@ impl Config {
         }
         if let Some(labels) = flags.labels {
             config.labels = labels;
+        }
+        if let Some(metrics) = flags.metrics {
+            config.metrics = Some(metrics);
         }
         config.validate()?;
         Ok(config)
@@ -273,6 +302,18 @@ mod tests {
         assert!(!folders[0].marked_for_removal);
         assert_eq!(folders[1].path, PathBuf::from("/b"));
         assert!(folders[1].marked_for_removal);
+
+        let observe = [
+            (format!("{ENV_PREFIX}METRICS"), "127.0.0.1:9425".to_owned()),
+            (format!("{ENV_PREFIX}SCRUB_RATE"), "0".to_owned()),
+            (format!("{ENV_PREFIX}SCRUB_INTERVAL"), "5".to_owned()),
+        ];
+        config.apply_env(observe).unwrap();
+        assert_eq!(
+            config.metrics,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9425)))
+        );
+        assert_eq!((config.scrub_rate, config.scrub_interval), (0, 5));
 
         let typo = [(format!("{ENV_PREFIX}MAX_CONECTIONS"), "7".to_owned())];
         assert!(config.apply_env(typo).is_err());

@@ -1,11 +1,13 @@
 //! Putting the pieces together: open the storage, listen on 9422, keep a
-//! master link, and stop cleanly on SIGTERM or SIGINT.
+//! master link, scrub in the background, serve `/health` and `/metrics` if
+//! asked, and stop cleanly on SIGTERM or SIGINT.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use mooseng_observe::{Endpoint, Registry};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
@@ -14,6 +16,8 @@ use tracing::{info, warn};
 use crate::config::{label_mask, Config};
 use crate::master::register::Identity;
 use crate::master::{LinkConfig, MasterLink};
+use crate::metrics;
+use crate::scrub::Scrubber;
 use crate::service::Service;
 use crate::storage::Store;
 
@@ -61,6 +65,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         reconnect_max_delay: config.reconnect_max_delay(),
         max_replications: config.max_replications,
     };
+    if let Some(addr) = config.metrics {
+        serve_metrics(&store, addr, stopped.clone()).await?;
+    }
+    tokio::spawn(
+        Scrubber::new(
+            Arc::clone(&store),
+            config.scrub_rate,
+            config.scrub_interval(),
+            stopped.clone(),
+        )
+        .run(),
+    );
     let mut link = tokio::spawn(MasterLink::new(Arc::clone(&store), link_config, stopped).run());
 
     let mut term = signal(SignalKind::terminate())?;
@@ -83,4 +99,29 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     info!("chunkserver stopped");
     outcome
+}
+
+/// Starts the `/health` and `/metrics` endpoint on `addr`.
+async fn serve_metrics(
+    store: &Arc<Store>,
+    addr: SocketAddr,
+    mut stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("metrics endpoint on {addr}"))?;
+    info!(metrics = %listener.local_addr()?, "serving /health and /metrics");
+    let mut registry = Registry::with_prefix(metrics::PREFIX);
+    store.metrics().register(&mut registry);
+    let (for_health, for_refresh) = (Arc::clone(store), Arc::clone(store));
+    let endpoint = Endpoint::new(registry, move || metrics::health(&for_health))
+        .with_refresh(move || metrics::refresh(&for_refresh));
+    tokio::spawn(mooseng_observe::serve(
+        listener,
+        Arc::new(endpoint),
+        async move {
+            let _ = stopped.changed().await;
+        },
+    ));
+    Ok(())
 }

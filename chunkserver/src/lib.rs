@@ -8,12 +8,16 @@
 //!   its orders.
 //! - [`service`] serves clients and other chunkservers on port 9422.
 //! - [`replicate`] copies a chunk from another chunkserver.
+//! - [`scrub`] checks every chunk's CRCs in the background.
+//! - [`metrics`] counts what happens, for `/metrics` and `/health`.
 
 pub mod chunk_file;
 pub mod config;
 pub mod daemon;
 pub mod master;
+pub mod metrics;
 pub mod net;
 pub mod replicate;
+pub mod scrub;
 pub mod service;
 pub mod storage;

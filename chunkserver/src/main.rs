@@ -31,6 +31,9 @@ struct Cli {
     /// Labels of this server, letters A..Z (e.g. `AB`).
     #[arg(long)]
     labels: Option<String>,
+    /// Serve `/health` and `/metrics` over HTTP here [default: off].
+    #[arg(long, value_name = "ADDR:PORT")]
+    metrics: Option<SocketAddr>,
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         listen: cli.listen,
         data: cli.data,
         labels: cli.labels,
+        metrics: cli.metrics,
     };
     let config = match Config::layered(cli.config.as_deref(), std::env::vars(), flags) {
         Ok(config) => config,

@@ -31,6 +31,7 @@ pub async fn replicate(
     port: u16,
 ) -> Status {
     if let Err(status) = store.run(move |s| s.create(chunkid, 0)).await {
+        store.metrics().replication_done(false);
         return status;
     }
     let result = pull(store, chunkid, version, SocketAddr::from((ip, port))).await;
@@ -38,6 +39,7 @@ pub async fn replicate(
         Ok(()) => store.run(move |s| s.set_version(chunkid, 0, version)).await,
         Err(status) => Err(status),
     };
+    store.metrics().replication_done(result.is_ok());
     match result {
         Ok(()) => Status::OK,
         Err(status) => {

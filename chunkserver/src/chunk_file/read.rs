@@ -59,6 +59,19 @@ impl ChunkFile {
         Ok(out)
     }
 
+    /// Checks up to `count` stored blocks from `first` on against their
+    /// CRCs, stopping at the first mismatch; returns how many were checked
+    /// (fewer than `count`, down to 0, where the chunk ends). The scrubber
+    /// goes through a chunk this way a slice at a time, so other users of
+    /// the chunk are never held up for long.
+    pub fn verify_blocks(&self, first: u16, count: u16) -> Result<u16> {
+        let end = first.saturating_add(count).min(self.geometry.blocks);
+        for block in first..end {
+            self.checked_block(block)?;
+        }
+        Ok(end.saturating_sub(first))
+    }
+
     /// Checks every stored block against its CRC and reports the bad ones.
     pub fn verify(&self) -> VerifyReport {
         let blocks = self.geometry.blocks;

@@ -99,7 +99,9 @@ impl MasterLink {
                 }
             };
             if let Some(addr) = target {
-                match self.session(addr, &mut remembered).await {
+                let ended = self.session(addr, &mut remembered).await;
+                self.store.metrics().master_state(false, false);
+                match ended {
                     Ended::Shutdown => return Ok(()),
                     Ended::Fatal(reason) => anyhow::bail!("master {addr}: {reason}"),
                     Ended::Redirect(leader) => {
@@ -132,6 +134,7 @@ impl MasterLink {
             }
         };
         info!(%addr, "connected to master");
+        self.store.metrics().master_state(true, false);
         let (out, out_rx) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(writer, out_rx));
         let orders = self.spawn_order_worker(out.clone());
@@ -184,6 +187,7 @@ impl MasterLink {
                                 }
                                 *remembered = reg.remembered();
                                 if reg.phase() == Phase::Registered {
+                                    self.store.metrics().master_state(true, true);
                                     info!(%addr, csid = remembered.csid, version = %reg.master_version(), "registered with master");
                                 }
                             }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use rustix::fs::StatVfsMountFlags;
 use tracing::warn;
 
 use crate::chunk_file::{ChunkName, ChunkPath};
@@ -76,6 +77,25 @@ impl Folder {
     /// Can take new chunks.
     pub fn accepts_new_chunks(&self) -> bool {
         !self.marked_for_removal && !self.is_failed()
+    }
+
+    /// Why the folder cannot take a new chunk now, or `None` when it can:
+    /// what the health check reports.
+    pub fn unwritable(&self) -> Option<&'static str> {
+        if self.is_failed() {
+            return Some("taken out of service after I/O errors");
+        }
+        if self.marked_for_removal {
+            return Some("marked for removal");
+        }
+        match rustix::fs::statvfs(&self.path) {
+            Err(_) => Some("statvfs failed"),
+            Ok(st) if st.f_flag.contains(StatVfsMountFlags::RDONLY) => {
+                Some("on a read-only file system")
+            }
+            Ok(st) if st.f_bavail == 0 => Some("full"),
+            Ok(_) => None,
+        }
     }
 
     /// Counts an I/O error on `chunkid`; returns true when this error takes

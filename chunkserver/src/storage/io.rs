@@ -3,6 +3,7 @@
 //! through [`Store::run`].
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use mooseng_wire::Status;
@@ -15,8 +16,8 @@ use crate::chunk_file::{BLOCKS_PER_CHUNK, BLOCK_SIZE};
 /// does the same after syncing.
 #[derive(Debug)]
 pub struct IoHandle {
-    slot: Arc<Slot>,
-    chunkid: u64,
+    pub(super) slot: Arc<Slot>,
+    pub(super) chunkid: u64,
 }
 
 impl IoHandle {
@@ -82,9 +83,11 @@ impl Store {
         let file = state
             .file()
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        let started = Instant::now();
         let data = file
             .read(u32::from(block) * BLOCK_SIZE + offset, size)
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        self.metrics.read_done(size, started.elapsed());
         Ok((crc32fast::hash(&data), Bytes::from(data)))
     }
 
@@ -111,8 +114,11 @@ impl Store {
         let file = state
             .file()
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        let started = Instant::now();
         file.write(u32::from(block) * BLOCK_SIZE + offset, data)
-            .map_err(|err| self.failed(handle.chunkid, folder, &err))
+            .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
+        self.metrics.write_done(data.len(), started.elapsed());
+        Ok(())
     }
 
     /// Ends a session, syncing the file first when `sync` is asked and the

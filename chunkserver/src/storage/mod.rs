@@ -10,6 +10,7 @@ mod folder;
 mod io;
 mod ops;
 mod reports;
+mod scrub;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,6 +21,7 @@ use tracing::{error, info, warn};
 
 use crate::chunk_file::{ChunkFile, ChunkFileError, ChunkName, ChunkPath};
 use crate::config::FolderSpec;
+use crate::metrics::Metrics;
 
 pub use folder::{Folder, Space};
 pub use io::IoHandle;
@@ -97,6 +99,7 @@ pub struct Store {
     reports: Reports,
     error_limit: u32,
     fsync_on_finish: bool,
+    metrics: Metrics,
 }
 
 impl Store {
@@ -113,6 +116,7 @@ impl Store {
             reports: Reports::default(),
             error_limit: error_limit.max(1),
             fsync_on_finish,
+            metrics: Metrics::default(),
         };
         for (n, folder) in store.folders.iter().enumerate() {
             match folder.scan() {
@@ -160,6 +164,11 @@ impl Store {
 
     pub fn reports(&self) -> &Reports {
         &self.reports
+    }
+
+    /// The counters the storage, the link and the services update.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     pub fn folders(&self) -> &[Folder] {
@@ -244,11 +253,13 @@ impl Store {
         warn!(chunk = format_args!("{chunkid:016X}"), %err, "chunk operation failed");
         match err {
             ChunkFileError::Crc { .. } => {
+                self.metrics.crc_errors.inc();
                 self.reports.damaged(chunkid);
                 Status::CRC
             }
             ChunkFileError::OutOfRange { .. } => Status::WRONGOFFSET,
             ChunkFileError::Io { .. } => {
+                self.metrics.io_errors.inc();
                 self.reports.error();
                 if self.folders[folder].record_error(chunkid, self.error_limit) {
                     self.take_out_of_service(folder);

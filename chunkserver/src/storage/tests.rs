@@ -118,4 +118,85 @@ fn a_damaged_block_is_reported_and_never_read() {
     let h = s.open_io(3, 1).unwrap();
     assert_eq!(s.read_piece(&h, 0, 0, 10), Err(Status::CRC));
     assert_eq!(s.reports().take().damaged, [3]);
+    assert_eq!(s.metrics().crc_errors.get(), 1);
+}
+
+/// A chunk of `blocks` whole blocks of `fill`, written through a session.
+fn chunk_with_blocks(s: &Store, chunkid: u64, blocks: u16, fill: u8) {
+    s.create(chunkid, 1).unwrap();
+    let h = s.open_io(chunkid, 1).unwrap();
+    let data = vec![fill; BLOCK_SIZE as usize];
+    for block in 0..blocks {
+        s.write_piece(&h, block, 0, crc32fast::hash(&data), &data)
+            .unwrap();
+    }
+    s.close(h, true).unwrap();
+}
+
+/// Flips one byte of block `block`'s data in the chunk file on disk.
+fn flip_byte_in_block(s: &Store, chunkid: u64, block: u16) {
+    let path = s.slot(chunkid).unwrap().lock().path.path();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = 8192 + usize::from(block) * BLOCK_SIZE as usize + 1234;
+    bytes[at] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn reads_and_writes_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&[(dir.path(), false)]);
+    chunk_with_blocks(&s, 5, 2, 7);
+    let h = s.open_io(5, 1).unwrap();
+    s.read_piece(&h, 1, 100, 1000).unwrap();
+    let m = s.metrics();
+    assert_eq!((m.write_ops.get(), m.write_bytes.get()), (2, 2 * 65536));
+    assert_eq!((m.read_ops.get(), m.read_bytes.get()), (1, 1000));
+    assert_eq!(m.crc_errors.get(), 0);
+}
+
+#[test]
+fn scrubbing_checks_slices_and_reports_a_damaged_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&[(dir.path(), false)]);
+    chunk_with_blocks(&s, 1, 3, 1);
+    chunk_with_blocks(&s, 2, 3, 2);
+    flip_byte_in_block(&s, 2, 2);
+    let mut ids = s.chunk_ids();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 2]);
+
+    let h = s.scrub_open(1).unwrap();
+    assert_eq!(s.scrub_blocks(&h, 0, 2), Ok(2));
+    assert_eq!(s.scrub_blocks(&h, 2, 2), Ok(1));
+    assert_eq!(s.scrub_blocks(&h, 3, 2), Ok(0), "end of the chunk");
+    drop(h);
+    assert_eq!(s.reports().take().damaged, Vec::<u64>::new());
+
+    let h = s.scrub_open(2).unwrap();
+    assert_eq!(s.scrub_blocks(&h, 0, 2), Ok(2), "blocks 0 and 1 are fine");
+    assert_eq!(s.scrub_blocks(&h, 2, 2), Err(Status::CRC));
+    drop(h);
+    assert_eq!(s.reports().take().damaged, [2]);
+    assert_eq!(s.metrics().crc_errors.get(), 1);
+
+    let h = s.open_io(2, 1).unwrap();
+    assert_eq!(
+        s.read_piece(&h, 2, 0, 100),
+        Err(Status::CRC),
+        "a read of the bad block still fails"
+    );
+    assert_eq!(s.read_piece(&h, 1, 0, 100).map(|(_, b)| b[0]), Ok(2));
+}
+
+#[test]
+fn scrubbing_a_deleted_chunk_reports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&[(dir.path(), false)]);
+    chunk_with_blocks(&s, 4, 1, 4);
+    let h = s.scrub_open(4).unwrap();
+    s.delete(4, 0).unwrap();
+    assert_eq!(s.scrub_blocks(&h, 0, 16), Err(Status::NOCHUNK));
+    assert_eq!(s.scrub_open(4).err(), Some(Status::NOCHUNK));
+    assert_eq!(s.reports().take(), super::Pending::default());
 }
