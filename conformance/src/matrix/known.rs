@@ -46,7 +46,32 @@ pub struct KnownFailure {
 
 /// Every known failure. Keep it short and precise: an entry hides nothing
 /// but the one step it names in the cells it names.
-pub const KNOWN_FAILURES: &[KnownFailure] = &[];
+pub const KNOWN_FAILURES: &[KnownFailure] = &[
+    KnownFailure {
+        cells: Cells {
+            client: None,
+            master: Some(Flavor::Ng),
+            chunkservers: None,
+        },
+        step: "cluster_up",
+        reason: "mooseng-master does not take mfsmaster's command line \
+                 (`-f -c CFG start`) that mooseng-cluster starts every master \
+                 with; it exits at once (file data through it is still being \
+                 finished on another branch)",
+    },
+    KnownFailure {
+        cells: Cells {
+            client: Some(Flavor::Ng),
+            master: Some(Flavor::Mfs),
+            chunkservers: None,
+        },
+        step: "acls",
+        reason: "a file created through mooseng-mount does not inherit its \
+                 directory's default ACL (access ACLs and xattrs work); past \
+                 that step, MooseFS's tools fail on its files with `not MFS \
+                 object` as it serves no `.masterinfo`",
+    },
+];
 
 /// How a cell's outcome compares with what is expected of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
