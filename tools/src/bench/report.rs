@@ -35,6 +35,15 @@ fn number(value: f64) -> String {
     }
 }
 
+/// Two decimals, three below 0.1 so that a small ratio does not read 0.00.
+fn ratio(r: f64) -> String {
+    if r.abs() < 0.1 {
+        format!("{r:.3}")
+    } else {
+        format!("{r:.2}")
+    }
+}
+
 fn summary(s: Option<Summary>) -> String {
     s.map_or_else(
         || "n/a".to_owned(),
@@ -48,7 +57,7 @@ pub fn table(label_a: &str, a: &[Figures], label_b: &str, b: &[Figures]) -> Stri
     for name in figure_names(a, b) {
         let (sa, sb) = (summarize(&values(a, &name)), summarize(&values(b, &name)));
         let ratio = match (sa, sb) {
-            (Some(sa), Some(sb)) if sa.median != 0.0 => format!("{:.2}", sb.median / sa.median),
+            (Some(sa), Some(sb)) if sa.median != 0.0 => ratio(sb.median / sa.median),
             _ => "n/a".to_owned(),
         };
         let _ = writeln!(
@@ -89,5 +98,6 @@ mod tests {
             "| write (MiB/s) | 110 (100–120) | 55.0 (50.0–60.0) | 0.50 |"
         );
         assert_eq!(lines[3], "| rss (MiB) | 6.00 (5.00–7.00) | n/a | n/a |");
+        assert_eq!(ratio(19.4 / 8587.0), "0.002");
     }
 }
