@@ -14,6 +14,7 @@ pub mod classify;
 pub mod decode;
 pub mod framing;
 pub mod hexdump;
+pub mod matrix;
 pub mod packet;
 pub mod protocol_doc;
 pub mod reassembly;

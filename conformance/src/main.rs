@@ -13,6 +13,8 @@ use mooseng_conformance::decode::DEFAULT_DUMP_BYTES;
 use mooseng_conformance::{decode_files, protocol_doc, replay, Options, PortRole};
 use mooseng_wire::direction::port;
 
+mod matrix_cli;
+
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
@@ -75,6 +77,11 @@ enum Command {
         /// The capture corpus (pcap or pcapng files).
         files: Vec<PathBuf>,
     },
+    /// Runs one workload on every client x master x chunkservers
+    /// combination and writes the table to a Markdown page (needs root).
+    ///
+    /// Exits with status 1 when a cell fails that is not a known failure.
+    Matrix(matrix_cli::MatrixArgs),
 }
 
 fn main() -> ExitCode {
@@ -135,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             print_quietly(&protocol_doc::render(&report)).context("writing the page")?;
             Ok(!report.has_failures())
         }
+        Command::Matrix(args) => matrix_cli::run(&args),
     }
 }
 

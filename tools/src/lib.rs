@@ -6,6 +6,7 @@
 //! will not use a loopback master address); mounts run on the host. What is
 //! created is recorded in a state file so `down` removes exactly that.
 
+pub mod bench;
 pub mod cluster;
 pub mod command;
 pub mod config;

@@ -1,0 +1,68 @@
+//! The `matrix` subcommand's flags, progress output and page writing.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::Context;
+use mooseng_conformance::matrix::{self, workload, Cell, RunNotes, KNOWN_FAILURES};
+
+/// Flags of `mooseng-conformance matrix`.
+#[derive(Debug, clap::Args)]
+pub struct MatrixArgs {
+    /// Size of the large file in MiB.
+    #[arg(long, default_value_t = 1024, conflicts_with = "quick")]
+    big_file_mib: u64,
+    /// CI size: a 128 MiB large file.
+    #[arg(long)]
+    quick: bool,
+    /// Run only these cells (CLIENT-MASTER-CHUNKSERVERS, e.g. mfs-mfs-mixed);
+    /// all twelve by default.
+    #[arg(long = "cell", value_name = "CELL")]
+    cells: Vec<Cell>,
+    /// Where each cell's cluster keeps its state, one directory per cell.
+    #[arg(long, default_value = "/run/mooseng-matrix")]
+    state_dir: PathBuf,
+    /// The Markdown page to write.
+    #[arg(long, default_value = "docs/conformance.md")]
+    output: PathBuf,
+}
+
+/// Runs the matrix; returns whether every cell met its expectation.
+pub fn run(args: &MatrixArgs) -> anyhow::Result<bool> {
+    let cells = if args.cells.is_empty() {
+        Cell::all()
+    } else {
+        args.cells.clone()
+    };
+    let big_file_bytes = if args.quick { 128 } else { args.big_file_mib } << 20;
+    let start = Instant::now();
+    let rows = matrix::run_matrix(&cells, &args.state_dir, big_file_bytes, |cell, step| {
+        eprintln!(
+            "[{:>6.1} s] {}: {step}",
+            start.elapsed().as_secs_f64(),
+            cell.id()
+        );
+    });
+    let table = matrix::table(&rows);
+    print!("{table}");
+    let notes = RunNotes {
+        date: now()?,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        big_file_bytes,
+    };
+    let page = matrix::page(&rows, &notes, KNOWN_FAILURES, &workload::all_steps());
+    std::fs::write(&args.output, page)
+        .with_context(|| format!("write {}", args.output.display()))?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(!rows.iter().any(|r| r.verdict.is_failure()))
+}
+
+/// The current UTC time, as `date` prints it.
+fn now() -> anyhow::Result<String> {
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .context("run date")?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}

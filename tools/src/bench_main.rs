@@ -1,0 +1,139 @@
+//! `mooseng-bench`: runs the same workloads on two cluster configurations,
+//! alternating them, and prints each figure side by side with the ratio;
+//! writes the table to a Markdown page. Needs root (it runs clusters with
+//! `mooseng-cluster`'s library).
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use mooseng_tools::bench::{self, io, ClusterSpec, Workload};
+use mooseng_tools::Subnet;
+
+/// Benchmarks configuration B against configuration A.
+#[derive(Debug, Parser)]
+#[command(name = "mooseng-bench", version)]
+struct Cli {
+    /// Configuration A as MASTER/CS,CS,.../MOUNT, each mfs or ng.
+    #[arg(long, default_value = "mfs/mfs,mfs,mfs/mfs")]
+    a: ClusterSpec,
+    /// Configuration B, same form.
+    #[arg(long, default_value = "mfs/mfs,mfs,mfs/ng")]
+    b: ClusterSpec,
+    /// Runs of each configuration; the table shows their median, min, max.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Size of the sequential file in MiB (written at goal 2).
+    #[arg(long, default_value_t = 2048)]
+    seq_mib: u64,
+    /// Span of the random 4 KiB I/O in MiB (within the sequential file).
+    #[arg(long, default_value_t = 256)]
+    rand_mib: u64,
+    /// Seconds each random workload runs.
+    #[arg(long, default_value_t = 20)]
+    rand_seconds: u64,
+    /// Files created, stat'ed, renamed and unlinked.
+    #[arg(long, default_value_t = 10_000)]
+    files: usize,
+    /// Directories made and removed.
+    #[arg(long, default_value_t = 2_000)]
+    dirs: usize,
+    /// Entries of the listed directory, also the file count of the master's
+    /// memory-per-file figure.
+    #[arg(long, default_value_t = 100_000)]
+    entries: usize,
+    /// Free text for the page's machine notes (what else ran, say).
+    #[arg(long, default_value = "")]
+    note: String,
+    /// The Markdown page to write.
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    output: PathBuf,
+    #[arg(long, default_value = "/run/mooseng-bench")]
+    state_dir: PathBuf,
+    #[arg(long, default_value = "mfsbench")]
+    prefix: String,
+    #[arg(long, default_value = "10.233.140.0/24")]
+    subnet: Subnet,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let work = Workload {
+        seq_bytes: cli.seq_mib << 20,
+        rand_bytes: cli.rand_mib << 20,
+        rand_seconds: cli.rand_seconds,
+        files: cli.files,
+        dirs: cli.dirs,
+        entries: cli.entries,
+        use_fio: io::have_fio(),
+        state_dir: cli.state_dir.clone(),
+        prefix: cli.prefix.clone(),
+        subnet: cli.subnet,
+    };
+    let notes = machine_notes(&cli.note, work.use_fio);
+    let (a, b) = bench::alternate(&cli.a, &cli.b, cli.runs, &work, |run, spec| {
+        eprintln!("run {run}/{}: {spec}", cli.runs);
+    })?;
+    let table = bench::table(&cli.a.to_string(), &a, &cli.b.to_string(), &b);
+    print!("{table}");
+    let mut page = String::from("# Benchmarks\n\n");
+    let _ = writeln!(page, "- Date: {}", shell("date -u '+%Y-%m-%d %H:%M UTC'"));
+    let command: Vec<String> = std::env::args().collect();
+    let _ = writeln!(page, "- Command: `{}`", command.join(" "));
+    let _ = writeln!(
+        page,
+        "- Configurations (MASTER/CHUNKSERVERS/MOUNT): A = `{}`, B = `{}`, alternated A B A B ..., {} runs each on a fresh cluster",
+        cli.a, cli.b, cli.runs
+    );
+    page.push_str(&notes);
+    page.push_str(
+        "\nEach cell: median (min–max) over the runs; B/A is the ratio of the medians.\n\n",
+    );
+    page.push_str(&table);
+    fs::write(&cli.output, page).with_context(|| format!("write {}", cli.output.display()))?;
+    eprintln!("wrote {}", cli.output.display());
+    Ok(())
+}
+
+/// What the numbers depend on besides the code: CPU, memory, kernel, load.
+fn machine_notes(note: &str, use_fio: bool) -> String {
+    let cpu = shell("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+    let mut out = format!(
+        "- Machine: {} CPUs ({}), {}, kernel {}, load average at start {}\n",
+        shell("nproc"),
+        cpu.trim(),
+        shell("grep MemTotal /proc/meminfo | tr -s ' '"),
+        shell("uname -r"),
+        shell("cut -d' ' -f1-3 /proc/loadavg"),
+    );
+    let tool = if use_fio {
+        shell("fio --version")
+    } else {
+        "dd (no fio: no random I/O figures)".to_owned()
+    };
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let _ = writeln!(
+        out,
+        "- I/O tool: {tool}; MooseNG programs from the same {build} build as this tool"
+    );
+    if !note.is_empty() {
+        let _ = writeln!(out, "- Note: {note}");
+    }
+    out
+}
+
+/// The trimmed output of a shell command, empty if it fails.
+fn shell(command: &str) -> String {
+    Command::new("sh")
+        .args(["-c", command])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
