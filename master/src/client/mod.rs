@@ -10,12 +10,15 @@ mod admin;
 mod check;
 mod chunk;
 mod create;
+mod eattr;
 mod node;
+mod quota;
 mod readdir;
 mod register;
 mod remove;
 mod reply;
 mod setattr;
+mod xattr;
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -50,6 +53,9 @@ pub(crate) mod disable {
     pub const READ: u32 = 14;
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
+    pub const SETEATTR: u32 = 22;
+    pub const SETXATTR: u32 = 23;
+    pub const SETFACL: u32 = 24;
 }
 
 /// The version this master announces; `mfsmount` picks reply layouts by it.
@@ -182,8 +188,6 @@ impl Request<'_> {
             M::FuseTruncate(m) => self.truncate(m).await,
             M::FuseFsync(m) => reply::fsync(m.msgid),
             M::FuseGetdirstats(m) => self.dirstats(m).await,
-            M::FuseGetxattr(m) => reply::no_xattr(m.msgid, m.name.as_bytes().is_empty()),
-            M::FuseGetfacl(m) => reply::no_acl(m.msgid),
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
             M::FuseSustainedInodes(m) => self.sustained(m.inodes.0),
             M::FuseSustainedInodesDeprecated(m) => self.sustained(m.inodes.0),
@@ -192,6 +196,13 @@ impl Request<'_> {
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseGetxattr(m) => self.getxattr(m).await,
+            M::FuseSetxattr(m) => self.setxattr(m).await,
+            M::FuseGetfacl(m) => self.getfacl(m).await,
+            M::FuseSetfacl(m) => self.setfacl(m).await,
+            M::FuseGeteattr(m) => self.geteattr(m).await,
+            M::FuseSeteattr(m) => self.seteattr(m).await,
+            M::FuseQuotacontrol(m) => self.quotacontrol(m).await,
             other => reply::unsupported(&other),
         }
     }
