@@ -39,7 +39,7 @@ pub use mutation::{
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
 pub use query::TreeStats;
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
-pub use xattr::{xattr_mode, Xattrs, XATTR_LIST_MAX};
+pub use xattr::{xattr_mode, Xattrs};
 
 /// Longest name MooseFS accepts (`MFS_NAME_MAX`).
 pub const NAME_MAX: usize = 255;
@@ -268,5 +268,7 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
     }
 }
 
+#[cfg(test)]
+mod attr_tests;
 #[cfg(test)]
 mod tests;

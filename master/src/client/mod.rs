@@ -11,6 +11,7 @@ mod check;
 mod chunk;
 mod create;
 mod eattr;
+mod locks;
 mod node;
 mod quota;
 mod readdir;
@@ -25,9 +26,11 @@ use std::sync::Arc;
 
 use mooseng_wire::direction::ClientToMaster;
 use mooseng_wire::{Frame, Version};
+use tokio::sync::mpsc;
 
 use crate::chunks::ChunkService;
 use crate::exports::Exports;
+use crate::locks::LateReplies;
 use crate::session::{Session, Sessions};
 use crate::store::MetadataStore;
 
@@ -92,15 +95,22 @@ pub struct Connection {
     /// The challenge sent for REGISTER_GETRANDOM, if any.
     pub random: Option<[u8; 32]>,
     pub role: Role,
+    /// Answers sent after the request's turn (granted locks); the server
+    /// loop writes what arrives on `late_rx`.
+    pub late: LateReplies,
+    pub late_rx: mpsc::UnboundedReceiver<Frame>,
 }
 
 impl Connection {
     pub fn new(peer: Ipv4Addr) -> Self {
+        let (late, late_rx) = mpsc::unbounded_channel();
         Connection {
             peer,
             version: Version::MOOSEFS_3_0_117,
             random: None,
             role: Role::Unregistered,
+            late,
+            late_rx,
         }
     }
 
@@ -146,6 +156,7 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
                     master,
                     session: &session,
                     version: conn.version,
+                    late: &conn.late,
                 };
                 request.handle(other).await
             }
@@ -160,6 +171,7 @@ struct Request<'a> {
     master: &'a Master,
     session: &'a Session,
     version: Version,
+    late: &'a LateReplies,
 }
 
 impl Request<'_> {
@@ -203,6 +215,8 @@ impl Request<'_> {
             M::FuseGeteattr(m) => self.geteattr(m).await,
             M::FuseSeteattr(m) => self.seteattr(m).await,
             M::FuseQuotacontrol(m) => self.quotacontrol(m).await,
+            M::FuseFlock(m) => self.flock(m),
+            M::FusePosixLock(m) => self.posix_lock(m),
             other => reply::unsupported(&other),
         }
     }
@@ -214,12 +228,6 @@ impl Request<'_> {
 
     fn disabled(&self, bit: u32) -> bool {
         self.session.grant.disabled(bit)
-    }
-
-    fn sustained(self, inodes: Vec<u32>) -> Action {
-        self.session
-            .set_open(inodes.into_iter().map(|i| self.session.to_internal(i)));
-        Action::Nothing
     }
 }
 
