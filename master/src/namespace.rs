@@ -7,15 +7,19 @@
 //! gives the same tree and the same answers.
 
 mod access;
+mod acl;
 mod check;
 mod create;
 mod data;
+mod eattr;
 mod mutation;
 mod node;
 mod query;
+mod quota;
 mod remove;
 mod rename;
 mod setattr;
+mod xattr;
 
 use std::collections::HashMap;
 
@@ -25,13 +29,17 @@ pub use access::{
     Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_NOOWNER, EATTR_UNDELETABLE, MAY_EXEC,
     MAY_READ, MAY_WRITE,
 };
+pub use acl::{Acl, AclEntry, AclKind, NodeAcls};
 pub use check::Inconsistency;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
+pub use eattr::{smode, EattrTally};
 pub use mutation::{
-    AttrChange, ChunkRef, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange,
+    AttrChange, ChangeCounts, ChunkRef, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange,
 };
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
 pub use query::TreeStats;
+pub use quota::{quota_flag, Quota, QuotaChange, Usage};
+pub use xattr::{xattr_mode, Xattrs};
 
 /// Longest name MooseFS accepts (`MFS_NAME_MAX`).
 pub const NAME_MAX: usize = 255;
@@ -62,6 +70,8 @@ impl Namespace {
             sclass: DEFAULT_SCLASS,
             parents: Vec::new(),
             data: NodeData::Directory(Directory::default()),
+            xattrs: Default::default(),
+            acl: Default::default(),
         };
         Namespace {
             nodes: HashMap::from([(ROOT, root)]),
@@ -103,7 +113,7 @@ impl Namespace {
         Some(Attr {
             flags: 0,
             kind: node.kind(),
-            mode: node.mode & 0o7777,
+            mode: node.shown_mode(),
             uid: node.uid,
             gid: node.gid,
             atime: node.atime,
@@ -140,7 +150,7 @@ impl Namespace {
                 mode,
                 umask,
                 copy_sgid,
-            } => self.create(ts, caller, *parent, name, node, *mode & !*umask, *copy_sgid),
+            } => self.create(ts, caller, *parent, name, node, *mode, *umask, *copy_sgid),
             Mutation::Link {
                 inode,
                 parent,
@@ -161,8 +171,22 @@ impl Namespace {
                 index,
                 expect,
                 chunk,
-            } => self.set_chunk(*inode, *index, *expect, *chunk),
+            } => self.set_chunk(ts, *inode, *index, *expect, *chunk),
             Mutation::GrowLength { inode, length } => self.grow_length(*inode, *length),
+            Mutation::SetXattr {
+                inode,
+                name,
+                value,
+                mode,
+                opened,
+            } => self.set_xattr(ts, caller, *inode, name, value, *mode, *opened),
+            Mutation::SetAcl { inode, kind, acl } => self.set_acl(ts, caller, *inode, *kind, acl),
+            Mutation::SetEattr {
+                inode,
+                eattr,
+                smode,
+            } => self.set_eattr(ts, caller, *inode, *eattr, *smode),
+            Mutation::SetQuota { inode, change } => self.set_quota(ts, *inode, change),
         }
     }
 
@@ -244,5 +268,7 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
     }
 }
 
+#[cfg(test)]
+mod attr_tests;
 #[cfg(test)]
 mod tests;

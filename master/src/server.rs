@@ -127,6 +127,13 @@ async fn run(
                 continue;
             }
             _ = stop.changed() => break,
+            Some(late) = conn.late_rx.recv() => {
+                if framed.send(late).await.is_err() {
+                    break;
+                }
+                last_write = Instant::now();
+                continue;
+            }
         };
         let frame = match frame {
             None => break,

@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::exports::{sesflag, ExportRule};
+use crate::locks::Locks;
 use crate::namespace::{Caller, Inode};
 
 /// Inode number a mount uses for its own root, whatever it maps to.
@@ -156,6 +157,8 @@ impl Session {
 #[derive(Debug, Default)]
 pub struct Sessions {
     inner: Mutex<Registry>,
+    /// flock and POSIX locks the sessions hold or wait for.
+    pub locks: Locks,
 }
 
 #[derive(Debug, Default)]
@@ -201,7 +204,9 @@ impl Sessions {
         self.registry().by_id.get(&id).cloned()
     }
 
+    /// Ends a session; its locks go with it.
     pub fn close(&self, id: u32) -> bool {
+        self.locks.session_closed(id);
         self.registry().by_id.remove(&id).is_some()
     }
 

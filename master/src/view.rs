@@ -155,7 +155,10 @@ impl<'a> View<'a> {
 }
 
 fn cache_flags(node: &Node, parent: Option<&Node>, session: &Session) -> u8 {
-    let mut flags = mattr::NOXATTR;
+    let mut flags = 0;
+    if node.xattrs.is_empty() && node.acl.is_empty() {
+        flags |= mattr::NOXATTR;
+    }
     if parent.is_some_and(|p| p.eattr & EATTR_NOECACHE != 0) {
         flags |= mattr::NOECACHE;
     }

@@ -11,7 +11,7 @@ use mooseng_wire::{Attr, Status};
 use super::node::{into_reply, OPEN_FLAGS_SINCE};
 use super::reply::reply;
 use super::{disable, Action, Request};
-use crate::namespace::{Inode, Mutation, NewNode, Outcome};
+use crate::namespace::{Inode, Mutation, NewNode};
 use crate::session::Identity;
 use crate::view::View;
 
@@ -186,10 +186,8 @@ impl Request<'_> {
             umask: spec.umask | self.session.grant.umask,
             copy_sgid: spec.copy_sgid,
         };
-        match self.master.store.change(&who.caller, mutation).await? {
-            Outcome::Node(inode) => self.answer_node(who, inode, parent).await,
-            Outcome::Removed { .. } | Outcome::Released { .. } => Err(Status::EINVAL),
-        }
+        let outcome = self.master.store.change(&who.caller, mutation).await?;
+        self.answer_node(who, outcome.inode(), parent).await
     }
 
     /// The client's inode number and attributes of a node just changed.

@@ -10,21 +10,27 @@ mod admin;
 mod check;
 mod chunk;
 mod create;
+mod eattr;
+mod locks;
 mod node;
+mod quota;
 mod readdir;
 mod register;
 mod remove;
 mod reply;
 mod setattr;
+mod xattr;
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use mooseng_wire::direction::ClientToMaster;
 use mooseng_wire::{Frame, Version};
+use tokio::sync::mpsc;
 
 use crate::chunks::ChunkService;
 use crate::exports::Exports;
+use crate::locks::LateReplies;
 use crate::session::{Session, Sessions};
 use crate::store::MetadataStore;
 
@@ -50,6 +56,9 @@ pub(crate) mod disable {
     pub const READ: u32 = 14;
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
+    pub const SETEATTR: u32 = 22;
+    pub const SETXATTR: u32 = 23;
+    pub const SETFACL: u32 = 24;
 }
 
 /// The version this master announces; `mfsmount` picks reply layouts by it.
@@ -86,15 +95,22 @@ pub struct Connection {
     /// The challenge sent for REGISTER_GETRANDOM, if any.
     pub random: Option<[u8; 32]>,
     pub role: Role,
+    /// Answers sent after the request's turn (granted locks); the server
+    /// loop writes what arrives on `late_rx`.
+    pub late: LateReplies,
+    pub late_rx: mpsc::UnboundedReceiver<Frame>,
 }
 
 impl Connection {
     pub fn new(peer: Ipv4Addr) -> Self {
+        let (late, late_rx) = mpsc::unbounded_channel();
         Connection {
             peer,
             version: Version::MOOSEFS_3_0_117,
             random: None,
             role: Role::Unregistered,
+            late,
+            late_rx,
         }
     }
 
@@ -140,6 +156,7 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
                     master,
                     session: &session,
                     version: conn.version,
+                    late: &conn.late,
                 };
                 request.handle(other).await
             }
@@ -154,6 +171,7 @@ struct Request<'a> {
     master: &'a Master,
     session: &'a Session,
     version: Version,
+    late: &'a LateReplies,
 }
 
 impl Request<'_> {
@@ -182,8 +200,6 @@ impl Request<'_> {
             M::FuseTruncate(m) => self.truncate(m).await,
             M::FuseFsync(m) => reply::fsync(m.msgid),
             M::FuseGetdirstats(m) => self.dirstats(m).await,
-            M::FuseGetxattr(m) => reply::no_xattr(m.msgid, m.name.as_bytes().is_empty()),
-            M::FuseGetfacl(m) => reply::no_acl(m.msgid),
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
             M::FuseSustainedInodes(m) => self.sustained(m.inodes.0),
             M::FuseSustainedInodesDeprecated(m) => self.sustained(m.inodes.0),
@@ -192,6 +208,15 @@ impl Request<'_> {
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseGetxattr(m) => self.getxattr(m).await,
+            M::FuseSetxattr(m) => self.setxattr(m).await,
+            M::FuseGetfacl(m) => self.getfacl(m).await,
+            M::FuseSetfacl(m) => self.setfacl(m).await,
+            M::FuseGeteattr(m) => self.geteattr(m).await,
+            M::FuseSeteattr(m) => self.seteattr(m).await,
+            M::FuseQuotacontrol(m) => self.quotacontrol(m).await,
+            M::FuseFlock(m) => self.flock(m),
+            M::FusePosixLock(m) => self.posix_lock(m),
             other => reply::unsupported(&other),
         }
     }
@@ -203,12 +228,6 @@ impl Request<'_> {
 
     fn disabled(&self, bit: u32) -> bool {
         self.session.grant.disabled(bit)
-    }
-
-    fn sustained(self, inodes: Vec<u32>) -> Action {
-        self.session
-            .set_open(inodes.into_iter().map(|i| self.session.to_internal(i)));
-        Action::Nothing
     }
 }
 

@@ -6,11 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::{BufMut, BytesMut};
 use mooseng_wire::antoan::VersionAnswer;
 use mooseng_wire::direction::ClientToMaster;
-use mooseng_wire::matocl::{
-    FuseFsyncReply, FuseGetfaclReply, FuseGetxattrReply, FuseTimeSyncReply, TimeStamp, XattrValue,
-};
+use mooseng_wire::matocl::{FuseFsyncReply, FuseTimeSyncReply, TimeStamp};
 use mooseng_wire::message::Message;
-use mooseng_wire::{Frame, Reply, Status, Tail};
+use mooseng_wire::{Frame, Status, Tail};
 
 use super::{Action, MASTER_VERSION};
 
@@ -76,30 +74,6 @@ pub(super) fn fsync(msgid: u32) -> Action {
     reply(FuseFsyncReply {
         msgid,
         status: Status::OK,
-    })
-}
-
-/// No node has extended attributes yet: listing gives an empty list and
-/// reading any name ENOATTR.
-/// An empty list is `vleng:32` = 0 whether or not only the length was
-/// asked for.
-pub(super) fn no_xattr(msgid: u32, listing: bool) -> Action {
-    let reply_body = if listing {
-        Reply::Ok(XattrValue::Length(0))
-    } else {
-        Reply::Status(Status::ENOATTR)
-    };
-    reply(FuseGetxattrReply {
-        msgid,
-        reply: reply_body,
-    })
-}
-
-/// No node has a POSIX ACL yet; `ls -l` asks on every directory.
-pub(super) fn no_acl(msgid: u32) -> Action {
-    reply(FuseGetfaclReply {
-        msgid,
-        reply: Reply::Status(Status::ENOATTR),
     })
 }
 

@@ -3,7 +3,8 @@
 //! The rules follow MooseFS 3.0.117's master: root may do anything, the
 //! owner gets the owner bits, a member of the file's group (any of the
 //! caller's groups) the group bits, everyone else the other bits; the
-//! `noowner` extra attribute makes everybody the owner.
+//! `noowner` extra attribute makes everybody the owner. A node with an
+//! access ACL is decided by the ACL instead (see `acl.rs`).
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,9 @@ impl Caller {
     pub fn rights(&self, node: &Node) -> u8 {
         if self.is_root() {
             return MAY_READ | MAY_WRITE | MAY_EXEC;
+        }
+        if let Some(acl) = &node.acl.access {
+            return acl.rights(self, node);
         }
         let shift = if self.owns(node) {
             6

@@ -3,8 +3,10 @@
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
+use super::acl::{self, NodeAcls};
 use super::mutation::{NewNode, Outcome};
 use super::node::{Directory, FileData, Inode, Node, NodeData};
+use super::quota::new_usage;
 use super::{check_name, Namespace, DEFAULT_TRASHTIME_HOURS};
 
 /// `EATTR_SNAPSHOT` and `EATTR_NOECACHE`, which new nodes do not inherit.
@@ -24,6 +26,7 @@ impl Namespace {
         name: &[u8],
         spec: &NewNode,
         mode: u16,
+        umask: u16,
         copy_sgid: bool,
     ) -> Result<Outcome, Status> {
         let dir = self.writable_dir(caller, parent)?;
@@ -31,11 +34,19 @@ impl Namespace {
         if dir.dir().is_some_and(|d| d.entries.contains_key(name)) {
             return Err(Status::EEXIST);
         }
-        let node = new_node(ts, caller, dir, spec, mode & 0o7777, copy_sgid);
+        self.check_quota(ts, parent, &new_usage(spec))?;
+        let is_dir = matches!(spec, NewNode::Directory);
+        let (mode, acl) = match &dir.acl.default {
+            Some(default) => acl::inherit(default, mode, is_dir),
+            None => (mode & !umask, NodeAcls::default()),
+        };
+        let mut node = new_node(ts, caller, dir, spec, mode & 0o7777, copy_sgid);
+        node.acl = acl;
         let inode = self.next_inode;
         self.next_inode += 1;
         self.nodes.insert(inode, node);
         self.attach(ts, parent, name, inode);
+        self.note_quota_usage(ts, parent);
         Ok(Outcome::Node(inode))
     }
 
@@ -118,5 +129,7 @@ fn new_node(
             NewNode::BlockDev(rdev) => NodeData::BlockDev(*rdev),
             NewNode::CharDev(rdev) => NodeData::CharDev(*rdev),
         },
+        xattrs: Default::default(),
+        acl: Default::default(),
     }
 }

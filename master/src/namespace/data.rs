@@ -10,6 +10,7 @@ use mooseng_wire::Status;
 use super::access::EATTR_IMMUTABLE;
 use super::mutation::Outcome;
 use super::node::{FileData, Inode, NodeData};
+use super::quota;
 use super::Namespace;
 
 /// Size of one chunk: a file's chunk table has one slot per 64 MiB.
@@ -41,6 +42,7 @@ impl Namespace {
 
     pub(super) fn set_chunk(
         &mut self,
+        ts: u32,
         inode: Inode,
         index: u32,
         expect: u64,
@@ -56,6 +58,9 @@ impl Namespace {
         if current != expect {
             return Err(Status::EAGAIN);
         }
+        if let Some(node) = self.get(inode) {
+            self.check_quota(ts, inode, &quota::write_growth(node, index))?;
+        }
         let file = self.file_mut(inode);
         let slot = index as usize;
         if file.chunks.len() <= slot {
@@ -66,6 +71,7 @@ impl Namespace {
         if u64::from(index) > last {
             file.length = u64::from(index) * CHUNK_SIZE;
         }
+        self.note_quota_usage(ts, inode);
         Ok(Outcome::Node(inode))
     }
 

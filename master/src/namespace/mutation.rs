@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::access::Caller;
+use super::acl::{Acl, AclKind};
 use super::node::{Inode, NameBytes};
+use super::quota::QuotaChange;
 
 /// One replicated change, as the leader decided it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +79,41 @@ pub enum Mutation {
         inode: Inode,
         length: u64,
     },
+    /// SETXATTR: `mode` is `MFS_XATTR_*` (create or replace, create only,
+    /// replace only, remove); `opened` waives the write permission check.
+    SetXattr {
+        inode: Inode,
+        name: NameBytes,
+        value: Box<[u8]>,
+        mode: u8,
+        opened: bool,
+    },
+    /// SETFACL of the access or default ACL.
+    SetAcl {
+        inode: Inode,
+        kind: AclKind,
+        acl: Acl,
+    },
+    /// SETEATTR: `smode` is `SMODE_*`, recursive with bit 2.
+    SetEattr {
+        inode: Inode,
+        eattr: u8,
+        smode: u8,
+    },
+    /// QUOTACONTROL with limits to set or clear.
+    SetQuota {
+        inode: Inode,
+        change: QuotaChange,
+    },
+}
+
+/// How many nodes a recursive change changed, found already set, or was
+/// not allowed to change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeCounts {
+    pub changed: u32,
+    pub not_changed: u32,
+    pub not_permitted: u32,
 }
 
 /// What kind of node a `Create` makes.
@@ -153,6 +190,8 @@ pub enum Outcome {
         inode: Inode,
         released: Vec<ChunkRef>,
     },
+    /// A change applied to a node or a subtree, with its counts.
+    Counted { inode: Inode, counts: ChangeCounts },
 }
 
 impl Outcome {
@@ -161,14 +200,15 @@ impl Outcome {
         match self {
             Outcome::Node(inode)
             | Outcome::Removed { inode, .. }
-            | Outcome::Released { inode, .. } => *inode,
+            | Outcome::Released { inode, .. }
+            | Outcome::Counted { inode, .. } => *inode,
         }
     }
 
     /// Chunk references the change ended.
     pub fn released(&self) -> &[ChunkRef] {
         match self {
-            Outcome::Node(_) => &[],
+            Outcome::Node(_) | Outcome::Counted { .. } => &[],
             Outcome::Removed { released, .. } | Outcome::Released { released, .. } => released,
         }
     }

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 use mooseng_wire::types::node_type;
 use serde::{Deserialize, Serialize};
 
+use super::acl::NodeAcls;
+use super::quota::Quota;
+use super::xattr::Xattrs;
+
 /// Inode numbers as MooseFS uses them: 32 bits, the root is 1.
 pub type Inode = u32;
 
@@ -33,6 +37,12 @@ pub struct Node {
     /// Directories have exactly one parent, except the root which has none.
     pub parents: Vec<Inode>,
     pub data: NodeData,
+    /// Extended attributes (MooseFS's `xattrflag` is "not empty").
+    #[serde(default)]
+    pub xattrs: Xattrs,
+    /// POSIX ACLs (`aclpermflag` and `acldefflag` are "present").
+    #[serde(default)]
+    pub acl: NodeAcls,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +68,9 @@ pub struct Directory {
     pub entries: BTreeMap<NameBytes, Inode>,
     /// Number of entries that are directories: `nlink` is 2 plus this.
     pub subdirs: u32,
+    /// Limits on what the subtree may hold (`mfssetquota`).
+    #[serde(default)]
+    pub quota: Option<Box<Quota>>,
 }
 
 impl Node {

@@ -12,6 +12,7 @@ use super::access::{Caller, EATTR_IMMUTABLE, MAY_WRITE};
 use super::data::CHUNK_SIZE;
 use super::mutation::{AttrChange, Outcome, SugidClear, TimeChange};
 use super::node::{Inode, Node, NodeData};
+use super::quota;
 use super::remove::chunk_refs;
 use super::Namespace;
 
@@ -57,7 +58,7 @@ impl Namespace {
             if !caller.is_root() && mode & SETGID != 0 && !caller.in_group(node.gid) {
                 mode &= !SETGID;
             }
-            node.mode = mode;
+            node.apply_mode(mode);
         }
         if let Some(atime) = change.atime {
             node.atime = resolve(atime, ts);
@@ -89,6 +90,7 @@ impl Namespace {
         if !caller.may(node, MAY_WRITE) {
             return Err(Status::EACCES);
         }
+        self.check_quota(ts, inode, &quota::length_growth(node, length))?;
         let node = self.node_mut(inode);
         let goal = node.sclass;
         let mut released = Vec::new();
@@ -102,6 +104,7 @@ impl Namespace {
         }
         node.mtime = ts;
         node.ctime = ts;
+        self.note_quota_usage(ts, inode);
         Ok(Outcome::with_released(inode, released))
     }
 }
