@@ -188,7 +188,9 @@ impl Request<'_> {
         };
         match self.master.store.change(&who.caller, mutation).await? {
             Outcome::Node(inode) => self.answer_node(who, inode, parent).await,
-            Outcome::Removed { .. } | Outcome::Released { .. } => Err(Status::EINVAL),
+            Outcome::Removed { .. } | Outcome::Released { .. } | Outcome::Changed { .. } => {
+                Err(Status::EINVAL)
+            }
         }
     }
 

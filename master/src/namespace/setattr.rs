@@ -89,8 +89,9 @@ impl Namespace {
         if !caller.may(node, MAY_WRITE) {
             return Err(Status::EACCES);
         }
+        let sclass = self.node_mut(inode).sclass;
+        let goal = self.classes.copies(sclass);
         let node = self.node_mut(inode);
-        let goal = node.sclass;
         let mut released = Vec::new();
         if let NodeData::File(file) = &mut node.data {
             file.length = length;
