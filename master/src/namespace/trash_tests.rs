@@ -262,9 +262,7 @@ fn recursive_setgoal_counts_and_moves_chunk_goals() {
     let foreign = make(&mut ns, dir, "other", NewNode::File);
     ns.nodes.get_mut(&foreign).unwrap().uid = 1000;
     ns.nodes.get_mut(&dir).unwrap().uid = 1000;
-    for inode in [b] {
-        ns.nodes.get_mut(&inode).unwrap().uid = 1000;
-    }
+    ns.nodes.get_mut(&b).unwrap().uid = 1000;
 
     // As uid 1000, recursively: d, b and other change; a (root's) is refused;
     // the symlink is not counted at all.
