@@ -154,7 +154,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn cache_flags(node: &Node, parent: Option<&Node>, session: &Session) -> u8 {
+pub(crate) fn cache_flags(node: &Node, parent: Option<&Node>, session: &Session) -> u8 {
     let mut flags = mattr::NOXATTR;
     if parent.is_some_and(|p| p.eattr & EATTR_NOECACHE != 0) {
         flags |= mattr::NOECACHE;

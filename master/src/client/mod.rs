@@ -10,12 +10,15 @@ mod admin;
 mod check;
 mod chunk;
 mod create;
+mod meta;
 mod node;
 mod readdir;
 mod register;
 mod remove;
 mod reply;
+mod sclass;
 mod setattr;
+mod trash;
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -30,6 +33,7 @@ use crate::store::MetadataStore;
 
 pub use admin::Space;
 pub use reply::generic_status;
+pub use trash::empty_trash_forever;
 
 /// `DISABLE_BIT_*`: operations an export's `disable=` option refuses.
 pub(crate) mod disable {
@@ -50,6 +54,8 @@ pub(crate) mod disable {
     pub const READ: u32 = 14;
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
+    pub const SETTRASH: u32 = 20;
+    pub const SETSCLASS: u32 = 21;
 }
 
 /// The version this master announces; `mfsmount` picks reply layouts by it.
@@ -160,7 +166,7 @@ impl Request<'_> {
     async fn handle(self, message: ClientToMaster) -> Action {
         use ClientToMaster as M;
         if self.session.grant.meta {
-            return reply::meta_unsupported(&message);
+            return self.meta(message).await;
         }
         match message {
             M::FuseStatfs(m) => self.statfs(m).await,
@@ -185,13 +191,30 @@ impl Request<'_> {
             M::FuseGetxattr(m) => reply::no_xattr(m.msgid, m.name.as_bytes().is_empty()),
             M::FuseGetfacl(m) => reply::no_acl(m.msgid),
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
-            M::FuseSustainedInodes(m) => self.sustained(m.inodes.0),
-            M::FuseSustainedInodesDeprecated(m) => self.sustained(m.inodes.0),
+            M::FuseSustainedInodes(m) => self.sync_open(m.inodes.0).await,
+            M::FuseSustainedInodesDeprecated(m) => self.sync_open(m.inodes.0).await,
             M::FuseAmtimeInodes(_) => Action::Nothing,
             M::FuseReadChunk(m) => self.read_chunk(m).await,
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseGetsclass(m) => self.get_sclass(m).await,
+            M::FuseSetsclass(m) => self.set_sclass(m).await,
+            M::FuseGettrashtime(m) => self.get_trashtime(m).await,
+            M::FuseSettrashtime(m) => self.set_trashtime(m).await,
+            M::SclassCreate(m) => self.sclass_create(m).await,
+            M::SclassChange(m) => self.sclass_change(m).await,
+            M::SclassDelete(m) => self.sclass_delete(m).await,
+            M::SclassDuplicate(m) => self.sclass_duplicate(m).await,
+            M::SclassRename(m) => self.sclass_rename(m).await,
+            M::SclassList(m) => self.sclass_list(m).await,
+            other @ (M::FuseGettrash(_)
+            | M::FuseGetsustained(_)
+            | M::FuseGetdetachedattr(_)
+            | M::FuseGettrashpath(_)
+            | M::FuseSettrashpath(_)
+            | M::FuseUndel(_)
+            | M::FusePurge(_)) => Self::meta_only(&other),
             other => reply::unsupported(&other),
         }
     }
@@ -204,13 +227,9 @@ impl Request<'_> {
     fn disabled(&self, bit: u32) -> bool {
         self.session.grant.disabled(bit)
     }
-
-    fn sustained(self, inodes: Vec<u32>) -> Action {
-        self.session
-            .set_open(inodes.into_iter().map(|i| self.session.to_internal(i)));
-        Action::Nothing
-    }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trash_tests;
