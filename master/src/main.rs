@@ -155,7 +155,13 @@ async fn run(config: Config) -> Result<(), String> {
             _ = int.recv() => tracing::info!("SIGINT received"),
         }
     };
+    let trash = tokio::spawn({
+        let master = Arc::clone(&master);
+        async move { mooseng_master::client::empty_trash_forever(&master).await }
+    });
     server::serve(listener, master, limits, shutdown).await;
+    trash.abort();
+    let _ = trash.await;
     // Clients are gone: stop planning and stop accepting chunkservers. Their
     // connections end with the runtime when `run` returns.
     maintenance.abort();

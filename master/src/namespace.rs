@@ -14,14 +14,17 @@ mod data;
 mod eattr;
 mod mutation;
 mod node;
+mod policy;
 mod query;
 mod quota;
 mod remove;
 mod rename;
+mod sclass;
 mod setattr;
+mod trash;
 mod xattr;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mooseng_wire::{Attr, Status};
 
@@ -34,11 +37,15 @@ pub use check::Inconsistency;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
 pub use eattr::{smode, EattrTally};
 pub use mutation::{
-    AttrChange, ChangeCounts, ChunkRef, Entry, Mutation, NewNode, Outcome, SugidClear, TimeChange,
+    AttrChange, ChunkRef, Counts, Entry, GoalChange, Mutation, NewNode, Outcome, SugidClear,
+    TimeChange,
 };
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
+pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
 pub use query::TreeStats;
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
+pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
+pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
 pub use xattr::{xattr_mode, Xattrs};
 
 /// Longest name MooseFS accepts (`MFS_NAME_MAX`).
@@ -52,6 +59,13 @@ pub const DEFAULT_TRASHTIME_HOURS: u32 = 24;
 pub struct Namespace {
     nodes: HashMap<Inode, Node>,
     next_inode: Inode,
+    classes: Classes,
+    /// Trash and sustained files, by inode.
+    detached: BTreeMap<Inode, trash::Detached>,
+    /// Arrivals counted for the order of trash listings.
+    detached_seq: u64,
+    /// Sessions holding each open file.
+    open: BTreeMap<Inode, BTreeSet<u32>>,
 }
 
 impl Namespace {
@@ -76,6 +90,10 @@ impl Namespace {
         Namespace {
             nodes: HashMap::from([(ROOT, root)]),
             next_inode: ROOT + 1,
+            classes: Classes::default(),
+            detached: BTreeMap::new(),
+            detached_seq: 0,
+            open: BTreeMap::new(),
         }
     }
 
@@ -173,6 +191,26 @@ impl Namespace {
                 chunk,
             } => self.set_chunk(ts, *inode, *index, *expect, *chunk),
             Mutation::GrowLength { inode, length } => self.grow_length(*inode, *length),
+            Mutation::SetSclass {
+                target,
+                class,
+                exchanged,
+                admin,
+            } => self.set_sclass(ts, *target, *class, *exchanged, *admin),
+            Mutation::SetTrashtime { target, seconds } => self.set_trashtime(ts, *target, *seconds),
+            Mutation::SclassCreate { name, def } => self.sclass_create(name, def),
+            Mutation::SclassChange { name, chgmask, def } => {
+                self.sclass_change(name, *chgmask, def)
+            }
+            Mutation::SclassDelete { name } => self.sclass_delete(name),
+            Mutation::SclassDuplicate { old, new } => self.sclass_duplicate(old, new),
+            Mutation::SclassRename { old, new } => self.sclass_rename(old, new),
+            Mutation::Acquire { inode, session } => self.acquire(*inode, *session),
+            Mutation::Release { inode, session } => self.release(*inode, *session),
+            Mutation::EmptyTrash => Ok(self.empty_trash(ts)),
+            Mutation::Purge { inode } => self.purge(*inode),
+            Mutation::Undel { inode } => self.undel(ts, *inode),
+            Mutation::SetTrashPath { inode, path } => self.set_trash_path(*inode, path),
             Mutation::SetXattr {
                 inode,
                 name,
@@ -272,3 +310,5 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
 mod attr_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trash_tests;

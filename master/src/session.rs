@@ -133,13 +133,19 @@ impl Session {
         }
     }
 
-    pub fn open(&self, inode: Inode) {
-        self.open_files().insert(inode);
+    /// Adds an open file; false when the session held it already.
+    pub fn open(&self, inode: Inode) -> bool {
+        self.open_files().insert(inode)
     }
 
-    /// Replaces the open set with what the mount reports holding open.
-    pub fn set_open(&self, inodes: impl IntoIterator<Item = Inode>) {
-        *self.open_files() = inodes.into_iter().collect();
+    /// Replaces the open set with what the mount reports holding open;
+    /// returns the inodes added and those dropped.
+    pub fn replace_open(&self, inodes: BTreeSet<Inode>) -> (Vec<Inode>, Vec<Inode>) {
+        let mut open = self.open_files();
+        let added = inodes.difference(&open).copied().collect();
+        let dropped = open.difference(&inodes).copied().collect();
+        *open = inodes;
+        (added, dropped)
     }
 
     pub fn open_inodes(&self) -> Vec<Inode> {

@@ -154,7 +154,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn cache_flags(node: &Node, parent: Option<&Node>, session: &Session) -> u8 {
+pub(crate) fn cache_flags(node: &Node, parent: Option<&Node>, session: &Session) -> u8 {
     let mut flags = 0;
     if node.xattrs.is_empty() && node.acl.is_empty() {
         flags |= mattr::NOXATTR;

@@ -17,7 +17,7 @@ use mooseng_wire::{Status, Version};
 
 use super::node::into_reply;
 use super::reply::reply;
-use super::{disable, Action, Request};
+use super::{disable, Action, Master, Request};
 use crate::chunks::{self, ChunkEntry, FileRef, Holder};
 use crate::namespace::{Caller, Inode, Mutation, Outcome, EATTR_IMMUTABLE};
 use crate::view::View;
@@ -32,26 +32,15 @@ const EROFS_SINCE: Version = Version::new(3, 0, 101);
 
 impl Request<'_> {
     /// Submits a namespace change and drops, in the chunk table, every
-    /// chunk reference the change ended (an unlinked or truncated file's).
+    /// chunk reference the change ended (an unlinked or truncated file's),
+    /// and moves the goal of every reference whose file changed class.
     pub(super) async fn change(
         &self,
         caller: &Caller,
         mutation: Mutation,
     ) -> Result<Outcome, Status> {
         let outcome = self.master.store.change(caller, mutation).await?;
-        for released in outcome.released() {
-            let entry = ChunkEntry::DropRef {
-                chunk: released.chunk,
-                goal: released.goal,
-            };
-            if let Err(status) = self.master.chunks.commit(entry) {
-                tracing::warn!(
-                    chunk = released.chunk,
-                    ?status,
-                    "cannot drop a chunk reference"
-                );
-            }
-        }
+        commit_chunk_changes(self.master, &outcome);
         Ok(outcome)
     }
 
@@ -104,7 +93,7 @@ impl Request<'_> {
             if node.eattr & EATTR_IMMUTABLE != 0 {
                 return Err(Status::EPERM);
             }
-            (inode, current, node.sclass)
+            (inode, current, ns.classes().copies(node.sclass))
         };
         let service = &self.master.chunks;
         let lease = service
@@ -241,6 +230,34 @@ impl Request<'_> {
             chunkid,
             version,
             servers,
+        }
+    }
+}
+
+/// Applies to the chunk table what a namespace change did to chunk
+/// references: dropped ones (a freed file's) and moved goals.
+pub(super) fn commit_chunk_changes(master: &Master, outcome: &Outcome) {
+    for released in outcome.released() {
+        let entry = ChunkEntry::DropRef {
+            chunk: released.chunk,
+            goal: released.goal,
+        };
+        if let Err(status) = master.chunks.commit(entry) {
+            tracing::warn!(
+                chunk = released.chunk,
+                ?status,
+                "cannot drop a chunk reference"
+            );
+        }
+    }
+    for moved in outcome.goal_changes() {
+        let entry = ChunkEntry::ChangeGoal {
+            chunk: moved.chunk,
+            from: moved.from,
+            to: moved.to,
+        };
+        if let Err(status) = master.chunks.commit(entry) {
+            tracing::warn!(chunk = moved.chunk, ?status, "cannot change a chunk goal");
         }
     }
 }

@@ -106,16 +106,18 @@ impl Request<'_> {
         };
         let result = self
             .make(&who, disable::CREATE, m.parent, m.name.as_bytes(), spec)
-            .await
-            .map(|(inode, mut attr)| {
-                self.session.open(self.session.to_internal(inode));
-                attr.flags &= !MATTR_ALLOWDATACACHE;
-                Created {
-                    flags: (self.version >= OPEN_FLAGS_SINCE).then_some(0),
-                    inode,
-                    attr,
-                }
-            });
+            .await;
+        if let Ok((inode, _)) = &result {
+            self.acquire(self.session.to_internal(*inode)).await;
+        }
+        let result = result.map(|(inode, mut attr)| {
+            attr.flags &= !MATTR_ALLOWDATACACHE;
+            Created {
+                flags: (self.version >= OPEN_FLAGS_SINCE).then_some(0),
+                inode,
+                attr,
+            }
+        });
         reply(FuseCreateReply {
             msgid: m.msgid,
             reply: into_reply(result),

@@ -72,7 +72,7 @@ impl Request<'_> {
                 smode: m.smode,
             };
             match self.change_node(&who.caller, m.inode, mutation).await {
-                Ok(Outcome::Counted { counts, .. }) => Ok(ChangeCounts {
+                Ok(Outcome::Changed { counts, .. }) => Ok(ChangeCounts {
                     changed: counts.changed,
                     not_changed: counts.not_changed,
                     not_permitted: counts.not_permitted,

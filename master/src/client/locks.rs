@@ -68,22 +68,6 @@ impl Request<'_> {
         }
     }
 
-    /// The mount reported the files it holds open; locks on the files it
-    /// no longer holds are released (`of_sync` closing them in MooseFS).
-    pub(super) fn sustained(self, inodes: Vec<u32>) -> Action {
-        let before = self.session.open_inodes();
-        self.session
-            .set_open(inodes.into_iter().map(|i| self.session.to_internal(i)));
-        let after = self.session.open_inodes();
-        for inode in before.into_iter().filter(|i| !after.contains(i)) {
-            self.master
-                .sessions
-                .locks
-                .file_closed(self.session.id, inode);
-        }
-        Action::Nothing
-    }
-
     fn is_open(&self, inode: Inode) -> bool {
         self.session.open_inodes().contains(&inode)
     }

@@ -12,13 +12,16 @@ mod chunk;
 mod create;
 mod eattr;
 mod locks;
+mod meta;
 mod node;
 mod quota;
 mod readdir;
 mod register;
 mod remove;
 mod reply;
+mod sclass;
 mod setattr;
+mod trash;
 mod xattr;
 
 use std::net::Ipv4Addr;
@@ -36,6 +39,7 @@ use crate::store::MetadataStore;
 
 pub use admin::Space;
 pub use reply::generic_status;
+pub use trash::empty_trash_forever;
 
 /// `DISABLE_BIT_*`: operations an export's `disable=` option refuses.
 pub(crate) mod disable {
@@ -56,6 +60,8 @@ pub(crate) mod disable {
     pub const READ: u32 = 14;
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
+    pub const SETTRASH: u32 = 20;
+    pub const SETSCLASS: u32 = 21;
     pub const SETEATTR: u32 = 22;
     pub const SETXATTR: u32 = 23;
     pub const SETFACL: u32 = 24;
@@ -178,7 +184,7 @@ impl Request<'_> {
     async fn handle(self, message: ClientToMaster) -> Action {
         use ClientToMaster as M;
         if self.session.grant.meta {
-            return reply::meta_unsupported(&message);
+            return self.meta(message).await;
         }
         match message {
             M::FuseStatfs(m) => self.statfs(m).await,
@@ -201,8 +207,8 @@ impl Request<'_> {
             M::FuseFsync(m) => reply::fsync(m.msgid),
             M::FuseGetdirstats(m) => self.dirstats(m).await,
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
-            M::FuseSustainedInodes(m) => self.sustained(m.inodes.0),
-            M::FuseSustainedInodesDeprecated(m) => self.sustained(m.inodes.0),
+            M::FuseSustainedInodes(m) => self.sync_open(m.inodes.0).await,
+            M::FuseSustainedInodesDeprecated(m) => self.sync_open(m.inodes.0).await,
             M::FuseAmtimeInodes(_) => Action::Nothing,
             M::FuseReadChunk(m) => self.read_chunk(m).await,
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
@@ -217,6 +223,23 @@ impl Request<'_> {
             M::FuseQuotacontrol(m) => self.quotacontrol(m).await,
             M::FuseFlock(m) => self.flock(m),
             M::FusePosixLock(m) => self.posix_lock(m),
+            M::FuseGetsclass(m) => self.get_sclass(m).await,
+            M::FuseSetsclass(m) => self.set_sclass(m).await,
+            M::FuseGettrashtime(m) => self.get_trashtime(m).await,
+            M::FuseSettrashtime(m) => self.set_trashtime(m).await,
+            M::SclassCreate(m) => self.sclass_create(m).await,
+            M::SclassChange(m) => self.sclass_change(m).await,
+            M::SclassDelete(m) => self.sclass_delete(m).await,
+            M::SclassDuplicate(m) => self.sclass_duplicate(m).await,
+            M::SclassRename(m) => self.sclass_rename(m).await,
+            M::SclassList(m) => self.sclass_list(m).await,
+            other @ (M::FuseGettrash(_)
+            | M::FuseGetsustained(_)
+            | M::FuseGetdetachedattr(_)
+            | M::FuseGettrashpath(_)
+            | M::FuseSettrashpath(_)
+            | M::FuseUndel(_)
+            | M::FusePurge(_)) => Self::meta_only(&other),
             other => reply::unsupported(&other),
         }
     }
@@ -233,3 +256,5 @@ impl Request<'_> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trash_tests;

@@ -48,22 +48,29 @@ impl Request<'_> {
     pub(super) async fn statfs(self, m: FuseStatfs) -> Action {
         let space = Space::of(self.master);
         let ns = self.master.store.read().await;
-        let inodes = ns.tree_stats(self.session.grant.root).inodes;
+        let root = self.session.grant.root;
+        let inodes = ns.tree_stats(root).inodes;
+        // Only a mount of the whole tree is told the trash's size.
+        let (trash, sustained) = if root == crate::namespace::ROOT {
+            ns.detached_space()
+        } else {
+            (0, 0)
+        };
         let body = if self.version >= STATFS_FREESPACE_SINCE {
             StatfsReply::Current(Statfs {
                 total: space.total,
                 avail: space.free,
                 free: space.free,
-                trash: 0,
-                sustained: 0,
+                trash,
+                sustained,
                 inodes,
             })
         } else {
             StatfsReply::Old(OldStatfs {
                 total: space.total,
                 avail: space.free,
-                trash: 0,
-                sustained: 0,
+                trash,
+                sustained,
                 inodes,
             })
         };
@@ -166,7 +173,7 @@ impl Request<'_> {
         };
         let result = match result {
             Ok(inode) => {
-                self.session.open(inode);
+                self.acquire(inode).await;
                 let ns = self.master.store.read().await;
                 let view = View::new(&ns, self.session, self.version);
                 view.attr(&who, inode, None).map(|attr| {

@@ -67,6 +67,10 @@ pub(super) async fn handle(
             let status = if metaid.is_some_and(|id| id != master.metaid) {
                 Status::BADSESSIONID
             } else {
+                if let Some(session) = master.sessions.find(sessionid) {
+                    let held = session.open_inodes();
+                    super::trash::release_session(master, sessionid, held).await;
+                }
                 master.sessions.close(sessionid);
                 tracing::info!(sessionid, "session closed");
                 Status::OK

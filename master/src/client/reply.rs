@@ -43,7 +43,7 @@ pub(super) fn meta_unsupported(message: &ClientToMaster) -> Action {
     refuse(message, Status::ENOTSUP)
 }
 
-fn refuse(message: &ClientToMaster, status: Status) -> Action {
+pub(super) fn refuse(message: &ClientToMaster, status: Status) -> Action {
     let mut payload = BytesMut::new();
     message.encode_payload(&mut payload);
     match payload.get(..4) {

@@ -17,7 +17,7 @@ use super::*;
 use crate::chunks::{ChunkConfig, ChunkService, ChunkTable};
 use crate::exports::UserDb;
 
-fn hex(text: &str) -> Vec<u8> {
+pub(super) fn hex(text: &str) -> Vec<u8> {
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
@@ -27,7 +27,7 @@ fn hex(text: &str) -> Vec<u8> {
 /// mfsmount's REGISTER_NEWSESSION for `/` (info `/tmp/mfscap.F2vBpq/mnt`).
 const REGISTER: &str = "446a493147415144554c49356432596a413236797063336f766b686a7668636954515678334353346e596774426f5563736c6a6956707345724a454e4861773002000300ea000000172f746d702f6d66736361702e4632764270712f6d6e7400000000022f00";
 
-fn master(exports: &str) -> Master {
+pub(super) fn master(exports: &str) -> Master {
     Master {
         store: MetadataStore::empty(),
         sessions: Sessions::default(),
@@ -37,7 +37,12 @@ fn master(exports: &str) -> Master {
     }
 }
 
-async fn send(master: &Master, conn: &mut Connection, code: u32, payload: &[u8]) -> Action {
+pub(super) async fn send(
+    master: &Master,
+    conn: &mut Connection,
+    code: u32,
+    payload: &[u8],
+) -> Action {
     let ctx = Ctx {
         peer_version: conn.version,
     };
@@ -53,7 +58,7 @@ async fn ask(master: &Master, conn: &mut Connection, request: impl Message) -> F
     }
 }
 
-async fn mounted(master: &Master) -> Connection {
+pub(super) async fn mounted(master: &Master) -> Connection {
     let mut conn = Connection::new(Ipv4Addr::LOCALHOST);
     let Action::Reply(_) = send(master, &mut conn, 400, &hex(REGISTER)).await else {
         panic!("register refused");
@@ -389,12 +394,12 @@ async fn reconnect_and_close_session() {
 async fn unsupported_requests_get_enotsup_under_the_answer_code() {
     let master = master(crate::exports::MOOSEFS_DEFAULT);
     let mut conn = mounted(&master).await;
-    // CLTOMA_FUSE_GETTRASHTIME: msgid 9, inode 1, gmode 0.
-    let action = send(&master, &mut conn, 442, &hex("000000090000000100")).await;
+    // CLTOMA_FUSE_ARCHCTL: msgid 9, inode 1, cmd GET.
+    let action = send(&master, &mut conn, 496, &hex("000000090000000102")).await;
     let Action::Reply(frame) = action else {
         panic!("no answer: {action:?}");
     };
-    assert_eq!(frame.kind, 443);
+    assert_eq!(frame.kind, 497);
     assert_eq!(&frame.payload[..], &hex("0000000927")[..]);
 }
 

@@ -256,7 +256,7 @@ fn seteattr_counts_changes_and_refuses_strangers() {
         smode: smode::INCREASE | smode::RECURSIVE,
     };
     let counts = match run(&mut ns, &alice, noowner_all) {
-        Ok(Outcome::Counted { counts, .. }) => counts,
+        Ok(Outcome::Changed { counts, .. }) => counts,
         other => panic!("{other:?}"),
     };
     assert_eq!(

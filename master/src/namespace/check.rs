@@ -106,7 +106,7 @@ impl Namespace {
         found.extend(
             self.nodes
                 .keys()
-                .filter(|inode| !reachable.contains(inode))
+                .filter(|inode| !reachable.contains(inode) && !self.detached.contains_key(inode))
                 .map(|&inode| Inconsistency::Unreachable { inode }),
         );
         found

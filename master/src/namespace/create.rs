@@ -80,7 +80,7 @@ impl Namespace {
 /// A node as MooseFS makes it: owner from the caller, group from the caller
 /// or from a setgid parent, storage class and trash time inherited by files
 /// and directories, extra attributes inherited except the per-node ones.
-fn new_node(
+pub(super) fn new_node(
     ts: u32,
     caller: &Caller,
     parent: &Node,

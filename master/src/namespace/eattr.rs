@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_IMMUTABLE, EATTR_NOOWNER};
-use super::mutation::{ChangeCounts, Outcome};
+use super::mutation::{Counts, Outcome};
 use super::node::{Inode, Node};
 use super::Namespace;
 
@@ -80,7 +80,7 @@ impl Namespace {
             return Err(Status::EINVAL);
         }
         self.get(inode).ok_or(Status::ENOENT)?;
-        let mut counts = ChangeCounts::default();
+        let mut counts = Counts::default();
         let mut pending = vec![inode];
         while let Some(current) = pending.pop() {
             let Some(node) = self.nodes.get_mut(&current) else {
@@ -100,18 +100,15 @@ impl Namespace {
         {
             return Err(Status::EPERM);
         }
-        Ok(Outcome::Counted { inode, counts })
+        Ok(Outcome::Changed {
+            inode,
+            counts,
+            goals: Vec::new(),
+        })
     }
 }
 
-fn change_one(
-    node: &mut Node,
-    ts: u32,
-    caller: &Caller,
-    eattr: u8,
-    mode: u8,
-    counts: &mut ChangeCounts,
-) {
+fn change_one(node: &mut Node, ts: u32, caller: &Caller, eattr: u8, mode: u8, counts: &mut Counts) {
     let owner = node.eattr & EATTR_NOOWNER != 0 || caller.is_root() || node.uid == caller.uid;
     if !owner || (node.eattr & EATTR_IMMUTABLE != 0 && eattr & EATTR_NOOWNER != 0) {
         counts.not_permitted += 1;

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::access::Caller;
 use super::acl::{Acl, AclKind};
 use super::node::{Inode, NameBytes};
+use super::policy::PolicyTarget;
 use super::quota::QuotaChange;
+use super::sclass::ClassDef;
 
 /// One replicated change, as the leader decided it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +81,66 @@ pub enum Mutation {
         inode: Inode,
         length: u64,
     },
+    /// SETSCLASS (`mfssetgoal`, `mfssetsclass`): `class` for the node (and
+    /// its subtree when recursive); an exchange replaces only `exchanged`.
+    /// `admin` is whether the session may use admin-only classes.
+    SetSclass {
+        target: PolicyTarget,
+        class: u8,
+        exchanged: u8,
+        admin: bool,
+    },
+    /// SETTRASHTIME, in seconds as requested (kept in whole hours).
+    SetTrashtime {
+        target: PolicyTarget,
+        seconds: u32,
+    },
+    SclassCreate {
+        name: NameBytes,
+        def: ClassDef,
+    },
+    /// Changes the parts of a class `chgmask` (`SCLASS_CHG_*`) names.
+    SclassChange {
+        name: NameBytes,
+        chgmask: u16,
+        def: ClassDef,
+    },
+    SclassDelete {
+        name: NameBytes,
+    },
+    SclassDuplicate {
+        old: NameBytes,
+        new: NameBytes,
+    },
+    SclassRename {
+        old: NameBytes,
+        new: NameBytes,
+    },
+    /// Session `session` opened `inode`: unlinked, it becomes sustained.
+    Acquire {
+        inode: Inode,
+        session: u32,
+    },
+    /// Session `session` no longer holds `inode` open.
+    Release {
+        inode: Inode,
+        session: u32,
+    },
+    /// Frees (or sustains) the trash entries expired at the entry's time.
+    EmptyTrash,
+    /// Removes a trash entry now (meta mount).
+    Purge {
+        inode: Inode,
+    },
+    /// Links a trash entry back at its path (meta mount).
+    Undel {
+        inode: Inode,
+    },
+    /// Changes the path a trash entry will be undeleted to.
+    SetTrashPath {
+        inode: Inode,
+        path: Box<[u8]>,
+    },
     /// SETXATTR: `mode` is `MFS_XATTR_*` (create or replace, create only,
     /// replace only, remove); `opened` waives the write permission check.
     SetXattr {
@@ -105,15 +167,6 @@ pub enum Mutation {
         inode: Inode,
         change: QuotaChange,
     },
-}
-
-/// How many nodes a recursive change changed, found already set, or was
-/// not allowed to change.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ChangeCounts {
-    pub changed: u32,
-    pub not_changed: u32,
-    pub not_permitted: u32,
 }
 
 /// What kind of node a `Create` makes.
@@ -172,6 +225,22 @@ pub struct ChunkRef {
     pub goal: u8,
 }
 
+/// Nodes a recursive SET request changed, left alone, or was refused on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub changed: u32,
+    pub not_changed: u32,
+    pub not_permitted: u32,
+}
+
+/// A file's reference to `chunk` moved from one goal to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoalChange {
+    pub chunk: u64,
+    pub from: u8,
+    pub to: u8,
+}
+
 /// What a successfully applied entry produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -190,8 +259,12 @@ pub enum Outcome {
         inode: Inode,
         released: Vec<ChunkRef>,
     },
-    /// A change applied to a node or a subtree, with its counts.
-    Counted { inode: Inode, counts: ChangeCounts },
+    /// A SET request's counts, and the chunk goals it moved.
+    Changed {
+        inode: Inode,
+        counts: Counts,
+        goals: Vec<GoalChange>,
+    },
 }
 
 impl Outcome {
@@ -201,15 +274,23 @@ impl Outcome {
             Outcome::Node(inode)
             | Outcome::Removed { inode, .. }
             | Outcome::Released { inode, .. }
-            | Outcome::Counted { inode, .. } => *inode,
+            | Outcome::Changed { inode, .. } => *inode,
         }
     }
 
     /// Chunk references the change ended.
     pub fn released(&self) -> &[ChunkRef] {
         match self {
-            Outcome::Node(_) | Outcome::Counted { .. } => &[],
+            Outcome::Node(_) | Outcome::Changed { .. } => &[],
             Outcome::Removed { released, .. } | Outcome::Released { released, .. } => released,
+        }
+    }
+
+    /// Chunk references whose goal the change moved.
+    pub fn goal_changes(&self) -> &[GoalChange] {
+        match self {
+            Outcome::Changed { goals, .. } => goals,
+            _ => &[],
         }
     }
 

@@ -29,7 +29,7 @@ pub struct Node {
     /// MooseFS extra attributes (`EATTR_*`: noowner, immutable, ...).
     pub eattr: u8,
     pub winattr: u8,
-    /// Seconds an unlinked file stays in the trash.
+    /// Hours an unlinked file stays in the trash (MooseFS keeps hours).
     pub trashtime: u32,
     /// Storage class id; goal `n` is class `n` as in MooseFS.
     pub sclass: u8,

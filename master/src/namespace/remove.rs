@@ -1,15 +1,14 @@
 //! unlink and rmdir.
 //!
-//! A node whose last link goes is freed at once, and the outcome lists the
-//! chunks its data referred to so the chunk table can drop them. MooseFS
-//! keeps unlinked files in the trash for their trash time and keeps open
-//! ones as "sustained"; both arrive with the trash and session work.
+//! A node whose last link goes is moved to the trash, kept as sustained,
+//! or freed (see [`super::trash`]); when freed, the outcome lists the
+//! chunks its data referred to so the chunk table can drop them.
 
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
 use super::mutation::{ChunkRef, Outcome};
-use super::node::{Inode, NodeData, ROOT};
+use super::node::Inode;
 use super::{check_name, Namespace};
 
 impl Namespace {
@@ -43,26 +42,13 @@ impl Namespace {
             (true, Some(d)) if !d.entries.is_empty() => return Err(Status::ENOTEMPTY),
             _ => {}
         }
+        let path = self.path_of(parent, name);
         self.detach(ts, parent, name);
-        let released = self.free_if_unlinked(child);
+        let released = self.free_if_unlinked(ts, child, path);
         Ok(Outcome::Removed {
             inode: child,
             freed: released.is_some(),
             released: released.unwrap_or_default(),
-        })
-    }
-
-    /// Drops a node that no directory refers to any more, returning the
-    /// chunk references its data held; `None` while it is still linked.
-    pub(super) fn free_if_unlinked(&mut self, inode: Inode) -> Option<Vec<ChunkRef>> {
-        let unlinked = inode != ROOT && self.get(inode).is_some_and(|n| n.parents.is_empty());
-        if !unlinked {
-            return None;
-        }
-        let node = self.nodes.remove(&inode)?;
-        Some(match node.data {
-            NodeData::File(file) => chunk_refs(&file.chunks, node.sclass),
-            _ => Vec::new(),
         })
     }
 }

@@ -62,8 +62,9 @@ impl Namespace {
             if old_node.eattr & (EATTR_UNDELETABLE | EATTR_IMMUTABLE | EATTR_APPENDONLY) != 0 {
                 return Err(Status::EPERM);
             }
+            let path = self.path_of(dst_parent, dst_name);
             self.detach(ts, dst_parent, dst_name);
-            released = self.free_if_unlinked(old).unwrap_or_default();
+            released = self.free_if_unlinked(ts, old, path).unwrap_or_default();
         }
         self.detach(ts, src_parent, src_name);
         self.attach(ts, dst_parent, dst_name, node);

@@ -91,8 +91,9 @@ impl Namespace {
             return Err(Status::EACCES);
         }
         self.check_quota(ts, inode, &quota::length_growth(node, length))?;
+        let sclass = self.node_mut(inode).sclass;
+        let goal = self.classes.copies(sclass);
         let node = self.node_mut(inode);
-        let goal = node.sclass;
         let mut released = Vec::new();
         if let NodeData::File(file) = &mut node.data {
             file.length = length;

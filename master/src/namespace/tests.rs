@@ -57,6 +57,13 @@ fn make_with_umask(
     }
 }
 
+/// A tree whose root (and so every new file) has trash time 0: unlinked
+/// files are freed at once.
+fn without_trash(mut ns: Namespace) -> Namespace {
+    ns.nodes.get_mut(&ROOT).unwrap().trashtime = 0;
+    ns
+}
+
 fn set_chunks(ns: &mut Namespace, file: Inode, chunks: &[u64]) {
     match &mut ns.nodes.get_mut(&file).unwrap().data {
         NodeData::File(data) => data.chunks = chunks.to_vec(),
@@ -125,7 +132,7 @@ fn setgid_directory_passes_its_group_and_the_bit_to_subdirectories() {
 
 #[test]
 fn hard_links_keep_a_node_until_the_last_name_goes() {
-    let mut ns = Namespace::new(T0);
+    let mut ns = without_trash(Namespace::new(T0));
     let root = Caller::root();
     let file = make(&mut ns, &root, ROOT, "a", NewNode::File, 0o644);
     let linked = run(
@@ -489,7 +496,7 @@ fn grow_length_never_shrinks() {
 
 #[test]
 fn rename_over_a_file_releases_its_chunks() {
-    let mut ns = Namespace::new(T0);
+    let mut ns = without_trash(Namespace::new(T0));
     let root = Caller::root();
     let a = make(&mut ns, &root, ROOT, "a", NewNode::File, 0o644);
     let b = make(&mut ns, &root, ROOT, "b", NewNode::File, 0o644);
