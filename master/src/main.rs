@@ -11,9 +11,10 @@ use clap::Parser;
 use mooseng_master::client::Master;
 use mooseng_master::config::Config;
 use mooseng_master::exports::{Exports, UserDb};
+use mooseng_master::meta::SnapshotPolicy;
 use mooseng_master::server::{self, Limits};
 use mooseng_master::session::Sessions;
-use mooseng_master::store::MetadataStore;
+use mooseng_master::store::{MetadataStore, Opened};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tracing_subscriber::EnvFilter;
@@ -34,7 +35,7 @@ struct Cli {
     /// mfsexports.cfg to enforce [default: MooseFS's shipped rules].
     #[arg(long)]
     exports: Option<PathBuf>,
-    /// Metadata directory (not written yet).
+    /// Metadata directory: the log and snapshots.
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
@@ -97,14 +98,23 @@ async fn run(config: Config) -> Result<(), String> {
             Exports::moosefs_default()
         }
     };
-    let mut metaid = [0u8; 8];
-    getrandom::getrandom(&mut metaid)
+    let mut fresh_meta_id = [0u8; 8];
+    getrandom::getrandom(&mut fresh_meta_id)
         .map_err(|e| format!("no randomness for the metadata id: {e}"))?;
+    let policy = SnapshotPolicy {
+        every_entries: config.snapshot_every.max(1),
+    };
+    let Opened {
+        store,
+        chunks,
+        meta_id,
+    } = MetadataStore::open(&config.data_dir, policy, u64::from_be_bytes(fresh_meta_id))
+        .map_err(|e| format!("cannot open the metadata: {e}"))?;
     let master = Arc::new(Master {
-        store: MetadataStore::empty(),
+        store,
         sessions: Sessions::default(),
         exports,
-        metaid: u64::from_be_bytes(metaid),
+        metaid: meta_id,
     });
     let listener = TcpListener::bind(config.listen)
         .await
@@ -114,7 +124,8 @@ async fn run(config: Config) -> Result<(), String> {
     tracing::info!(
         listen = %config.listen,
         data_dir = %config.data_dir.display(),
-        "metadata kept in memory only; serving clients"
+        chunks = chunks.len(),
+        "serving clients"
     );
     let limits = Limits {
         max_connections: config.max_connections,
