@@ -28,7 +28,7 @@ mod segment;
 mod snapshot;
 
 pub use committer::{Committer, Disk, SnapshotPolicy};
-pub use entry::{Image, LogEntry};
+pub use entry::{Image, ImageRef, LogEntry};
 pub use error::MetaError;
 pub use lock::DirLock;
 pub use recover::{recover, Recovered};

@@ -51,7 +51,24 @@ pub struct Image {
     pub chunks: ChunkTable,
 }
 
+/// An [`Image`] borrowed from the live state: it encodes to the same
+/// bytes, so a snapshot needs no copy of the tree.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ImageRef<'a> {
+    pub meta_id: u64,
+    pub namespace: &'a Namespace,
+    pub chunks: &'a ChunkTable,
+}
+
 impl Image {
+    pub fn borrow(&self) -> ImageRef<'_> {
+        ImageRef {
+            meta_id: self.meta_id,
+            namespace: &self.namespace,
+            chunks: &self.chunks,
+        }
+    }
+
     /// A root directory created at `ts` and no chunks.
     pub fn new(meta_id: u64, ts: u32) -> Self {
         Image {

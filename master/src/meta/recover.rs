@@ -41,7 +41,11 @@ pub fn recover(dir: &Path, meta_id: u64, ts: u32) -> Result<Recovered, MetaError
         }
         tracing::info!(dir = %dir.display(), "new metadata directory");
         let image = Image::new(meta_id, ts);
-        snapshot::write(dir, 0, &image)?;
+        let body = snapshot::encode(image.borrow()).map_err(|e| MetaError::Format {
+            path: dir.into(),
+            reason: format!("cannot encode the first snapshot: {e}"),
+        })?;
+        snapshot::write(dir, 0, &body)?;
         let writer = LogWriter::create(dir, 1)?;
         return Ok(Recovered {
             image,

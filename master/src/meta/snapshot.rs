@@ -1,6 +1,10 @@
 //! Snapshot files: `header length:64 crc:32 body`, the body the postcard
 //! encoding of an [`Image`], the CRC-32 over the body, both integers
 //! little-endian. The header's index is the last entry the image includes.
+//!
+//! Encoding happens where the state is (the commit thread, which holds it
+//! still meanwhile); checksumming, writing, fsyncing and pruning happen on
+//! a thread of their own.
 
 use std::fs;
 use std::path::Path;
@@ -8,29 +12,28 @@ use std::time::Instant;
 
 use super::format::{self, FileKind, HEADER_LEN};
 use super::segment::{self, Listing};
-use super::{Image, MetaError};
+use super::{Image, ImageRef, MetaError};
 
 const PREAMBLE: usize = HEADER_LEN + 12;
 
-/// Writes the snapshot of `image` as of entry `index`, then removes the
-/// snapshots and log segments it makes unnecessary.
-pub fn write(dir: &Path, index: u64, image: &Image) -> Result<(), MetaError> {
+/// The snapshot body of `image`.
+pub fn encode(image: ImageRef<'_>) -> Result<Vec<u8>, postcard::Error> {
+    format::encode(&image)
+}
+
+/// Writes `body` (from [`encode`]) as the snapshot as of entry `index`,
+/// then removes the snapshots and log segments it makes unnecessary.
+pub fn write(dir: &Path, index: u64, body: &[u8]) -> Result<(), MetaError> {
     let started = Instant::now();
     let path = segment::snapshot_path(dir, index);
-    let body = format::encode(image).map_err(|e| MetaError::Format {
-        path: path.clone(),
-        reason: format!("cannot encode the snapshot: {e}"),
-    })?;
-    let encoded = started.elapsed();
     let length = (body.len() as u64).to_le_bytes();
-    let crc = crc32fast::hash(&body).to_le_bytes();
+    let crc = crc32fast::hash(body).to_le_bytes();
     let header = format::header(FileKind::Snapshot, index);
-    segment::write_atomically(dir, &path, &[&header, &length, &crc, &body])?;
+    segment::write_atomically(dir, &path, &[&header, &length, &crc, body])?;
     tracing::info!(
         index,
         bytes = PREAMBLE + body.len(),
-        encode_ms = encoded.as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64,
+        write_ms = started.elapsed().as_millis() as u64,
         "snapshot written"
     );
     prune(dir, index)

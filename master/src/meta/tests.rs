@@ -7,8 +7,8 @@ use proptest::prelude::*;
 
 use super::format::{self, FileKind};
 use super::record::{self, Damage};
-use super::segment;
 use super::*;
+use super::{segment, snapshot};
 use crate::chunks::{ChunkEntry, ChunkTable, FileRef};
 use crate::namespace::{Caller, Entry, Mutation, Namespace, NewNode};
 use crate::store::{MetadataStore, Opened};
@@ -187,6 +187,19 @@ fn version_1_layout_is_frozen() {
         [1, 1, 9],
         "LogEntry::Chunk, IncreaseVersion, chunk 9"
     );
+}
+
+#[test]
+fn a_borrowed_image_encodes_like_an_owned_one() {
+    let mut image = Image::new(5, 1_700_000_000);
+    image.apply(&LogEntry::Namespace(mkdir("d")));
+    image.apply(&LogEntry::Chunk(ChunkEntry::Create {
+        file: FileRef { inode: 2, index: 0 },
+        goal: 2,
+    }));
+    let body = snapshot::encode(image.borrow()).unwrap();
+    assert_eq!(body, format::encode(&image).unwrap());
+    assert_eq!(format::decode::<Image>(&body).unwrap(), image);
 }
 
 #[test]
