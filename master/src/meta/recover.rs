@@ -40,6 +40,10 @@ pub fn recover(dir: &Path, meta_id: u64, ts: u32) -> Result<Recovered, MetaError
             return Err(MetaError::NoSnapshot { dir: dir.into() });
         }
         tracing::info!(dir = %dir.display(), "new metadata directory");
+        // The directory itself may be new: make its name durable too.
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            segment::sync_dir(parent)?;
+        }
         let image = Image::new(meta_id, ts);
         let body = snapshot::encode(image.borrow()).map_err(|e| MetaError::Format {
             path: dir.into(),

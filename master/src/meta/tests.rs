@@ -315,9 +315,14 @@ async fn snapshots_remove_the_segments_they_cover() {
         store.submit(mkdir(&format!("d{n}"))).await.unwrap();
     }
     drop(store);
+    // Which entry the last snapshot ends at depends on how fast the
+    // snapshot thread ran; what it leaves behind does not.
     let listing = segment::list(dir.path()).unwrap();
-    assert_eq!(listing.snapshots, [30]);
-    assert_eq!(listing.segments, [31]);
+    let [last] = listing.snapshots[..] else {
+        panic!("one snapshot expected: {:?}", listing.snapshots)
+    };
+    assert!(last >= 10, "no snapshot after entry 10: {last}");
+    assert_eq!(listing.segments, [last + 1]);
     let reopened = MetadataStore::open(dir.path(), policy(10), 99).unwrap();
     assert_eq!(reopened.meta_id, 77, "the id drawn at initialisation stays");
     assert_eq!(reopened.store.read().await.node_count(), 36);
