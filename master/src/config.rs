@@ -22,9 +22,12 @@ pub struct Config {
     /// The `mfsexports.cfg` to enforce. Without one every address may mount
     /// everything read-write, as MooseFS's shipped default file allows.
     pub exports: Option<PathBuf>,
-    /// Where metadata will be kept. Nothing is written yet: the namespace
-    /// lives in memory only and is lost when the daemon stops.
+    /// Where the metadata log and snapshots are kept (MooseFS's
+    /// `DATA_PATH`); created when missing.
     pub data_dir: PathBuf,
+    /// Log entries after which a snapshot is written in the background and
+    /// the log segments it covers are removed.
+    pub snapshot_every: u64,
     /// Client connections served at once; further ones wait in the
     /// kernel's accept queue until a slot frees up.
     pub max_connections: usize,
@@ -46,6 +49,7 @@ impl Default for Config {
             )),
             exports: None,
             data_dir: PathBuf::from("/var/lib/mooseng/master"),
+            snapshot_every: 100_000,
             max_connections: 1024,
             keepalive_ms: 1000,
         }

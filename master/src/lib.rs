@@ -12,6 +12,7 @@ pub mod config;
 pub mod cslink;
 pub mod exports;
 pub mod locks;
+pub mod meta;
 pub mod namespace;
 pub mod server;
 pub mod session;

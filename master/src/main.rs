@@ -8,17 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use mooseng_master::chunks::{ChunkConfig, ChunkEntry, ChunkService, ChunkTable};
+use mooseng_master::chunks::{ChunkConfig, ChunkService};
 use mooseng_master::client::Master;
 use mooseng_master::config::Config;
 use mooseng_master::cslink::{self, LinkConfig};
 use mooseng_master::exports::{Exports, UserDb};
+use mooseng_master::meta::SnapshotPolicy;
 use mooseng_master::server::{self, Limits};
 use mooseng_master::session::Sessions;
-use mooseng_master::store::MetadataStore;
+use mooseng_master::store::{MetadataStore, Opened};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tracing_subscriber::EnvFilter;
 
 /// MooseNG metadata server, compatible with MooseFS 3.0.117 clients.
@@ -40,7 +40,7 @@ struct Cli {
     /// mfsexports.cfg to enforce [default: MooseFS's shipped rules].
     #[arg(long)]
     exports: Option<PathBuf>,
-    /// Metadata directory (not written yet).
+    /// Metadata directory: the log and snapshots.
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
@@ -106,23 +106,32 @@ async fn run(config: Config) -> Result<(), String> {
             Exports::moosefs_default()
         }
     };
-    let mut metaid = [0u8; 8];
-    getrandom::getrandom(&mut metaid)
+    let mut fresh_meta_id = [0u8; 8];
+    getrandom::getrandom(&mut fresh_meta_id)
         .map_err(|e| format!("no randomness for the metadata id: {e}"))?;
-    let metaid = u64::from_be_bytes(metaid);
+    let policy = SnapshotPolicy {
+        every_entries: config.snapshot_every.max(1),
+    };
+    let Opened {
+        store,
+        chunks,
+        meta_id,
+    } = MetadataStore::open(&config.data_dir, policy, u64::from_be_bytes(fresh_meta_id))
+        .map_err(|e| format!("cannot open the metadata: {e}"))?;
+    let chunk_count = chunks.len();
     let (chunks, chunk_entries) = ChunkService::new(
-        ChunkTable::default(),
+        chunks,
         ChunkConfig {
-            meta_id: metaid,
+            meta_id,
             ..ChunkConfig::default()
         },
     );
     let master = Arc::new(Master {
-        store: MetadataStore::empty(),
+        store,
         sessions: Sessions::default(),
         exports,
         chunks: Arc::clone(&chunks),
-        metaid,
+        metaid: meta_id,
     });
     let listener = TcpListener::bind(config.listen)
         .await
@@ -136,9 +145,13 @@ async fn run(config: Config) -> Result<(), String> {
         listen = %config.listen,
         listen_chunkservers = %config.listen_chunkservers,
         data_dir = %config.data_dir.display(),
-        "metadata kept in memory only; serving clients and chunkservers"
+        chunks = chunk_count,
+        "serving clients and chunkservers"
     );
-    let journal = tokio::spawn(drain_chunk_entries(chunk_entries));
+    let journal = tokio::spawn({
+        let master = Arc::clone(&master);
+        async move { master.store.journal_chunks(chunk_entries).await }
+    });
     let link = tokio::spawn(cslink::serve(
         cs_listener,
         Arc::clone(&chunks),
@@ -175,12 +188,3 @@ async fn run(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Where the chunk table's log entries go until the durable metadata log
-/// exists: they are only traced, so nothing about chunks survives a
-/// restart. The persistence work replaces this task with the log writer
-/// (which must keep them in order with the namespace's entries).
-async fn drain_chunk_entries(mut entries: UnboundedReceiver<ChunkEntry>) {
-    while let Some(entry) = entries.recv().await {
-        tracing::debug!(?entry, "chunk table changed (not persisted yet)");
-    }
-}

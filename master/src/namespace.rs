@@ -27,6 +27,7 @@ mod xattr;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mooseng_wire::{Attr, Status};
+use serde::{Deserialize, Serialize};
 
 pub use access::{
     Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_NOOWNER, EATTR_UNDELETABLE, MAY_EXEC,
@@ -55,7 +56,9 @@ pub const DEFAULT_SCLASS: u8 = 2;
 /// Trash time of a new root, in hours (one day), as in MooseFS.
 pub const DEFAULT_TRASHTIME_HOURS: u32 = 24;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized whole into snapshots; a loaded tree is only trusted after
+/// [`Namespace::check`] finds nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Namespace {
     nodes: HashMap<Inode, Node>,
     next_inode: Inode,
