@@ -187,4 +187,3 @@ async fn run(config: Config) -> Result<(), String> {
     tracing::info!("stopped");
     Ok(())
 }
-

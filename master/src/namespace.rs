@@ -100,6 +100,12 @@ impl Namespace {
         }
     }
 
+    /// Breaks the tree on purpose, for tests of what refuses a broken tree.
+    #[cfg(test)]
+    pub(crate) fn drop_node_for_test(&mut self, inode: Inode) {
+        self.nodes.remove(&inode);
+    }
+
     pub fn get(&self, inode: Inode) -> Option<&Node> {
         self.nodes.get(&inode)
     }

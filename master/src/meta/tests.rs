@@ -360,26 +360,14 @@ async fn a_second_master_cannot_open_a_directory_in_use() {
 
 #[test]
 fn an_inconsistent_tree_is_refused() {
-    /// The shape of `Namespace`, without the root it must have.
-    #[derive(serde::Serialize)]
-    struct Rootless {
-        nodes: std::collections::HashMap<u32, crate::namespace::Node>,
-        next_inode: u32,
-    }
-    #[derive(serde::Serialize)]
-    struct RootlessImage {
-        meta_id: u64,
-        namespace: Rootless,
-        chunks: ChunkTable,
-    }
     let dir = tempfile::tempdir().unwrap();
-    let body = format::encode(&RootlessImage {
+    let mut namespace = Namespace::new(1);
+    namespace.drop_node_for_test(crate::namespace::ROOT);
+    let chunks = ChunkTable::default();
+    let body = snapshot::encode(ImageRef {
         meta_id: 1,
-        namespace: Rootless {
-            nodes: Default::default(),
-            next_inode: 2,
-        },
-        chunks: ChunkTable::default(),
+        namespace: &namespace,
+        chunks: &chunks,
     })
     .unwrap();
     let header = format::header(FileKind::Snapshot, 0);
