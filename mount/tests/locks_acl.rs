@@ -7,8 +7,7 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
-use std::fs::{self, File, OpenOptions};
-use std::os::fd::AsRawFd;
+use std::fs::{self, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use mooseng_tools::cluster::UpOptions;
 use mooseng_tools::{Flavor, Layout};
+use rustix::fs::{fcntl_lock, FlockOperation};
+use rustix::io::Errno;
 
 const PREFIX: &str = "mfsnglk";
 const SUBNET: &str = "10.233.161.0/24";
@@ -73,21 +74,6 @@ fn ok(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// fcntl(F_SETLK/F_SETLKW/F_GETLK) of a whole-file lock of type `typ`.
-fn fcntl_lock(file: &File, cmd: i32, typ: i32) -> std::io::Result<libc::flock> {
-    // SAFETY: a zeroed flock is a valid value of the plain C struct.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = typ as libc::c_short;
-    lock.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: fcntl reads and writes only the flock we pass, the fd is open.
-    let rc = unsafe { libc::fcntl(file.as_raw_fd(), cmd, &mut lock) };
-    if rc == 0 {
-        Ok(lock)
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
 /// flock(1) processes on the two mounts: the second exclusive lock waits
 /// for the first to be released, and a non-blocking one fails meanwhile.
 fn flock_waits_across_mounts(one: &Path, two: &Path) {
@@ -137,36 +123,32 @@ fn flock_waits_across_mounts(one: &Path, two: &Path) {
 }
 
 /// fcntl locks: the two mounts are different lock owners even in one
-/// process, so a write lock through one shows and blocks through the other.
+/// process, so a write lock through one blocks the other until released.
 fn posix_locks_across_mounts(one: &Path, two: &Path) {
     fs::write(one.join("locked"), b"x").unwrap();
-    let first = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(one.join("locked"))
-        .unwrap();
-    fcntl_lock(&first, libc::F_SETLK, libc::F_WRLCK).unwrap();
+    let open = |path: PathBuf| {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap()
+    };
+    let first = open(one.join("locked"));
+    fcntl_lock(&first, FlockOperation::NonBlockingLockExclusive).unwrap();
 
-    let second = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(two.join("locked"))
-        .unwrap();
-    let seen = fcntl_lock(&second, libc::F_GETLK, libc::F_WRLCK).unwrap();
-    assert_eq!(i32::from(seen.l_type), libc::F_WRLCK);
-    assert_eq!(seen.l_pid as u32, std::process::id());
-    let refused = fcntl_lock(&second, libc::F_SETLK, libc::F_RDLCK).unwrap_err();
-    assert_eq!(refused.raw_os_error(), Some(libc::EAGAIN));
+    let second = open(two.join("locked"));
+    let refused = fcntl_lock(&second, FlockOperation::NonBlockingLockShared).unwrap_err();
+    assert_eq!(refused, Errno::AGAIN);
 
     let waiter = std::thread::spawn(move || {
         let started = Instant::now();
-        fcntl_lock(&second, libc::F_SETLKW, libc::F_WRLCK).unwrap();
+        fcntl_lock(&second, FlockOperation::LockExclusive).unwrap();
         let waited = started.elapsed();
-        fcntl_lock(&second, libc::F_SETLK, libc::F_UNLCK).unwrap();
+        fcntl_lock(&second, FlockOperation::Unlock).unwrap();
         waited
     });
     std::thread::sleep(Duration::from_millis(1500));
-    fcntl_lock(&first, libc::F_SETLK, libc::F_UNLCK).unwrap();
+    fcntl_lock(&first, FlockOperation::Unlock).unwrap();
     let waited = waiter.join().unwrap();
     assert!(
         waited >= Duration::from_millis(1000),
@@ -174,11 +156,10 @@ fn posix_locks_across_mounts(one: &Path, two: &Path) {
     );
 
     // Closing a file drops its owner's locks on the master.
-    fcntl_lock(&first, libc::F_SETLK, libc::F_WRLCK).unwrap();
+    fcntl_lock(&first, FlockOperation::NonBlockingLockExclusive).unwrap();
     drop(first);
-    let third = File::open(two.join("locked")).unwrap();
-    let seen = fcntl_lock(&third, libc::F_GETLK, libc::F_WRLCK).unwrap();
-    assert_eq!(i32::from(seen.l_type), libc::F_UNLCK);
+    let third = open(two.join("locked"));
+    fcntl_lock(&third, FlockOperation::NonBlockingLockExclusive).unwrap();
 }
 
 fn acl_round_trip(one: &Path, two: &Path) {

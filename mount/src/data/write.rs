@@ -161,7 +161,7 @@ impl DataPath {
 
 /// Buffered extents cut at chunk boundaries and grouped by chunk index,
 /// each chunk's ranges in file order. The bytes are shared, not copied.
-fn by_chunk(extents: Vec<(u64, Vec<u8>)>) -> BTreeMap<u32, Vec<(u32, Bytes)>> {
+pub(super) fn by_chunk(extents: Vec<(u64, Vec<u8>)>) -> BTreeMap<u32, Vec<(u32, Bytes)>> {
     let mut chunks: BTreeMap<u32, Vec<(u32, Bytes)>> = BTreeMap::new();
     for (offset, data) in extents {
         let data = Bytes::from(data);
