@@ -100,10 +100,19 @@ impl Pool {
         offset: u32,
         size: u32,
     ) -> Result<Bytes, CsError> {
-        let mut stream = match self.take(addr) {
-            Some(stream) => stream,
-            None => connect(addr).await?,
-        };
+        if let Some(mut stream) = self.take(addr) {
+            match read_on(&mut stream, chunk, offset, size).await {
+                Ok(data) => {
+                    self.give_back(addr, stream);
+                    return Ok(data);
+                }
+                // The chunkserver closes connections idle too long: that
+                // one was stale, so try a fresh one before giving up.
+                Err(CsError::Io(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut stream = connect(addr).await?;
         let data = read_on(&mut stream, chunk, offset, size).await?;
         self.give_back(addr, stream);
         Ok(data)

@@ -205,7 +205,12 @@ impl Core {
         } else {
             self.data.master.call(build).await?
         };
-        reply.reply.ok().map(|_| ()).map_err(Errno::from)
+        // A granted lock is a bare OK status, which `Reply::ok` reads as
+        // "no payload", so look at the status itself.
+        match reply.reply.status() {
+            status if status.is_ok() => Ok(()),
+            status => Err(status.into()),
+        }
     }
 }
 
