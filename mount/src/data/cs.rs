@@ -21,8 +21,9 @@ use crate::geometry::{block_pieces, BLOCK_SIZE};
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes of WRITE_DATA frames gathered before one socket write.
 const SEND_BATCH: usize = 1 << 20;
-/// Idle connections kept per chunkserver for the next read.
-const POOL_PER_SERVER: usize = 8;
+/// Idle connections kept per chunkserver for the next read: enough for a
+/// queue of parallel reads (AIO, read-ahead parts) not to reconnect.
+const POOL_PER_SERVER: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsError {

@@ -18,7 +18,7 @@ use super::cs::ChunkRef;
 use super::files::{lock, DataPath, FileState, Prefetch, Window};
 use super::write::backoff;
 use crate::error::{Errno, FsResult};
-use crate::geometry::CHUNK_SIZE;
+use crate::geometry::{BLOCK_SIZE, CHUNK_SIZE};
 
 /// First read-ahead once reads are sequential, and the most it grows to.
 const AHEAD_MIN: u64 = 1 << 20;
@@ -212,8 +212,11 @@ impl DataPath {
                 // A hole: never written, reads as zeros.
                 return Ok(Bytes::from(vec![0u8; available as usize]));
             }
+            // Different blocks start at different copies, so parallel and
+            // random reads spread over the chunkservers; retries move on.
             let copies = location.servers.addresses();
-            let Some(&(ip, port)) = copies.get(attempt as usize % copies.len().max(1)) else {
+            let pick = attempt as usize + (u64::from(offset) / BLOCK_SIZE) as usize;
+            let Some(&(ip, port)) = copies.get(pick % copies.len().max(1)) else {
                 last = Errno(libc::ENXIO);
                 continue;
             };
