@@ -15,10 +15,15 @@ const CACHE_FOR: Duration = Duration::from_secs(300);
 /// Entries kept at most; the cache is emptied when it grows past this.
 const CACHE_LIMIT: usize = 4096;
 
+/// A caller as FUSE names it: (pid, uid, gid).
+type CallerKey = (u32, u32, u32);
+/// A group list and when it was read.
+type Read = (Instant, Arc<[u32]>);
+
 /// Group lists of recent callers.
 #[derive(Debug, Default)]
 pub struct GroupsCache {
-    entries: Mutex<HashMap<(u32, u32, u32), (Instant, Arc<[u32]>)>>,
+    entries: Mutex<HashMap<CallerKey, Read>>,
 }
 
 impl GroupsCache {
