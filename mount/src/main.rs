@@ -69,11 +69,12 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
     let core = Core {
-        data: DataPath::new(master, options.io_retries),
+        data: std::sync::Arc::new(DataPath::new(master, options.io_retries)),
         timeouts: Timeouts {
             attr: options.attr_timeout,
             entry: options.entry_timeout,
         },
+        locks: Default::default(),
     };
     let fs = MooseFs::new(core, runtime.handle().clone());
     let mut session = fuser::Session::new(

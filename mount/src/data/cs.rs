@@ -11,7 +11,7 @@ use mooseng_wire::antoan::Nop;
 use mooseng_wire::cltocs::{ChainLink, ProtocolId, Read, Write, WriteData, WriteFinish};
 use mooseng_wire::cstocl::{ReadData, ReadStatus, WriteStatus};
 use mooseng_wire::{CrcData, Ctx, Direction, Message, Rest, Status};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::frame_io;
@@ -19,8 +19,11 @@ use crate::geometry::{block_pieces, BLOCK_SIZE};
 
 /// How long a chunkserver may stay silent before we give up on it.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Idle connections kept per chunkserver for the next read.
-const POOL_PER_SERVER: usize = 8;
+/// Bytes of WRITE_DATA frames gathered before one socket write.
+const SEND_BATCH: usize = 1 << 20;
+/// Idle connections kept per chunkserver for the next read: enough for a
+/// queue of parallel reads (AIO, read-ahead parts) not to reconnect.
+const POOL_PER_SERVER: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsError {
@@ -63,7 +66,7 @@ async fn connect(addr: SocketAddr) -> Result<TcpStream, CsError> {
 
 /// The next frame that is not a keep-alive NOP (chunkservers send them
 /// while a long read or write is under way).
-async fn next(stream: &mut TcpStream) -> Result<mooseng_wire::Frame, CsError> {
+async fn next<R: AsyncRead + Unpin>(stream: &mut R) -> Result<mooseng_wire::Frame, CsError> {
     loop {
         let frame = within(async {
             Ok(frame_io::read_frame(stream, Direction::FromChunkserver.max_payload()).await?)
@@ -98,10 +101,19 @@ impl Pool {
         offset: u32,
         size: u32,
     ) -> Result<Bytes, CsError> {
-        let mut stream = match self.take(addr) {
-            Some(stream) => stream,
-            None => connect(addr).await?,
-        };
+        if let Some(mut stream) = self.take(addr) {
+            match read_on(&mut stream, chunk, offset, size).await {
+                Ok(data) => {
+                    self.give_back(addr, stream);
+                    return Ok(data);
+                }
+                // The chunkserver closes connections idle too long: that
+                // one was stale, so try a fresh one before giving up.
+                Err(CsError::Io(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut stream = connect(addr).await?;
         let data = read_on(&mut stream, chunk, offset, size).await?;
         self.give_back(addr, stream);
         Ok(data)
@@ -154,13 +166,14 @@ async fn read_on(
     }
 }
 
-/// Writes `data` at `offset` of a chunk through `chain` (the first server
-/// forwards to the others), one WRITE_DATA per block piece.
+/// Writes `pieces` (offset in the chunk, bytes) of a chunk through `chain`
+/// (the first server forwards to the others): every block piece of every
+/// range leaves at once, one WRITE_DATA each with its CRC, and only then are
+/// the statuses collected, so the chain streams instead of waiting per block.
 pub async fn write(
     chain: &[SocketAddr],
     chunk: ChunkRef,
-    offset: u32,
-    data: &[u8],
+    pieces: &[(u32, Bytes)],
 ) -> Result<(), CsError> {
     let (first, rest) = chain
         .split_first()
@@ -185,34 +198,56 @@ pub async fn write(
     within(async { Ok(frame_io::send(&mut stream, &open).await?) }).await?;
     expect_status(&mut stream, chunk, 0).await?;
 
-    let mut buf = BytesMut::new();
-    let mut writeid = 0;
-    for piece in block_pieces(offset, data.len() as u32) {
-        writeid += 1;
-        let bytes = Bytes::copy_from_slice(&data[piece.pos..piece.pos + piece.len as usize]);
-        let message = WriteData {
-            chunkid: chunk.chunkid,
-            writeid,
-            blocknum: piece.block,
-            offset: piece.offset,
-            block: CrcData::new(crc32fast::hash(&bytes), bytes),
-        };
-        message.to_frame().write_to(&mut buf);
-    }
-    within(async { Ok(stream.write_all(&buf).await?) }).await?;
-    for id in 1..=writeid {
-        expect_status(&mut stream, chunk, id).await?;
-    }
+    let (mut reader, mut writer) = stream.split();
+    let send = async {
+        let mut buf = BytesMut::new();
+        let mut writeid = 0;
+        for (offset, data) in pieces {
+            for piece in block_pieces(*offset, data.len() as u32) {
+                writeid += 1;
+                let bytes = data.slice(piece.pos..piece.pos + piece.len as usize);
+                let message = WriteData {
+                    chunkid: chunk.chunkid,
+                    writeid,
+                    blocknum: piece.block,
+                    offset: piece.offset,
+                    block: CrcData::new(crc32fast::hash(&bytes), bytes),
+                };
+                message.to_frame().write_to(&mut buf);
+                if buf.len() >= SEND_BATCH {
+                    within(async { Ok(writer.write_all(&buf).await?) }).await?;
+                    buf.clear();
+                }
+            }
+        }
+        within(async { Ok(writer.write_all(&buf).await?) }).await?;
+        Ok::<(), CsError>(())
+    };
+    let expected: u32 = pieces
+        .iter()
+        .map(|(offset, data)| block_pieces(*offset, data.len() as u32).count() as u32)
+        .sum();
+    // Statuses are read while blocks are still being sent, so neither side's
+    // socket buffer fills up and stalls the other.
+    let receive = async {
+        for id in 1..=expected {
+            expect_status(&mut reader, chunk, id).await?;
+        }
+        Ok::<(), CsError>(())
+    };
+    let (sent, received) = tokio::join!(send, receive);
+    sent?;
+    received?;
     let finish = WriteFinish {
         chunkid: chunk.chunkid,
         version: chunk.version,
     };
-    within(async { Ok(frame_io::send(&mut stream, &finish).await?) }).await?;
+    within(async { Ok(frame_io::send(&mut writer, &finish).await?) }).await?;
     Ok(())
 }
 
-async fn expect_status(
-    stream: &mut TcpStream,
+async fn expect_status<R: AsyncRead + Unpin>(
+    stream: &mut R,
     chunk: ChunkRef,
     writeid: u32,
 ) -> Result<(), CsError> {

@@ -12,33 +12,40 @@ pub struct Extents {
 
 impl Extents {
     /// Records `data` at `offset`, replacing older bytes it covers and
-    /// merging with every extent it overlaps or touches.
+    /// merging with every extent it overlaps or touches. The extent that
+    /// `data` continues grows in place, so a stream of appends costs each
+    /// byte one copy instead of copying the whole extent per write.
     pub fn insert(&mut self, offset: u64, data: &[u8]) {
         if data.is_empty() {
             return;
         }
         let end = offset + data.len() as u64;
-        let mut start = offset;
-        let mut merged_end = end;
-        let touching: Vec<u64> = self
+        let before = self
             .map
-            .range(..=end)
+            .range(..=offset)
+            .next_back()
             .filter(|(&at, bytes)| at + bytes.len() as u64 >= offset)
-            .map(|(&at, _)| at)
-            .collect();
-        let mut pieces = Vec::with_capacity(touching.len());
-        for at in touching {
+            .map(|(&at, _)| at);
+        let (start, mut buffer) = match before.and_then(|at| self.map.remove_entry(&at)) {
+            Some(found) => found,
+            None => (offset, Vec::new()),
+        };
+        self.bytes -= buffer.len();
+        let needed = (end - start) as usize;
+        if buffer.len() < needed {
+            buffer.resize(needed, 0);
+        }
+        // Extents starting inside the new range: only the part of the last
+        // one that reaches past `end` survives.
+        let later: Vec<u64> = self.map.range(offset..=end).map(|(&at, _)| at).collect();
+        for at in later {
             if let Some(bytes) = self.map.remove(&at) {
                 self.bytes -= bytes.len();
-                start = start.min(at);
-                merged_end = merged_end.max(at + bytes.len() as u64);
-                pieces.push((at, bytes));
+                let covered = (end - at) as usize;
+                if let Some(tail) = bytes.get(covered..) {
+                    buffer.extend_from_slice(tail);
+                }
             }
-        }
-        let mut buffer = vec![0u8; (merged_end - start) as usize];
-        for (at, bytes) in pieces {
-            let from = (at - start) as usize;
-            buffer[from..from + bytes.len()].copy_from_slice(&bytes);
         }
         let from = (offset - start) as usize;
         buffer[from..from + data.len()].copy_from_slice(data);

@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use super::cs::Pool;
 use super::extents::Extents;
+use super::read::Locations;
 use crate::error::{Errno, FsResult};
 use crate::master::Master;
 
@@ -31,8 +32,47 @@ pub struct Pending {
 pub struct Window {
     pub offset: u64,
     pub data: Bytes,
-    /// How much the next miss fetches; doubles while reads stay sequential.
+    /// How much the next miss fetches; doubles while reads stay sequential,
+    /// 0 after a random read.
     pub ahead: u64,
+    /// The range after this one, already being fetched.
+    pub next: Option<Prefetch>,
+}
+
+/// A read-ahead under way; dropping it stops the fetch.
+#[derive(Debug)]
+pub struct Prefetch {
+    pub offset: u64,
+    pub len: u64,
+    task: tokio::task::JoinHandle<FsResult<Bytes>>,
+}
+
+impl Prefetch {
+    pub fn start(
+        offset: u64,
+        len: u64,
+        fetch: impl std::future::Future<Output = FsResult<Bytes>> + Send + 'static,
+    ) -> Self {
+        Prefetch {
+            offset,
+            len,
+            task: tokio::spawn(fetch),
+        }
+    }
+
+    pub fn covers(&self, at: u64) -> bool {
+        at >= self.offset && at < self.offset + self.len
+    }
+
+    pub async fn wait(mut self) -> FsResult<Bytes> {
+        (&mut self.task).await.map_err(|_| Errno::EIO)?
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Data state of one open inode.
@@ -59,6 +99,7 @@ pub struct DataPath {
     pub master: Master,
     pub pool: Pool,
     pub retries: u32,
+    pub locations: Locations,
     files: Mutex<HashMap<u64, Arc<FileState>>>,
 }
 
@@ -68,6 +109,7 @@ impl DataPath {
             master,
             pool: Pool::default(),
             retries: retries.max(1),
+            locations: Locations::default(),
             files: Mutex::default(),
         }
     }
@@ -77,6 +119,15 @@ impl DataPath {
         let file = lock(&self.files).entry(inode).or_default().clone();
         *lock(&file.handles) += 1;
         file
+    }
+
+    /// A file is being opened: what we remember of its chunks may be older
+    /// than what another client wrote and closed, so forget it.
+    pub fn opening(&self, inode: u64) {
+        self.locations.forget(inode);
+        if let Some(file) = self.file(inode) {
+            *lock(&file.window) = Window::default();
+        }
     }
 
     /// Drops a handle; the state goes with the last one.
@@ -121,5 +172,6 @@ impl DataPath {
             pending.written_end = pending.extents.end();
             *lock(&file.window) = Window::default();
         }
+        self.locations.forget(inode);
     }
 }

@@ -4,6 +4,8 @@
 pub mod cs;
 pub mod extents;
 mod files;
+#[cfg(test)]
+mod pipeline_tests;
 mod read;
 mod write;
 

@@ -2,10 +2,13 @@
 //! master, send the blocks through the chunkserver chain, and report the new
 //! file length when the lease is given back.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use futures_util::future::join_all;
 use mooseng_wire::cltoma::chunk::{FuseWriteChunk, FuseWriteChunkEnd};
 use mooseng_wire::matocl::chunk::{FuseWriteChunkEndReply, FuseWriteChunkReply};
 use mooseng_wire::Status;
@@ -14,6 +17,9 @@ use super::cs::{self, ChunkRef};
 use super::files::{lock, DataPath, FileState, Window, BUFFER_LIMIT, FLUSH_THRESHOLD};
 use crate::error::{Errno, FsResult};
 use crate::geometry::{chunk_pieces, CHUNK_SIZE};
+
+/// Chunks of one flush written at the same time.
+const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// What a write leaves to do after its bytes are buffered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +48,22 @@ impl DataPath {
     }
 
     /// Sends what is buffered now, after any flush already under way; returns
-    /// the first error since the last flush that reported one.
+    /// the first error since the last flush that reported one. The chunks
+    /// touched are written side by side, each under one lease and one
+    /// connection however many ranges it holds.
     pub async fn flush_file(&self, inode: u64, file: &Arc<FileState>) -> FsResult<()> {
         let _turn = file.flushing.lock().await;
         let extents = lock(&file.pending).extents.take();
         let mut result = Ok(());
-        for (offset, data) in extents {
-            if let Err(e) = self.write_range(inode, offset, &data).await {
+        let mut chunks = by_chunk(extents).into_iter().peekable();
+        while chunks.peek().is_some() {
+            let batch = chunks
+                .by_ref()
+                .take(CHUNKS_IN_FLIGHT)
+                .map(|(index, pieces)| async move {
+                    self.write_chunk(inode as u32, index, &pieces).await
+                });
+            if let Some(e) = join_all(batch).await.into_iter().find_map(Result::err) {
                 result = Err(e);
                 break;
             }
@@ -73,18 +88,9 @@ impl DataPath {
         }
     }
 
-    async fn write_range(&self, inode: u64, offset: u64, data: &[u8]) -> FsResult<()> {
-        for piece in chunk_pieces(offset, data.len() as u64) {
-            let bytes = &data[piece.pos..piece.pos + piece.len as usize];
-            self.write_chunk(inode as u32, piece.index, piece.offset, bytes)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Writes one piece of one chunk, retrying with a fresh lease when a
+    /// Writes ranges of one chunk, retrying with a fresh lease when a
     /// chunkserver fails, at most `retries` times.
-    async fn write_chunk(&self, inode: u32, index: u32, offset: u32, data: &[u8]) -> FsResult<()> {
+    async fn write_chunk(&self, inode: u32, index: u32, pieces: &[(u32, Bytes)]) -> FsResult<()> {
         let mut last = Errno::EIO;
         for attempt in 0..self.retries {
             if attempt > 0 {
@@ -117,8 +123,13 @@ impl DataPath {
                 .into_iter()
                 .map(|(ip, port)| SocketAddr::new(ip.into(), port))
                 .collect();
-            let written = cs::write(&chain, chunk, offset, data).await;
-            let end = u64::from(index) * CHUNK_SIZE + u64::from(offset) + data.len() as u64;
+            let written = cs::write(&chain, chunk, pieces).await;
+            self.locations.forget(u64::from(inode));
+            let end = pieces
+                .iter()
+                .map(|(offset, data)| u64::from(*offset) + data.len() as u64)
+                .max()
+                .map_or(0, |end| u64::from(index) * CHUNK_SIZE + end);
             let length = match &written {
                 Ok(()) => location.file_length.max(end),
                 // A failed write gives the lease back without changing the length.
@@ -146,6 +157,23 @@ impl DataPath {
         }
         Err(last)
     }
+}
+
+/// Buffered extents cut at chunk boundaries and grouped by chunk index,
+/// each chunk's ranges in file order. The bytes are shared, not copied.
+pub(super) fn by_chunk(extents: Vec<(u64, Vec<u8>)>) -> BTreeMap<u32, Vec<(u32, Bytes)>> {
+    let mut chunks: BTreeMap<u32, Vec<(u32, Bytes)>> = BTreeMap::new();
+    for (offset, data) in extents {
+        let data = Bytes::from(data);
+        for piece in chunk_pieces(offset, data.len() as u64) {
+            let bytes = data.slice(piece.pos..piece.pos + piece.len as usize);
+            chunks
+                .entry(piece.index)
+                .or_default()
+                .push((piece.offset, bytes));
+        }
+    }
+    chunks
 }
 
 /// Statuses after which the same request may succeed a moment later.

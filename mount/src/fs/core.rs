@@ -3,25 +3,28 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use fuser::{FileAttr, FileType};
 use mooseng_wire::cltoma::node::{
-    FuseAccess, FuseCreate, FuseGetattr, FuseGetxattr, FuseLink, FuseLookup, FuseMkdir, FuseMknod,
-    FuseOpen, FuseReaddir, FuseReadlink, FuseRename, FuseRmdir, FuseSetattr, FuseSetxattr,
-    FuseStatfs, FuseSymlink, FuseTruncate, FuseUnlink, GetattrCaller,
+    FuseAccess, FuseCreate, FuseGetattr, FuseGetfacl, FuseGetxattr, FuseLink, FuseLookup,
+    FuseMkdir, FuseMknod, FuseOpen, FuseReaddir, FuseReadlink, FuseRename, FuseRmdir, FuseSetattr,
+    FuseSetfacl, FuseSetxattr, FuseStatfs, FuseSymlink, FuseTruncate, FuseUnlink, GetattrCaller,
 };
 use mooseng_wire::matocl::node::{
-    DirEntries, FuseAccessReply, FuseCreateReply, FuseGetattrReply, FuseGetxattrReply,
-    FuseLinkReply, FuseLookupReply, FuseMkdirReply, FuseMknodReply, FuseOpenReply,
-    FuseReaddirReply, FuseReadlinkReply, FuseRenameReply, FuseRmdirReply, FuseSetattrReply,
-    FuseSetxattrReply, FuseStatfsReply, FuseSymlinkReply, FuseTruncateReply, FuseUnlinkReply,
-    NodeAttr, StatfsReply, XattrValue,
+    DirEntries, FuseAccessReply, FuseCreateReply, FuseGetattrReply, FuseGetfaclReply,
+    FuseGetxattrReply, FuseLinkReply, FuseLookupReply, FuseMkdirReply, FuseMknodReply,
+    FuseOpenReply, FuseReaddirReply, FuseReadlinkReply, FuseRenameReply, FuseRmdirReply,
+    FuseSetattrReply, FuseSetfaclReply, FuseSetxattrReply, FuseStatfsReply, FuseSymlinkReply,
+    FuseTruncateReply, FuseUnlinkReply, NodeAttr, StatfsReply, XattrValue,
 };
 use mooseng_wire::types::Groups;
 use mooseng_wire::{Attr, Bytes32, Counted, Name, Reply};
 
+use super::acl;
+use super::locks::LockOwners;
 use crate::convert::{access_mask, file_attr, node_type_of_mode, SetattrFields};
 use crate::data::DataPath;
 use crate::error::{Errno, FsResult};
@@ -39,20 +42,22 @@ const XATTR_REMOVE: u8 = 3;
 /// `MATTR_NOACACHE`: the master asks us not to cache these attributes.
 const MATTR_NOACACHE: u8 = 0x01;
 
-/// Who asks: the uid and gid of the calling process.
-#[derive(Debug, Clone, Copy)]
+/// Who asks: the uid, gid and every group of the calling process.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub uid: u32,
     pub gid: u32,
+    /// `gid` first, then the supplementary groups.
+    pub groups: Arc<[u32]>,
 }
 
 impl Caller {
-    fn groups<const N: usize>(self) -> Groups<N> {
-        Groups::from_gids(vec![self.gid])
+    fn groups<const N: usize>(&self) -> Groups<N> {
+        Groups::from_gids(self.groups.to_vec())
     }
 
-    fn gids(self) -> Counted<u32, u32> {
-        Counted::new(vec![self.gid])
+    fn gids(&self) -> Counted<u32, u32> {
+        Counted::new(self.groups.to_vec())
     }
 }
 
@@ -91,8 +96,9 @@ pub struct Space {
 /// The operations, shared by every FUSE request.
 #[derive(Debug)]
 pub struct Core {
-    pub data: DataPath,
+    pub data: Arc<DataPath>,
     pub timeouts: Timeouts,
+    pub locks: LockOwners,
 }
 
 fn name(bytes: &OsStr) -> FsResult<Name> {
@@ -541,8 +547,59 @@ impl Core {
         size: u32,
     ) -> FsResult<XattrValue> {
         let node = ino(inode)?;
+        if let Some(kind) = acl::acl_type(attr.as_bytes()) {
+            return self.getfacl(node, kind).await;
+        }
         let name = name(attr)?;
         self.xattr_get(who, node, name, size).await
+    }
+
+    /// An ACL as the xattr value the kernel and `getfacl` expect.
+    async fn getfacl(&self, node: u32, kind: u8) -> FsResult<XattrValue> {
+        let reply: FuseGetfaclReply = self
+            .data
+            .master
+            .call(|msgid| FuseGetfacl {
+                msgid,
+                inode: node,
+                acl_type: kind,
+                caller: None,
+            })
+            .await?;
+        let acl = status(reply.reply)?;
+        Ok(XattrValue::Value(Bytes32::new(Bytes::from(acl::to_xattr(
+            &acl,
+        )))))
+    }
+
+    /// Sets an ACL from its xattr value, or removes it with `None`.
+    async fn setfacl(
+        &self,
+        who: &Caller,
+        node: u32,
+        kind: u8,
+        value: Option<&[u8]>,
+    ) -> FsResult<()> {
+        let acl = match value {
+            Some(value) => acl::from_xattr(value)?,
+            None => acl::removed(),
+        };
+        let reply: FuseSetfaclReply = self
+            .data
+            .master
+            .call(|msgid| FuseSetfacl {
+                msgid,
+                inode: node,
+                uid: who.uid,
+                acl_type: kind,
+                acl: acl.clone(),
+            })
+            .await?;
+        if reply.status.is_ok() {
+            Ok(())
+        } else {
+            Err(reply.status.into())
+        }
     }
 
     /// The NUL-separated list of attribute names (GETXATTR with no name).
@@ -589,6 +646,9 @@ impl Core {
         flags: i32,
     ) -> FsResult<()> {
         let node = ino(inode)?;
+        if let Some(kind) = acl::acl_type(attr.as_bytes()) {
+            return self.setfacl(&who, node, kind, value).await;
+        }
         let name = name(attr)?;
         let mode = match value {
             None => XATTR_REMOVE,

@@ -1,7 +1,10 @@
 //! The fuser `Filesystem`: each callback hands its work to the tokio
 //! runtime and replies from there, so many requests are in flight at once.
 
+mod acl;
 pub mod core;
+mod groups;
+pub mod locks;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -10,18 +13,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use fuser::consts::{FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
 use fuser::{
-    Filesystem, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry,
-    ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
+    Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
+    ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
 };
 use mooseng_wire::matocl::node::XattrValue;
 use tokio::runtime::Handle;
 
 use self::core::{Caller, Core, DirItem, Entry};
+use self::groups::GroupsCache;
+use self::locks::KernelLock;
 use crate::convert::{SetattrFields, BLKSIZE};
 use crate::data::lock;
 use crate::data::AfterWrite;
 use crate::error::FsResult;
+
+/// FUSE requests the kernel may have in flight in the background.
+const MAX_BACKGROUND: u16 = 64;
 
 /// The mounted file system.
 #[derive(Debug)]
@@ -30,13 +39,7 @@ pub struct MooseFs {
     runtime: Handle,
     dirs: Arc<Mutex<HashMap<u64, Arc<Vec<DirItem>>>>>,
     next_fh: AtomicU64,
-}
-
-fn caller(req: &Request<'_>) -> Caller {
-    Caller {
-        uid: req.uid(),
-        gid: req.gid(),
-    }
+    groups: GroupsCache,
 }
 
 fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
@@ -70,6 +73,15 @@ impl MooseFs {
             runtime,
             dirs: Arc::default(),
             next_fh: AtomicU64::new(1),
+            groups: GroupsCache::default(),
+        }
+    }
+
+    fn caller(&self, req: &Request<'_>) -> Caller {
+        Caller {
+            uid: req.uid(),
+            gid: req.gid(),
+            groups: self.groups.get(req.pid(), req.uid(), req.gid()),
         }
     }
 
@@ -85,13 +97,32 @@ impl MooseFs {
 }
 
 impl Filesystem for MooseFs {
+    fn init(&mut self, _req: &Request<'_>, config: &mut KernelConfig) -> Result<(), libc::c_int> {
+        // Locks go to the master; a kernel without remote locking keeps
+        // them local, as before.
+        if let Err(missing) = config.add_capabilities(FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS) {
+            tracing::warn!(
+                "kernel lacks remote locking (capabilities {missing:#x}); locks stay local"
+            );
+        }
+        // Asynchronous requests (read-ahead, AIO) the kernel keeps in flight:
+        // its default of 12 leaves the chunkservers idle.
+        let queue = config
+            .set_max_background(MAX_BACKGROUND)
+            .and_then(|_| config.set_congestion_threshold(MAX_BACKGROUND * 3 / 4));
+        if let Err(limit) = queue {
+            tracing::warn!("kernel refused a background queue of {MAX_BACKGROUND} (limit {limit})");
+        }
+        Ok(())
+    }
+
     fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_entry(reply, c.lookup(who, parent, &name).await) });
     }
 
     fn getattr(&mut self, req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
-        let who = caller(req);
+        let who = self.caller(req);
         self.spawn(move |c| async move {
             match c.getattr(who, ino).await {
                 Ok(e) => reply.attr(&e.attr_ttl, &e.attr),
@@ -118,7 +149,7 @@ impl Filesystem for MooseFs {
         _flags: Option<u32>,
         reply: ReplyAttr,
     ) {
-        let who = caller(req);
+        let who = self.caller(req);
         let fields = SetattrFields::new(mode, uid, gid, atime, mtime);
         self.spawn(move |c| async move {
             match c.setattr(who, ino, size, fh.is_some(), fields).await {
@@ -147,7 +178,7 @@ impl Filesystem for MooseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_entry(reply, c.mknod(who, parent, &name, mode, umask, rdev).await)
         });
@@ -162,19 +193,19 @@ impl Filesystem for MooseFs {
         umask: u32,
         reply: ReplyEntry,
     ) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_entry(reply, c.mkdir(who, parent, &name, mode, umask).await)
         });
     }
 
     fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_empty(reply, c.unlink(who, parent, &name).await) });
     }
 
     fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_empty(reply, c.rmdir(who, parent, &name).await) });
     }
 
@@ -187,7 +218,7 @@ impl Filesystem for MooseFs {
         reply: ReplyEntry,
     ) {
         let (who, name, target) = (
-            caller(req),
+            self.caller(req),
             link_name.to_owned(),
             target.as_os_str().to_owned(),
         );
@@ -211,7 +242,7 @@ impl Filesystem for MooseFs {
             reply.error(libc::EINVAL);
             return;
         }
-        let (who, name, newname) = (caller(req), name.to_owned(), newname.to_owned());
+        let (who, name, newname) = (self.caller(req), name.to_owned(), newname.to_owned());
         self.spawn(move |c| async move {
             reply_empty(
                 reply,
@@ -228,17 +259,18 @@ impl Filesystem for MooseFs {
         newname: &OsStr,
         reply: ReplyEntry,
     ) {
-        let (who, newname) = (caller(req), newname.to_owned());
+        let (who, newname) = (self.caller(req), newname.to_owned());
         self.spawn(move |c| async move {
             reply_entry(reply, c.link(who, ino, newparent, &newname).await)
         });
     }
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
-        let who = caller(req);
+        let who = self.caller(req);
         self.spawn(move |c| async move {
             match c.open(who, ino, flags).await {
                 Ok(()) => {
+                    c.data.opening(ino);
                     c.data.open(ino);
                     reply.opened(0, 0);
                 }
@@ -257,7 +289,7 @@ impl Filesystem for MooseFs {
         _flags: i32,
         reply: ReplyCreate,
     ) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             match c.create(who, parent, &name, mode, umask).await {
                 Ok(e) => {
@@ -338,10 +370,14 @@ impl Filesystem for MooseFs {
         _req: &Request<'_>,
         ino: u64,
         _fh: u64,
-        _lock_owner: u64,
+        lock_owner: u64,
         reply: ReplyEmpty,
     ) {
-        self.spawn(move |c| async move { reply_empty(reply, c.data.flush(ino).await) });
+        self.spawn(move |c| async move {
+            let flushed = c.data.flush(ino).await;
+            let unlocked = c.unlock_owner(ino, lock_owner).await;
+            reply_empty(reply, flushed.and(unlocked))
+        });
     }
 
     fn release(
@@ -350,14 +386,68 @@ impl Filesystem for MooseFs {
         ino: u64,
         _fh: u64,
         _flags: i32,
-        _lock_owner: Option<u64>,
+        lock_owner: Option<u64>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
         self.spawn(move |c| async move {
-            let result = c.data.flush(ino).await;
+            let mut result = c.data.flush(ino).await;
             c.data.close(ino);
+            // Set when the file carried flock locks: they end with it.
+            if let Some(owner) = lock_owner {
+                result = result.and(c.unlock_owner(ino, owner).await);
+            }
             reply_empty(reply, result);
+        });
+    }
+
+    fn getlk(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        lock_owner: u64,
+        start: u64,
+        end: u64,
+        typ: i32,
+        pid: u32,
+        reply: ReplyLock,
+    ) {
+        let asked = KernelLock {
+            start,
+            end,
+            typ,
+            pid,
+        };
+        self.spawn(move |c| async move {
+            match c.getlk(ino, lock_owner, asked).await {
+                Ok(l) => reply.locked(l.start, l.end, l.typ, l.pid),
+                Err(e) => reply.error(e.0),
+            }
+        });
+    }
+
+    fn setlk(
+        &mut self,
+        _req: &Request<'_>,
+        ino: u64,
+        _fh: u64,
+        lock_owner: u64,
+        start: u64,
+        end: u64,
+        typ: i32,
+        pid: u32,
+        sleep: bool,
+        reply: ReplyEmpty,
+    ) {
+        let asked = KernelLock {
+            start,
+            end,
+            typ,
+            pid,
+        };
+        self.spawn(move |c| async move {
+            reply_empty(reply, c.setlk(ino, lock_owner, asked, sleep).await)
         });
     }
 
@@ -373,7 +463,7 @@ impl Filesystem for MooseFs {
     }
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
-        let who = caller(req);
+        let who = self.caller(req);
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
         let dirs = self.dirs.clone();
         self.spawn(move |c| async move {
@@ -444,7 +534,7 @@ impl Filesystem for MooseFs {
     }
 
     fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
-        let who = caller(req);
+        let who = self.caller(req);
         self.spawn(move |c| async move { reply_empty(reply, c.access(who, ino, mask).await) });
     }
 
@@ -456,14 +546,14 @@ impl Filesystem for MooseFs {
         size: u32,
         reply: ReplyXattr,
     ) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_xattr(reply, size, c.getxattr(who, ino, &name, size).await)
         });
     }
 
     fn listxattr(&mut self, req: &Request<'_>, ino: u64, size: u32, reply: ReplyXattr) {
-        let who = caller(req);
+        let who = self.caller(req);
         self.spawn(
             move |c| async move { reply_xattr(reply, size, c.listxattr(who, ino, size).await) },
         );
@@ -479,7 +569,7 @@ impl Filesystem for MooseFs {
         _position: u32,
         reply: ReplyEmpty,
     ) {
-        let (who, name, value) = (caller(req), name.to_owned(), value.to_vec());
+        let (who, name, value) = (self.caller(req), name.to_owned(), value.to_vec());
         self.spawn(move |c| async move {
             reply_empty(
                 reply,
@@ -489,7 +579,7 @@ impl Filesystem for MooseFs {
     }
 
     fn removexattr(&mut self, req: &Request<'_>, ino: u64, name: &OsStr, reply: ReplyEmpty) {
-        let (who, name) = (caller(req), name.to_owned());
+        let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_empty(reply, c.setxattr(who, ino, &name, None, 0).await)
         });

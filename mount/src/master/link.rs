@@ -74,6 +74,23 @@ impl Master {
     /// answer, asking again (with a new msgid) across reconnects, at most
     /// `retries` times.
     pub async fn call<Q: Message, A: Message>(&self, build: impl Fn(u32) -> Q) -> FsResult<A> {
+        self.call_within(build, Some(ANSWER_TIMEOUT)).await
+    }
+
+    /// Like [`Master::call`] but waits for the answer as long as the
+    /// connection lives: a blocking lock is answered only once granted.
+    pub async fn call_waiting<Q: Message, A: Message>(
+        &self,
+        build: impl Fn(u32) -> Q,
+    ) -> FsResult<A> {
+        self.call_within(build, None).await
+    }
+
+    async fn call_within<Q: Message, A: Message>(
+        &self,
+        build: impl Fn(u32) -> Q,
+        patience: Option<Duration>,
+    ) -> FsResult<A> {
         for _ in 0..self.retries {
             let Some(link) = self.current_link().await else {
                 continue;
@@ -85,7 +102,11 @@ impl Master {
                 lock(&link.waiters).remove(&msgid);
                 continue;
             }
-            match tokio::time::timeout(ANSWER_TIMEOUT, rx).await {
+            let answer = match patience {
+                Some(limit) => tokio::time::timeout(limit, rx).await,
+                None => Ok(rx.await),
+            };
+            match answer {
                 Ok(Ok(frame)) => {
                     return frame_io::decode(&frame, link.ctx).map_err(|e| {
                         tracing::warn!("bad answer from master: {e}");
