@@ -32,7 +32,7 @@ fn file_size() -> u64 {
 /// copies of each chunk.
 fn write_with_goal(cluster: &Cluster, goal: u8, size: u64) {
     let dir = cluster.mount(1).join(format!("goal{goal}"));
-    fs::create_dir(&dir).unwrap();
+    fs::create_dir(&dir).expect("directory created");
     let set = run(
         "mfssetgoal",
         &[&goal.to_string(), dir.to_str().expect("UTF-8 path")],
@@ -41,12 +41,12 @@ fn write_with_goal(cluster: &Cluster, goal: u8, size: u64) {
 
     let file = dir.join("file");
     let started = Instant::now();
-    let written = write_payload(&file, size, |_| {}).unwrap();
+    let written = write_payload(&file, size, |_| {}).expect("file written");
     let write_time = started.elapsed();
 
     let started = Instant::now();
     let other = cluster.mount(2).join(format!("goal{goal}/file"));
-    let (read, len) = sha256_file(&other).unwrap();
+    let (read, len) = sha256_file(&other).expect("file read back");
     let read_time = started.elapsed();
     assert_eq!(len, size, "length through the second mount");
     assert_eq!(read, written, "SHA-256 through the second mount");
