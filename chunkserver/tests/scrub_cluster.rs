@@ -159,10 +159,11 @@ fn scrubbing_finds_a_flipped_byte_and_the_master_repairs_it() {
 
     eprintln!("damage found after {:?}", started.elapsed());
 
-    // (c) Debian's master makes a new copy (it starts replicating 60 s
-    // after its own start, REPLICATIONS_DELAY_INIT). It deletes the damaged
-    // copy only in its regular chunk loop (up to CHUNKS_LOOP_MIN_TIME, 300
-    // s), so until then that copy is listed, but not as VALID.
+    // (c) Debian's master makes a new copy (it starts replicating
+    // REPLICATIONS_DELAY_INIT, 10 s, after its own start). It deletes the
+    // damaged copy only in its regular chunk loop (up to
+    // CHUNKS_LOOP_MIN_TIME, 60 s), so until then that copy is listed, but
+    // not as VALID.
     let damaged_ip = format!("10.233.{OCTET}.{}:", 10 + damaged_cs);
     let repaired = wait_for(Duration::from_secs(90), || {
         let info = String::from_utf8_lossy(&run("mfsfileinfo", &[file.to_str().unwrap()]).stdout)

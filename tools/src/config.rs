@@ -37,12 +37,28 @@ pub struct MasterConfig {
     pub topology: PathBuf,
 }
 
+/// Seconds after its start before the master replicates at all (MooseFS:
+/// 60, so that every chunkserver of a big cluster is back first). A test
+/// cluster's chunkservers are registered before `up` returns.
+const REPLICATIONS_DELAY_INIT: u32 = 10;
+
+/// Seconds the master's regular chunk loop takes at least to visit every
+/// chunk (MooseFS: 300; 60 is the lowest it accepts). A copy with a wrong
+/// version, as a chunkserver restarted after missing a write brings back,
+/// is only dealt with there: deleted on one visit, replaced on the next.
+const CHUNKS_LOOP_MIN_TIME: u32 = 60;
+
 impl MasterConfig {
     pub fn render(&self) -> String {
         key_values(&[
             ("DATA_PATH", path(&self.data_path)),
             ("EXPORTS_FILENAME", path(&self.exports)),
             ("TOPOLOGY_FILENAME", path(&self.topology)),
+            (
+                "REPLICATIONS_DELAY_INIT",
+                REPLICATIONS_DELAY_INIT.to_string(),
+            ),
+            ("CHUNKS_LOOP_MIN_TIME", CHUNKS_LOOP_MIN_TIME.to_string()),
         ])
     }
 }
@@ -145,6 +161,8 @@ mod tests {
                 kv("DATA_PATH", "/s/data/master"),
                 kv("EXPORTS_FILENAME", "/s/etc/master/mfsexports.cfg"),
                 kv("TOPOLOGY_FILENAME", "/s/etc/master/mfstopology.cfg"),
+                kv("REPLICATIONS_DELAY_INIT", "10"),
+                kv("CHUNKS_LOOP_MIN_TIME", "60"),
             ]
         );
     }

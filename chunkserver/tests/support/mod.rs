@@ -1,10 +1,22 @@
 //! Helpers shared by the tests that start a cluster with `mooseng-cluster`
 //! (root, `ip`, FUSE and the MooseFS packages; scripts/setup.sh).
+//!
+//! Each test binary uses its own part of these helpers, so the rest is
+//! unused there.
+#![allow(dead_code)]
 
 use std::fs;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+use mooseng_tools::launch::{self, Context, Mounts};
+use mooseng_tools::process::{self, ProcessId};
+use mooseng_tools::state::Member;
+use mooseng_tools::{Flavor, Layout, Role, State};
+use rustix::process::{kill_process, Pid, Signal};
+use sha2::{Digest, Sha256};
 
 /// Where `mooseng-cluster` is: next to our binary, as cargo builds both
 /// into one target directory; built on demand.
@@ -37,6 +49,9 @@ pub fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// What `mooseng-chunkserver` logs once the master has accepted it.
+const REGISTERED: &str = "registered with master";
 
 /// A cluster that is taken down however the test ends.
 pub struct Cluster {
@@ -114,6 +129,109 @@ impl Cluster {
         fs::read_to_string(self.state.join("logs").join(format!("{role}.log"))).unwrap_or_default()
     }
 
+    /// What `mooseng-cluster` recorded about the running cluster.
+    fn recorded(&self) -> State {
+        State::load(&Layout::new(&self.state).state_file())
+            .expect("state file readable")
+            .expect("the cluster is up")
+    }
+
+    fn member(&self, role: Role) -> Member {
+        self.recorded()
+            .processes
+            .into_iter()
+            .find(|m| m.role == role)
+            .unwrap_or_else(|| panic!("{} is not in the cluster", role.name()))
+    }
+
+    /// Chunkserver `n`'s data folder (`mfshdd.cfg`'s one line, or
+    /// `--data`): the same for both flavors.
+    pub fn hdd(&self, n: u8) -> PathBuf {
+        Layout::new(&self.state)
+            .data(Role::Chunkserver(n))
+            .join("hdd")
+    }
+
+    /// Stops chunkserver `n` with SIGTERM (SIGKILL after ten seconds), as
+    /// `down` does, and returns once it has exited.
+    pub fn stop_chunkserver(&self, n: u8) {
+        let process = self.member(Role::Chunkserver(n)).process;
+        process::stop_all(&[process], Duration::from_secs(10));
+        assert!(!process.is_alive(), "cs{n} still runs");
+    }
+
+    /// Kills chunkserver `n` with SIGKILL, as a crash would, and returns
+    /// once it is gone.
+    pub fn kill_chunkserver(&self, n: u8) {
+        let process = self.member(Role::Chunkserver(n)).process;
+        let pid = i32::try_from(process.pid)
+            .ok()
+            .and_then(Pid::from_raw)
+            .expect("a valid pid");
+        kill_process(pid, Signal::KILL).expect("SIGKILL sent");
+        let start = Instant::now();
+        while process.is_alive() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "cs{n} survived SIGKILL"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts `mooseng-chunkserver` as chunkserver `n` (its namespace,
+    /// address and data folder, with the command line `mooseng-cluster`
+    /// gives it) in place of the stopped one, records it so `down` stops
+    /// it too, and waits until it has registered with the master.
+    pub fn start_ng_chunkserver(&self, n: u8) {
+        let role = Role::Chunkserver(n);
+        let old = self.member(role);
+        assert!(!old.process.is_alive(), "cs{n} still runs");
+        let log = self.log(&role.name());
+        let registered_before = log.matches(REGISTERED).count();
+
+        let mut state = self.recorded();
+        let layout = Layout::new(&self.state);
+        let mounts = Mounts {
+            base: self.mnt.clone(),
+            count: 2,
+        };
+        let ctx = Context {
+            layout: &layout,
+            subnet: state.subnet,
+            master: Role::Master.address(&state.subnet),
+            mounts: &mounts,
+            root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT,
+        };
+        let program = PathBuf::from(env!("CARGO_BIN_EXE_mooseng-chunkserver"));
+        let args = launch::launch(role, Flavor::Ng, &ctx).args;
+        let process: ProcessId = process::spawn(&program, &args, old.netns.as_deref(), &old.log)
+            .expect("mooseng-chunkserver starts");
+        for member in state.processes.iter_mut().filter(|m| m.role == role) {
+            member.flavor = Flavor::Ng;
+            member.program = program.clone();
+            member.process = process;
+        }
+        state
+            .save(&layout.state_file())
+            .expect("state file written");
+
+        let start = Instant::now();
+        while self.log(&role.name()).matches(REGISTERED).count() <= registered_before {
+            assert!(
+                process.is_alive(),
+                "cs{n} exited:\n{}",
+                self.log(&role.name())
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "cs{n} did not register:\n{}",
+                self.log(&role.name())
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// `mfsfileinfo` of `file`, retried until `done` accepts it.
     pub fn wait_fileinfo(
         &self,
@@ -141,17 +259,38 @@ impl Drop for Cluster {
     }
 }
 
-/// Deterministic bytes that do not repeat within a chunk.
+/// An endless deterministic byte stream that does not repeat within a
+/// chunk (xorshift64, eight bytes a step), so large files can be written
+/// and checked without holding them in memory.
+#[derive(Debug, Clone)]
+pub struct Payload {
+    state: u64,
+}
+
+impl Payload {
+    pub fn new() -> Self {
+        Payload {
+            state: 0x2545_F491_4F6C_DD1D,
+        }
+    }
+
+    /// Fills `buf` with the stream's next bytes.
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for word in buf.chunks_mut(8) {
+            let x = &mut self.state;
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            word.copy_from_slice(&x.to_le_bytes()[..word.len()]);
+        }
+    }
+}
+
+/// The first `len` bytes of [`Payload`].
 pub fn payload(len: usize) -> Vec<u8> {
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    let mut data = vec![0; len];
+    Payload::new().fill(&mut data);
+    data
 }
 
 /// Per chunk of `mfsfileinfo` output, the number of VALID copies.
@@ -186,4 +325,41 @@ pub fn chunk_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Writes the first `len` bytes of [`Payload`] to `path` a MiB at a time,
+/// calling `progress` with the bytes written so far after each, then
+/// fsyncs and closes it; returns the data's SHA-256.
+pub fn write_payload(path: &Path, len: u64, mut progress: impl FnMut(u64)) -> io::Result<Vec<u8>> {
+    let mut file = fs::File::create(path)?;
+    let mut stream = Payload::new();
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done = 0;
+    while done < len {
+        let piece = &mut buf[..(len - done).min(1 << 20) as usize];
+        stream.fill(piece);
+        file.write_all(piece)?;
+        hash.update(&*piece);
+        done += piece.len() as u64;
+        progress(done);
+    }
+    file.sync_all()?;
+    Ok(hash.finalize().to_vec())
+}
+
+/// SHA-256 and length of the file at `path`, read a MiB at a time.
+pub fn sha256_file(path: &Path) -> io::Result<(Vec<u8>, u64)> {
+    let mut file = fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok((hash.finalize().to_vec(), len));
+        }
+        hash.update(&buf[..n]);
+        len += n as u64;
+    }
 }
