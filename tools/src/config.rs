@@ -29,6 +29,19 @@ fn path(p: &std::path::Path) -> String {
     p.display().to_string()
 }
 
+/// Replication settings of a test cluster's master. MooseFS's defaults
+/// suit a production cluster whose chunkservers take a while to come
+/// back: it waits a minute after starting before it replicates anything,
+/// and takes five minutes for a pass over all chunks. A test cluster
+/// starts with every chunkserver up and wants a goal change to show in
+/// seconds, so replication starts at once and the pass takes the least
+/// time mfsmaster accepts (60 s; a goal change queues its chunks at once
+/// anyway, the pass only catches what the queue missed).
+const MASTER_REPLICATION: [(&str, &str); 2] = [
+    ("REPLICATIONS_DELAY_INIT", "0"),
+    ("CHUNKS_LOOP_MIN_TIME", "60"),
+];
+
 /// `mfsmaster.cfg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MasterConfig {
@@ -39,11 +52,13 @@ pub struct MasterConfig {
 
 impl MasterConfig {
     pub fn render(&self) -> String {
-        key_values(&[
+        let files = [
             ("DATA_PATH", path(&self.data_path)),
             ("EXPORTS_FILENAME", path(&self.exports)),
             ("TOPOLOGY_FILENAME", path(&self.topology)),
-        ])
+        ];
+        let replication = MASTER_REPLICATION.map(|(k, v)| (k, v.to_owned()));
+        key_values(&[files.as_slice(), replication.as_slice()].concat())
     }
 }
 
@@ -145,6 +160,8 @@ mod tests {
                 kv("DATA_PATH", "/s/data/master"),
                 kv("EXPORTS_FILENAME", "/s/etc/master/mfsexports.cfg"),
                 kv("TOPOLOGY_FILENAME", "/s/etc/master/mfstopology.cfg"),
+                kv("REPLICATIONS_DELAY_INIT", "0"),
+                kv("CHUNKS_LOOP_MIN_TIME", "60"),
             ]
         );
     }
