@@ -37,7 +37,9 @@ fn span(values: &[(&str, f64)]) -> (f64, f64) {
 /// ratio a log scale cannot show) into the PNG file `path`.
 pub fn draw(path: &Path, title: &str, ratios: &[(String, Option<f64>)]) -> Result<()> {
     register_font()?;
-    let bars = drawable(ratios);
+    // Rows count from the bottom; reversed, the first figure is on top as
+    // in the table.
+    let bars: Vec<(&str, f64)> = drawable(ratios).into_iter().rev().collect();
     let rows = bars.len();
     let height = FRAME_HEIGHT + ROW_HEIGHT * u32::try_from(rows).unwrap_or(u32::MAX / 64);
     let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
