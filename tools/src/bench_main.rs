@@ -95,7 +95,7 @@ fn main() -> Result<()> {
         "- Date: {}",
         shell("date -u '+%Y-%m-%d %H:%M UTC'")
     );
-    let command: Vec<String> = std::env::args().collect();
+    let command: Vec<String> = std::env::args().map(|a| quoted(&a)).collect();
     let _ = writeln!(section, "- Command: `{}`", command.join(" "));
     let _ = writeln!(
         section,
@@ -121,6 +121,18 @@ fn main() -> Result<()> {
         .with_context(|| format!("write {}", cli.output.display()))?;
     eprintln!("wrote {}", cli.output.display());
     Ok(())
+}
+
+/// `arg` as a POSIX shell reads it back: as is when it holds only safe
+/// characters, in single quotes otherwise, so the page's command can be
+/// pasted.
+fn quoted(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./,=:@%+".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
 }
 
 /// How the page at `page` refers to `target`: relative to the page's
@@ -169,4 +181,25 @@ fn shell(command: &str) -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_the_shell_would_split_or_expand() {
+        assert_eq!(quoted("--seq-mib"), "--seq-mib");
+        assert_eq!(quoted("mfs/mfs,mfs/ng"), "mfs/mfs,mfs/ng");
+        assert_eq!(quoted("two words"), "'two words'");
+        assert_eq!(quoted("helpers' builds"), r"'helpers'\'' builds'");
+        assert_eq!(quoted(""), "''");
+    }
+
+    #[test]
+    fn links_relative_to_the_page() {
+        let page = Path::new("docs/benchmarks.md");
+        assert_eq!(link(page, Path::new("docs/b.png")), Path::new("b.png"));
+        assert_eq!(link(page, Path::new("/tmp/b.png")), Path::new("/tmp/b.png"));
+    }
 }
