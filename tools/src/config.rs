@@ -29,18 +29,34 @@ fn path(p: &std::path::Path) -> String {
     p.display().to_string()
 }
 
-/// Replication settings of a test cluster's master. MooseFS's defaults
-/// suit a production cluster whose chunkservers take a while to come
-/// back: it waits a minute after starting before it replicates anything,
-/// and takes five minutes for a pass over all chunks. A test cluster
-/// starts with every chunkserver up and wants a goal change to show in
-/// seconds, so replication starts at once and the pass takes the least
-/// time mfsmaster accepts (60 s; a goal change queues its chunks at once
-/// anyway, the pass only catches what the queue missed).
-const MASTER_REPLICATION: [(&str, &str); 2] = [
-    ("REPLICATIONS_DELAY_INIT", "0"),
-    ("CHUNKS_LOOP_MIN_TIME", "60"),
-];
+/// How soon mfsmaster replicates. MooseFS's defaults suit a production
+/// cluster whose chunkservers take a while to come back: it waits a
+/// minute after starting before it replicates anything, and takes five
+/// minutes for a pass over all chunks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Replication {
+    /// MooseFS's defaults, the conditions the capture corpus was made in
+    /// (a replay of it differs once replication starts early).
+    #[default]
+    Default,
+    /// At once, for tests that change goals and wait for the copies:
+    /// `REPLICATIONS_DELAY_INIT = 0` and the shortest pass mfsmaster
+    /// accepts (a goal change queues its chunks at once anyway, the pass
+    /// only catches what the queue missed).
+    Quick,
+}
+
+impl Replication {
+    fn settings(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Replication::Default => &[],
+            Replication::Quick => &[
+                ("REPLICATIONS_DELAY_INIT", "0"),
+                ("CHUNKS_LOOP_MIN_TIME", "60"),
+            ],
+        }
+    }
+}
 
 /// `mfsmaster.cfg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +64,7 @@ pub struct MasterConfig {
     pub data_path: PathBuf,
     pub exports: PathBuf,
     pub topology: PathBuf,
+    pub replication: Replication,
 }
 
 impl MasterConfig {
@@ -57,8 +74,12 @@ impl MasterConfig {
             ("EXPORTS_FILENAME", path(&self.exports)),
             ("TOPOLOGY_FILENAME", path(&self.topology)),
         ];
-        let replication = MASTER_REPLICATION.map(|(k, v)| (k, v.to_owned()));
-        key_values(&[files.as_slice(), replication.as_slice()].concat())
+        let replication = self
+            .replication
+            .settings()
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned()));
+        key_values(&files.into_iter().chain(replication).collect::<Vec<_>>())
     }
 }
 
@@ -151,6 +172,7 @@ mod tests {
             data_path: "/s/data/master".into(),
             exports: "/s/etc/master/mfsexports.cfg".into(),
             topology: "/s/etc/master/mfstopology.cfg".into(),
+            replication: Replication::Default,
         };
         assert_eq!(
             pairs(&cfg.render()),
@@ -160,6 +182,15 @@ mod tests {
                 kv("DATA_PATH", "/s/data/master"),
                 kv("EXPORTS_FILENAME", "/s/etc/master/mfsexports.cfg"),
                 kv("TOPOLOGY_FILENAME", "/s/etc/master/mfstopology.cfg"),
+            ]
+        );
+        let quick = MasterConfig {
+            replication: Replication::Quick,
+            ..cfg
+        };
+        assert_eq!(
+            pairs(&quick.render())[5..],
+            [
                 kv("REPLICATIONS_DELAY_INIT", "0"),
                 kv("CHUNKS_LOOP_MIN_TIME", "60"),
             ]

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use mooseng_tools::cluster::UpOptions;
+use mooseng_tools::config::Replication;
 use mooseng_tools::role::find_program;
 use mooseng_tools::{mounts, process, Flavor, Layout, Role};
 
@@ -45,7 +46,8 @@ pub fn run_cell(
         root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
         timeout: UP_TIMEOUT,
     };
-    let state = match mooseng_tools::up(&layout, &options) {
+    // Quick replication: goal_change waits for the copies.
+    let state = match mooseng_tools::up_with(&layout, &options, Replication::Quick) {
         Ok(state) => state,
         Err(error) => return Outcome::failed(0, "cluster_up", &error.into()),
     };
