@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs what the test suite needs on a Debian bookworm machine: the
-# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools.
+# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools, and
+# the font of mooseng-bench's chart.
 # Idempotent; run as root (CI and the project's machines are root).
 set -eu
 
 packages="moosefs-master moosefs-chunkserver moosefs-client moosefs-cli \
-moosefs-metalogger fuse3 tshark iproute2 attr acl fio"
+moosefs-metalogger fuse3 tshark iproute2 attr acl fio fonts-dejavu-core"
 
 missing=""
 for p in $packages; do

@@ -1,16 +1,17 @@
 //! `mooseng-bench`: runs the same workloads on two cluster configurations,
 //! alternating them, and prints each figure side by side with the ratio;
-//! writes the table to a Markdown page. Needs root (it runs clusters with
+//! writes the table as this pair's section of a Markdown page, and the
+//! ratios as a PNG chart. Needs root (it runs clusters with
 //! `mooseng-cluster`'s library).
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use mooseng_tools::bench::{self, io, ClusterSpec, Workload};
+use mooseng_tools::bench::{self, chart, io, page, ClusterSpec, Workload};
 use mooseng_tools::Subnet;
 
 /// Benchmarks configuration B against configuration A.
@@ -48,9 +49,13 @@ struct Cli {
     /// Free text for the page's machine notes (what else ran, say).
     #[arg(long, default_value = "")]
     note: String,
-    /// The Markdown page to write.
+    /// The Markdown page whose section for this pair of configurations is
+    /// written (other sections are kept).
     #[arg(long, default_value = "docs/benchmarks.md")]
     output: PathBuf,
+    /// The PNG chart of B/A per figure, linked from the section.
+    #[arg(long, default_value = "docs/benchmarks.png")]
+    chart: PathBuf,
     #[arg(long, default_value = "/run/mooseng-bench")]
     state_dir: PathBuf,
     #[arg(long, default_value = "mfsbench")]
@@ -77,25 +82,65 @@ fn main() -> Result<()> {
     let (a, b) = bench::alternate(&cli.a, &cli.b, cli.runs, &work, |run, spec| {
         eprintln!("run {run}/{}: {spec}", cli.runs);
     })?;
-    let table = bench::table(&cli.a.to_string(), &a, &cli.b.to_string(), &b);
+    let (label_a, label_b) = (cli.a.to_string(), cli.b.to_string());
+    let table = bench::table(&label_a, &a, &label_b, &b);
     print!("{table}");
-    let mut page = String::from("# Benchmarks\n\n");
-    let _ = writeln!(page, "- Date: {}", shell("date -u '+%Y-%m-%d %H:%M UTC'"));
-    let command: Vec<String> = std::env::args().collect();
-    let _ = writeln!(page, "- Command: `{}`", command.join(" "));
+    let title = format!("B/A per figure: A = {label_a}, B = {label_b}");
+    chart::draw(&cli.chart, &title, &bench::report::ratios(&a, &b))?;
+    eprintln!("wrote {}", cli.chart.display());
+    let mut section = page::heading(&label_a, &label_b);
+    section.push_str("\n\n");
     let _ = writeln!(
-        page,
-        "- Configurations (MASTER/CHUNKSERVERS/MOUNT): A = `{}`, B = `{}`, alternated A B A B ..., {} runs each on a fresh cluster",
-        cli.a, cli.b, cli.runs
+        section,
+        "- Date: {}",
+        shell("date -u '+%Y-%m-%d %H:%M UTC'")
     );
-    page.push_str(&notes);
-    page.push_str(
+    let command: Vec<String> = std::env::args().map(|a| quoted(&a)).collect();
+    let _ = writeln!(section, "- Command: `{}`", command.join(" "));
+    let _ = writeln!(
+        section,
+        "- Configurations (MASTER/CHUNKSERVERS/MOUNT): A = `{label_a}`, B = `{label_b}`, alternated A B A B ..., {} runs each on a fresh cluster",
+        cli.runs
+    );
+    section.push_str(&notes);
+    section.push_str(
         "\nEach cell: median (min–max) over the runs; B/A is the ratio of the medians.\n\n",
     );
-    page.push_str(&table);
-    fs::write(&cli.output, page).with_context(|| format!("write {}", cli.output.display()))?;
+    let _ = writeln!(
+        section,
+        "![{title}]({})\n",
+        link(&cli.output, &cli.chart).display()
+    );
+    section.push_str(&table);
+    let old = match fs::read_to_string(&cli.output) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("read {}", cli.output.display())),
+    };
+    fs::write(&cli.output, page::update(&old, &section))
+        .with_context(|| format!("write {}", cli.output.display()))?;
     eprintln!("wrote {}", cli.output.display());
     Ok(())
+}
+
+/// `arg` as a POSIX shell reads it back: as is when it holds only safe
+/// characters, in single quotes otherwise, so the page's command can be
+/// pasted.
+fn quoted(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./,=:@%+".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// How the page at `page` refers to `target`: relative to the page's
+/// directory when it lies below it, as given otherwise.
+fn link<'a>(page: &Path, target: &'a Path) -> &'a Path {
+    page.parent()
+        .and_then(|dir| target.strip_prefix(dir).ok())
+        .unwrap_or(target)
 }
 
 /// What the numbers depend on besides the code: CPU, memory, kernel, load.
@@ -136,4 +181,25 @@ fn shell(command: &str) -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_the_shell_would_split_or_expand() {
+        assert_eq!(quoted("--seq-mib"), "--seq-mib");
+        assert_eq!(quoted("mfs/mfs,mfs/ng"), "mfs/mfs,mfs/ng");
+        assert_eq!(quoted("two words"), "'two words'");
+        assert_eq!(quoted("helpers' builds"), r"'helpers'\'' builds'");
+        assert_eq!(quoted(""), "''");
+    }
+
+    #[test]
+    fn links_relative_to_the_page() {
+        let page = Path::new("docs/benchmarks.md");
+        assert_eq!(link(page, Path::new("docs/b.png")), Path::new("b.png"));
+        assert_eq!(link(page, Path::new("/tmp/b.png")), Path::new("/tmp/b.png"));
+    }
 }

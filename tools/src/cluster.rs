@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::config::Replication;
 use crate::error::Error;
 use crate::launch::{self, Context, Mounts, MASTER_CHUNKSERVER_PORT};
 use crate::layout::Layout;
@@ -60,8 +61,18 @@ struct Planned {
 
 /// Builds and starts the cluster, returning its state once every
 /// chunkserver is registered and every mount answers. On failure everything
-/// created so far is taken down again (logs stay).
+/// created so far is taken down again (logs stay). mfsmaster replicates as
+/// MooseFS does by default.
 pub fn up(layout: &Layout, opts: &UpOptions) -> Result<State, Error> {
+    up_with(layout, opts, Replication::Default)
+}
+
+/// [`up`], with mfsmaster replicating as `replication` says.
+pub fn up_with(
+    layout: &Layout,
+    opts: &UpOptions,
+    replication: Replication,
+) -> Result<State, Error> {
     let naming = Naming::new(&opts.prefix)?;
     if State::load(&layout.state_file())?.is_some() {
         return Err(Error::AlreadyUp {
@@ -74,7 +85,7 @@ pub fn up(layout: &Layout, opts: &UpOptions) -> Result<State, Error> {
     prepare_dirs(layout)?;
 
     let mut state = State::new(&opts.prefix, opts.subnet);
-    match build(layout, opts, &naming, &planned, &mut state) {
+    match build(layout, opts, replication, &naming, &planned, &mut state) {
         Ok(()) => Ok(state),
         Err(error) => {
             // The build error is the one worth reporting; a failing cleanup
@@ -154,6 +165,7 @@ fn prepare_dirs(layout: &Layout) -> Result<(), Error> {
 fn build(
     layout: &Layout,
     opts: &UpOptions,
+    replication: Replication,
     naming: &Naming,
     planned: &[Planned],
     state: &mut State,
@@ -183,7 +195,7 @@ fn build(
         let veth = naming.veth(p.role);
         net::connect(&netns, &hub, &bridge, &veth, subnet.host(host), &subnet)?;
     }
-    start_members(layout, opts, naming, planned, state)
+    start_members(layout, opts, replication, naming, planned, state)
 }
 
 /// Starts the daemons then the mounts, each group once the previous one
@@ -191,6 +203,7 @@ fn build(
 fn start_members(
     layout: &Layout,
     opts: &UpOptions,
+    replication: Replication,
     naming: &Naming,
     planned: &[Planned],
     state: &mut State,
@@ -211,6 +224,7 @@ fn start_members(
         master: master_ip,
         mounts: &mounts,
         root_export: &opts.root_export,
+        replication,
     };
     let deadline = Instant::now() + opts.timeout;
     let waiting = |what: &str, log: &Path, state: &State, ready: &mut dyn FnMut() -> bool| {

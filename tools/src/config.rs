@@ -29,37 +29,57 @@ fn path(p: &std::path::Path) -> String {
     p.display().to_string()
 }
 
+/// How soon mfsmaster replicates. MooseFS's defaults suit a production
+/// cluster whose chunkservers take a while to come back: it waits a
+/// minute after starting before it replicates anything, and takes five
+/// minutes for a pass over all chunks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Replication {
+    /// MooseFS's defaults, the conditions the capture corpus was made in
+    /// (a replay of it differs once replication starts early).
+    #[default]
+    Default,
+    /// At once, for tests that change goals and wait for the copies:
+    /// `REPLICATIONS_DELAY_INIT = 0` and the shortest pass mfsmaster
+    /// accepts (a goal change queues its chunks at once anyway, the pass
+    /// only catches what the queue missed).
+    Quick,
+}
+
+impl Replication {
+    fn settings(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Replication::Default => &[],
+            Replication::Quick => &[
+                ("REPLICATIONS_DELAY_INIT", "0"),
+                ("CHUNKS_LOOP_MIN_TIME", "60"),
+            ],
+        }
+    }
+}
+
 /// `mfsmaster.cfg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MasterConfig {
     pub data_path: PathBuf,
     pub exports: PathBuf,
     pub topology: PathBuf,
+    pub replication: Replication,
 }
-
-/// Seconds after its start before the master replicates at all (MooseFS:
-/// 60, so that every chunkserver of a big cluster is back first). A test
-/// cluster's chunkservers are registered before `up` returns.
-const REPLICATIONS_DELAY_INIT: u32 = 10;
-
-/// Seconds the master's regular chunk loop takes at least to visit every
-/// chunk (MooseFS: 300; 60 is the lowest it accepts). A copy with a wrong
-/// version, as a chunkserver restarted after missing a write brings back,
-/// is only dealt with there: deleted on one visit, replaced on the next.
-const CHUNKS_LOOP_MIN_TIME: u32 = 60;
 
 impl MasterConfig {
     pub fn render(&self) -> String {
-        key_values(&[
+        let files = [
             ("DATA_PATH", path(&self.data_path)),
             ("EXPORTS_FILENAME", path(&self.exports)),
             ("TOPOLOGY_FILENAME", path(&self.topology)),
-            (
-                "REPLICATIONS_DELAY_INIT",
-                REPLICATIONS_DELAY_INIT.to_string(),
-            ),
-            ("CHUNKS_LOOP_MIN_TIME", CHUNKS_LOOP_MIN_TIME.to_string()),
-        ])
+        ];
+        let replication = self
+            .replication
+            .settings()
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned()));
+        key_values(&files.into_iter().chain(replication).collect::<Vec<_>>())
     }
 }
 
@@ -152,6 +172,7 @@ mod tests {
             data_path: "/s/data/master".into(),
             exports: "/s/etc/master/mfsexports.cfg".into(),
             topology: "/s/etc/master/mfstopology.cfg".into(),
+            replication: Replication::Default,
         };
         assert_eq!(
             pairs(&cfg.render()),
@@ -161,7 +182,16 @@ mod tests {
                 kv("DATA_PATH", "/s/data/master"),
                 kv("EXPORTS_FILENAME", "/s/etc/master/mfsexports.cfg"),
                 kv("TOPOLOGY_FILENAME", "/s/etc/master/mfstopology.cfg"),
-                kv("REPLICATIONS_DELAY_INIT", "10"),
+            ]
+        );
+        let quick = MasterConfig {
+            replication: Replication::Quick,
+            ..cfg
+        };
+        assert_eq!(
+            pairs(&quick.render())[5..],
+            [
+                kv("REPLICATIONS_DELAY_INIT", "0"),
                 kv("CHUNKS_LOOP_MIN_TIME", "60"),
             ]
         );

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub mounts: &'a Mounts,
     /// Options of the master's `/` export.
     pub root_export: &'a str,
+    /// How soon mfsmaster replicates (mooseng-master has no such delay).
+    pub replication: config::Replication,
 }
 
 /// Where the mounts go: one mount at `base` itself, several at
@@ -96,6 +98,7 @@ fn master(ctx: &Context<'_>) -> Launch {
         data_path: data.clone(),
         exports: etc.join("mfsexports.cfg"),
         topology: etc.join("mfstopology.cfg"),
+        replication: ctx.replication,
     };
     Launch {
         args: daemon_args(&etc.join("mfsmaster.cfg")),
@@ -214,6 +217,7 @@ mod tests {
             master: Ipv4Addr::new(10, 9, 0, 2),
             mounts,
             root_export: config::DEFAULT_ROOT_EXPORT,
+            replication: config::Replication::Default,
         }
     }
 

@@ -65,6 +65,10 @@ struct Up {
     /// `rw,alldirs,admin,maproot=0:0` to allow mfscli's admin commands.
     #[arg(long, default_value = mooseng_tools::config::DEFAULT_ROOT_EXPORT)]
     root_export: String,
+    /// How soon mfsmaster replicates: `quick` starts at once instead of a
+    /// minute after the master starts.
+    #[arg(long, value_enum, default_value = "default")]
+    replication: mooseng_tools::config::Replication,
     /// Seconds to wait for the cluster to work.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -98,7 +102,8 @@ fn main() -> Result<ExitCode> {
                 root_export: args.root_export,
                 timeout: Duration::from_secs(args.timeout),
             };
-            let state = cluster::up(&layout, &opts).context("cluster did not come up")?;
+            let state = cluster::up_with(&layout, &opts, args.replication)
+                .context("cluster did not come up")?;
             print!("{}", report::table(&state));
             println!("state: {}", layout.state_file().display());
             Ok(ExitCode::SUCCESS)

@@ -101,6 +101,10 @@ impl Cluster {
                 prefix,
                 "--subnet",
                 &subnet,
+                // Goal changes and restarted servers are repaired in
+                // seconds, not after mfsmaster's production delays.
+                "--replication",
+                "quick",
             ],
         );
         assert!(
@@ -202,6 +206,7 @@ impl Cluster {
             master: Role::Master.address(&state.subnet),
             mounts: &mounts,
             root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT,
+            replication: mooseng_tools::config::Replication::Quick,
         };
         let program = PathBuf::from(env!("CARGO_BIN_EXE_mooseng-chunkserver"));
         let args = launch::launch(role, Flavor::Ng, &ctx).args;

@@ -45,20 +45,9 @@ pub struct KnownFailure {
 }
 
 /// Every known failure. Keep it short and precise: an entry hides nothing
-/// but the one step it names in the cells it names.
+/// but the one step it names in the cells it names, and no cell matches
+/// two entries (a cell has one first failing step).
 pub const KNOWN_FAILURES: &[KnownFailure] = &[
-    KnownFailure {
-        cells: Cells {
-            client: None,
-            master: Some(Flavor::Ng),
-            chunkservers: None,
-        },
-        step: "cluster_up",
-        reason: "mooseng-master does not take mfsmaster's command line \
-                 (`-f -c CFG start`) that mooseng-cluster starts every master \
-                 with; it exits at once (file data through it is still being \
-                 finished on another branch)",
-    },
     KnownFailure {
         cells: Cells {
             client: Some(Flavor::Ng),
@@ -67,9 +56,22 @@ pub const KNOWN_FAILURES: &[KnownFailure] = &[
         },
         step: "acls",
         reason: "a file created through mooseng-mount does not inherit its \
-                 directory's default ACL (access ACLs and xattrs work); past \
-                 that step, MooseFS's tools fail on its files with `not MFS \
-                 object` as it serves no `.masterinfo`",
+                 directory's default ACL (access ACLs and xattrs work); the \
+                 steps after it use MooseFS's tools, which need the \
+                 `.masterinfo` file mooseng-mount does not serve yet",
+    },
+    KnownFailure {
+        cells: Cells {
+            client: None,
+            master: Some(Flavor::Ng),
+            chunkservers: None,
+        },
+        step: "truncate",
+        reason: "truncating a file through mooseng-master only sets its \
+                 length: the chunk the new end falls in is not cut on the \
+                 chunkservers (mfsmaster bumps its version and has them \
+                 truncate it), so extending the file again shows the old \
+                 bytes where zeros belong",
     },
 ];
 
@@ -169,6 +171,17 @@ mod tests {
             program: "mooseng-x".into(),
         };
         assert!(!judge(&cell(Flavor::Ng), &not_built, NG_MASTER_SNAPSHOT).is_failure());
+    }
+
+    #[test]
+    fn no_cell_matches_two_entries() {
+        for cell in Cell::all() {
+            let entries = KNOWN_FAILURES
+                .iter()
+                .filter(|k| k.cells.matches(&cell))
+                .count();
+            assert!(entries <= 1, "{} matches {entries} entries", cell.id());
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use mooseng_tools::cluster::UpOptions;
+use mooseng_tools::config::Replication;
 use mooseng_tools::role::find_program;
 use mooseng_tools::{mounts, process, Flavor, Layout, Role};
 
@@ -45,7 +46,8 @@ pub fn run_cell(
         root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
         timeout: UP_TIMEOUT,
     };
-    let state = match mooseng_tools::up(&layout, &options) {
+    // Quick replication: goal_change waits for the copies.
+    let state = match mooseng_tools::up_with(&layout, &options, Replication::Quick) {
         Ok(state) => state,
         Err(error) => return Outcome::failed(0, "cluster_up", &error.into()),
     };
@@ -57,11 +59,14 @@ pub fn run_cell(
             .and_then(|m| m.mountpoint.clone())
     };
     let (Some(first), Some(second)) = (mount(1), mount(2)) else {
-        let _ = mooseng_tools::down(&layout);
-        return Outcome::failed(
+        let outcome = Outcome::failed(
             0,
             "cluster_up",
             &anyhow::anyhow!("the cluster has no two mounts"),
+        );
+        return with_teardown(
+            outcome,
+            mooseng_tools::down(&layout).map(drop).map_err(Into::into),
         );
     };
     let master = Role::Master.address(&state.subnet);
@@ -85,9 +90,28 @@ pub fn run_cell(
         ),
     };
     progress("teardown");
-    match (teardown(&env), outcome) {
-        (Err(error), Outcome::Passed { steps }) => Outcome::failed(steps, "teardown", &error),
-        (_, outcome) => outcome,
+    with_teardown(outcome, teardown(&env))
+}
+
+/// Folds the result of taking the cluster down into the cell's outcome: a
+/// failed teardown fails a cell that passed every step, and is added to
+/// the error of a cell that failed, so no failure goes unreported.
+fn with_teardown(outcome: Outcome, teardown: anyhow::Result<()>) -> Outcome {
+    let Err(teardown) = teardown else {
+        return outcome;
+    };
+    match outcome {
+        Outcome::Passed { steps } => Outcome::failed(steps, "teardown", &teardown),
+        Outcome::Failed {
+            passed,
+            step,
+            error,
+        } => Outcome::Failed {
+            passed,
+            step,
+            error: format!("{error}; teardown failed too: {teardown:#}"),
+        },
+        not_built @ Outcome::NotBuilt { .. } => not_built,
     }
 }
 
@@ -110,4 +134,45 @@ fn teardown(env: &Env) -> anyhow::Result<()> {
     }
     mooseng_tools::down(&env.layout)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed() -> Outcome {
+        Outcome::Failed {
+            passed: 2,
+            step: "rename".into(),
+            error: "no such file".into(),
+        }
+    }
+
+    #[test]
+    fn a_clean_teardown_keeps_the_outcome() {
+        assert_eq!(with_teardown(failed(), Ok(())), failed());
+        let passed = Outcome::Passed { steps: 5 };
+        assert_eq!(with_teardown(passed.clone(), Ok(())), passed);
+    }
+
+    #[test]
+    fn a_failed_teardown_is_never_dropped() {
+        let busy = || Err(anyhow::anyhow!("target is busy"));
+        assert_eq!(
+            with_teardown(Outcome::Passed { steps: 5 }, busy()),
+            Outcome::Failed {
+                passed: 5,
+                step: "teardown".into(),
+                error: "target is busy".into(),
+            }
+        );
+        assert_eq!(
+            with_teardown(failed(), busy()),
+            Outcome::Failed {
+                passed: 2,
+                step: "rename".into(),
+                error: "no such file; teardown failed too: target is busy".into(),
+            }
+        );
+    }
 }

@@ -94,7 +94,8 @@ pub fn page<E>(
          workload on a fresh cluster from `mooseng-cluster` (three \
          chunkservers, two mounts). A cell stops at its first failing step. \
          `FAIL (known)` is a failure listed below; any other `FAIL` makes \
-         the run exit non-zero. Regenerate with the command below (as root).\n\n",
+         the run exit non-zero. Regenerate with the command below (as root); \
+         CI runs it with `--quick` (a 128 MiB large file) after the tests.\n\n",
     );
     let _ = writeln!(out, "- Date: {}", notes.date);
     let _ = writeln!(out, "- Command: `{}`", notes.command);

@@ -1,9 +1,11 @@
 //! `mooseng-bench`: the same workloads on two cluster configurations,
 //! alternated run by run, reported side by side.
 
+pub mod chart;
 pub mod io;
 pub mod memory;
 pub mod metadata;
+pub mod page;
 pub mod report;
 pub mod runner;
 pub mod spec;

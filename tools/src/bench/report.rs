@@ -51,15 +51,32 @@ fn summary(s: Option<Summary>) -> String {
     )
 }
 
+/// The ratio of B's median to A's, when both have one and A's is not 0.
+fn median_ratio(a: Option<Summary>, b: Option<Summary>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if a.median != 0.0 => Some(b.median / a.median),
+        _ => None,
+    }
+}
+
+/// Each figure named in `a` or `b` with B's median over A's, as the table's
+/// last column has it (`None` where it says n/a).
+pub fn ratios(a: &[Figures], b: &[Figures]) -> Vec<(String, Option<f64>)> {
+    figure_names(a, b)
+        .into_iter()
+        .map(|name| {
+            let r = median_ratio(summarize(&values(a, &name)), summarize(&values(b, &name)));
+            (name, r)
+        })
+        .collect()
+}
+
 /// The Markdown table of configurations `a` and `b` (labelled as given).
 pub fn table(label_a: &str, a: &[Figures], label_b: &str, b: &[Figures]) -> String {
     let mut out = format!("| figure | A: {label_a} | B: {label_b} | B/A |\n|---|---|---|---|\n");
     for name in figure_names(a, b) {
         let (sa, sb) = (summarize(&values(a, &name)), summarize(&values(b, &name)));
-        let ratio = match (sa, sb) {
-            (Some(sa), Some(sb)) if sa.median != 0.0 => ratio(sb.median / sa.median),
-            _ => "n/a".to_owned(),
-        };
+        let ratio = median_ratio(sa, sb).map_or_else(|| "n/a".to_owned(), ratio);
         let _ = writeln!(
             out,
             "| {name} | {} | {} | {ratio} |",
@@ -99,5 +116,12 @@ mod tests {
         );
         assert_eq!(lines[3], "| rss (MiB) | 6.00 (5.00–7.00) | n/a | n/a |");
         assert_eq!(ratio(19.4 / 8587.0), "0.002");
+        assert_eq!(
+            ratios(&a, &b),
+            [
+                ("write (MiB/s)".to_owned(), Some(0.5)),
+                ("rss (MiB)".to_owned(), None)
+            ]
+        );
     }
 }

@@ -5,7 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -152,21 +153,45 @@ fn measure(state: &State, work: &Workload) -> Result<Figures> {
     Ok(figures)
 }
 
-/// Sets goal 2 on `/bench` through a short-lived Debian `mfsmount`:
-/// `mfssetgoal` needs a client that serves MooseFS's `.masterinfo`, which
-/// the mount under test may not.
+/// Makes `/bench` keep two copies of each chunk, through a short-lived
+/// Debian `mfsmount`: `mfssetgoal` needs a client that serves MooseFS's
+/// `.masterinfo`, which the mount under test may not. A master that
+/// refuses `mfssetgoal` (MooseNG's, until it has goals) will do if a new
+/// file gets two copies anyway, its default goal being 2.
 fn set_goal_2(state: &State, mountpoint: &Path) -> Result<()> {
     fs::create_dir_all(mountpoint)?;
     let master = Role::Master.address(&state.subnet).to_string();
     run(Command::new("mfsmount")
         .arg(mountpoint)
         .args(["-H", &master]))?;
-    let set = run(Command::new("mfssetgoal")
-        .arg("2")
-        .arg(mountpoint.join("bench")));
+    let bench = mountpoint.join("bench");
+    let set = run(Command::new("mfssetgoal").arg("2").arg(&bench))
+        .map(drop)
+        .or_else(|refused| {
+            default_goal_is_2(&bench).with_context(|| format!("mfssetgoal 2 failed ({refused:#})"))
+        });
     let unmounted = run(Command::new("umount").arg(mountpoint));
     set?;
     unmounted?;
+    Ok(())
+}
+
+/// Checks that a new file in `dir` gets two valid copies within a few
+/// seconds, then removes it.
+fn default_goal_is_2(dir: &Path) -> Result<()> {
+    let probe = dir.join("goal-probe");
+    fs::write(&probe, b"goal")?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let copies = loop {
+        let info = run(Command::new("mfsfileinfo").arg(&probe))?;
+        let copies = info.matches("(status:VALID)").count();
+        if copies >= 2 || Instant::now() >= deadline {
+            break copies;
+        }
+        thread::sleep(Duration::from_millis(250));
+    };
+    fs::remove_file(&probe)?;
+    anyhow::ensure!(copies == 2, "a new file gets {copies} valid copies, not 2");
     Ok(())
 }
 
