@@ -189,11 +189,40 @@ impl Cluster {
     /// it too, and waits until it has registered with the master.
     pub fn start_ng_chunkserver(&self, n: u8) {
         let role = Role::Chunkserver(n);
+        let registered_before = self.log(&role.name()).matches(REGISTERED).count();
+        let program = PathBuf::from(env!("CARGO_BIN_EXE_mooseng-chunkserver"));
+        let process = self.spawn_chunkserver(n, Flavor::Ng, program);
+        self.wait_registered(n, process, || {
+            self.log(&role.name()).matches(REGISTERED).count() > registered_before
+        });
+    }
+
+    /// Starts Debian's `mfschunkserver` as chunkserver `n` in place of the
+    /// stopped one, as [`Self::start_ng_chunkserver`] does ours, and waits
+    /// until Debian's master logs the end of its registration (the
+    /// chunkserver itself logs that only in debug builds).
+    pub fn start_mfs_chunkserver(&self, n: u8) {
+        let address = Role::Chunkserver(n).address(&self.recorded().subnet);
+        let marker = format!("register end (packet version: 6) - ip: {address} /");
+        let registered_before = self.log("master").matches(&marker).count();
+        let program = self.member(Role::Chunkserver(n)).program;
+        assert!(
+            program.ends_with("mfschunkserver"),
+            "cs{n} was not Debian's chunkserver"
+        );
+        let process = self.spawn_chunkserver(n, Flavor::Mfs, program);
+        self.wait_registered(n, process, || {
+            self.log("master").matches(&marker).count() > registered_before
+        });
+    }
+
+    /// Runs `program` as chunkserver `n` of `flavor` with the command line
+    /// `mooseng-cluster` gives it, in the stopped one's namespace and log,
+    /// and records it so `down` stops it too.
+    fn spawn_chunkserver(&self, n: u8, flavor: Flavor, program: PathBuf) -> ProcessId {
+        let role = Role::Chunkserver(n);
         let old = self.member(role);
         assert!(!old.process.is_alive(), "cs{n} still runs");
-        let log = self.log(&role.name());
-        let registered_before = log.matches(REGISTERED).count();
-
         let mut state = self.recorded();
         let layout = Layout::new(&self.state);
         let mounts = Mounts {
@@ -208,30 +237,31 @@ impl Cluster {
             root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT,
             replication: mooseng_tools::config::Replication::Quick,
         };
-        let program = PathBuf::from(env!("CARGO_BIN_EXE_mooseng-chunkserver"));
-        let args = launch::launch(role, Flavor::Ng, &ctx).args;
-        let process: ProcessId = process::spawn(&program, &args, old.netns.as_deref(), &old.log)
-            .expect("mooseng-chunkserver starts");
+        let args = launch::launch(role, flavor, &ctx).args;
+        let process = process::spawn(&program, &args, old.netns.as_deref(), &old.log)
+            .unwrap_or_else(|err| panic!("{} does not start: {err}", program.display()));
         for member in state.processes.iter_mut().filter(|m| m.role == role) {
-            member.flavor = Flavor::Ng;
+            member.flavor = flavor;
             member.program = program.clone();
             member.process = process;
         }
         state
             .save(&layout.state_file())
             .expect("state file written");
+        process
+    }
 
+    /// Waits up to 30 seconds for `registered`, failing early if chunkserver
+    /// `n` (running as `process`) exits.
+    fn wait_registered(&self, n: u8, process: ProcessId, registered: impl Fn() -> bool) {
+        let log = Role::Chunkserver(n).name();
         let start = Instant::now();
-        while self.log(&role.name()).matches(REGISTERED).count() <= registered_before {
-            assert!(
-                process.is_alive(),
-                "cs{n} exited:\n{}",
-                self.log(&role.name())
-            );
+        while !registered() {
+            assert!(process.is_alive(), "cs{n} exited:\n{}", self.log(&log));
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "cs{n} did not register:\n{}",
-                self.log(&role.name())
+                self.log(&log)
             );
             std::thread::sleep(Duration::from_millis(100));
         }
