@@ -20,7 +20,8 @@ use super::reply::reply;
 use super::{disable, Action, Request};
 use crate::exports::sesflag;
 use crate::namespace::{
-    ClassDef, Classes, Mutation, Outcome, PolicyTarget, SetKind, SetMode, FIRST_CUSTOM_CLASS,
+    ClassDef, Classes, Counts, Mutation, Outcome, PolicyTarget, SetKind, SetMode,
+    FIRST_CUSTOM_CLASS,
 };
 use crate::view::View;
 
@@ -97,25 +98,40 @@ impl Request<'_> {
         if class < FIRST_CUSTOM_CLASS && !self.goal_allowed(mode.kind, class) {
             return Err(Status::EPERM);
         }
+        let admin = self.admin();
+        self.set_policy(m.inode, m.uid, mode, |target| Mutation::SetSclass {
+            target,
+            class,
+            exchanged,
+            admin,
+        })
+        .await
+    }
+
+    /// The shared end of the recursive SET requests (class, trash time):
+    /// refuse on a read-only session, resolve the node as the session
+    /// sees it, log the change and return its counts.
+    pub(super) async fn set_policy(
+        &self,
+        inode: u32,
+        uid: u32,
+        mode: SetMode,
+        mutation: impl FnOnce(PolicyTarget) -> Mutation,
+    ) -> Result<Counts, Status> {
         if self.read_only() {
             return Err(Status::EROFS);
         }
         let inode = {
             let ns = self.master.store.read().await;
-            View::new(&ns, self.session, self.version).resolve(m.inode)?
+            View::new(&ns, self.session, self.version).resolve(inode)?
         };
-        let who = self.session.identity(m.uid, &[]);
-        let mutation = Mutation::SetSclass {
-            target: PolicyTarget {
-                inode,
-                uid: who.caller.uid,
-                mode,
-            },
-            class,
-            exchanged,
-            admin: self.admin(),
+        let who = self.session.identity(uid, &[]);
+        let target = PolicyTarget {
+            inode,
+            uid: who.caller.uid,
+            mode,
         };
-        match self.change(&who.caller, mutation).await? {
+        match self.change(&who.caller, mutation(target)).await? {
             Outcome::Changed { counts, .. } => Ok(counts),
             _ => Err(Status::EINVAL),
         }

@@ -16,7 +16,7 @@ use super::chunk::commit_chunk_changes;
 use super::node::into_reply;
 use super::reply::reply;
 use super::{disable, Action, Master, Request};
-use crate::namespace::{Caller, Inode, Mutation, Outcome, PolicyTarget, SetKind, SetMode};
+use crate::namespace::{Caller, Inode, Mutation, SetKind, SetMode};
 use crate::store::now;
 use crate::view::View;
 
@@ -78,26 +78,12 @@ impl Request<'_> {
             return Err(Status::EPERM);
         }
         let mode = SetMode::from_wire(m.smode).ok_or(Status::EINVAL)?;
-        if self.read_only() {
-            return Err(Status::EROFS);
-        }
-        let inode = {
-            let ns = self.master.store.read().await;
-            View::new(&ns, self.session, self.version).resolve(m.inode)?
-        };
-        let who = self.session.identity(m.uid, &[]);
-        let mutation = Mutation::SetTrashtime {
-            target: PolicyTarget {
-                inode,
-                uid: who.caller.uid,
-                mode,
-            },
-            seconds: m.trashtime,
-        };
-        match self.change(&who.caller, mutation).await? {
-            Outcome::Changed { counts, .. } => Ok(counts),
-            _ => Err(Status::EINVAL),
-        }
+        let seconds = m.trashtime;
+        self.set_policy(m.inode, m.uid, mode, |target| Mutation::SetTrashtime {
+            target,
+            seconds,
+        })
+        .await
     }
 
     /// Remembers that this session opened `inode`; the first open of a
