@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use support::{chunk_files, payload, run, valid_copies, Cluster};
+use support::{chunk_files, payload, run, valid_copies, wait_for, Cluster};
 
 /// The cluster's subnet is 10.233.OCTET.0/24; chunkserver N is .1N.
 const OCTET: u8 = 130;
@@ -63,18 +63,6 @@ fn successful_replications(metrics: &str) -> f64 {
         .filter(|line| line.starts_with("mooseng_chunkserver_replications_total{result=\"ok\"}"))
         .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
         .sum()
-}
-
-/// Polls `check` every half second until it holds or `limit` passes.
-fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    check()
 }
 
 /// Flips one bit of a data byte in the first block of a chunk file, in

@@ -188,13 +188,10 @@ impl Cluster {
     /// gives it) in place of the stopped one, records it so `down` stops
     /// it too, and waits until it has registered with the master.
     pub fn start_ng_chunkserver(&self, n: u8) {
-        let role = Role::Chunkserver(n);
-        let registered_before = self.log(&role.name()).matches(REGISTERED).count();
+        let registered_before = self.registrations(n);
         let program = PathBuf::from(env!("CARGO_BIN_EXE_mooseng-chunkserver"));
         let process = self.spawn_chunkserver(n, Flavor::Ng, program);
-        self.wait_registered(n, process, || {
-            self.log(&role.name()).matches(REGISTERED).count() > registered_before
-        });
+        self.wait_registered(n, process, || self.registrations(n) > registered_before);
     }
 
     /// Starts Debian's `mfschunkserver` as chunkserver `n` in place of the
@@ -216,13 +213,50 @@ impl Cluster {
         });
     }
 
-    /// Runs `program` as chunkserver `n` of `flavor` with the command line
+    /// Stops Debian's master with SIGTERM (it saves its metadata on the
+    /// way out), starts it again with the same command line and returns
+    /// once it listens for clients again. Nobody tells the chunkservers.
+    pub fn restart_master(&self) {
+        let old = self.member(Role::Master);
+        process::stop_all(&[old.process], Duration::from_secs(30));
+        assert!(!old.process.is_alive(), "the master still runs");
+        let process = self.respawn(Role::Master, Flavor::Mfs, old.program);
+        let start = Instant::now();
+        while !run("mfscli", &["-H", &self.master, "-SIN"])
+            .status
+            .success()
+        {
+            assert!(
+                process.is_alive(),
+                "the master exited:\n{}",
+                self.log("master")
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the master does not answer:\n{}",
+                self.log("master")
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// How many times chunkserver `n` has logged a finished registration.
+    pub fn registrations(&self, n: u8) -> usize {
+        self.log(&Role::Chunkserver(n).name())
+            .matches(REGISTERED)
+            .count()
+    }
+
+    fn spawn_chunkserver(&self, n: u8, flavor: Flavor, program: PathBuf) -> ProcessId {
+        self.respawn(Role::Chunkserver(n), flavor, program)
+    }
+
+    /// Runs `program` as `role` of `flavor` with the command line
     /// `mooseng-cluster` gives it, in the stopped one's namespace and log,
     /// and records it so `down` stops it too.
-    fn spawn_chunkserver(&self, n: u8, flavor: Flavor, program: PathBuf) -> ProcessId {
-        let role = Role::Chunkserver(n);
+    fn respawn(&self, role: Role, flavor: Flavor, program: PathBuf) -> ProcessId {
         let old = self.member(role);
-        assert!(!old.process.is_alive(), "cs{n} still runs");
+        assert!(!old.process.is_alive(), "{} still runs", role.name());
         let mut state = self.recorded();
         let layout = Layout::new(&self.state);
         let mounts = Mounts {
@@ -397,4 +431,16 @@ pub fn sha256_file(path: &Path) -> io::Result<(Vec<u8>, u64)> {
         hash.update(&buf[..n]);
         len += n as u64;
     }
+}
+
+/// Polls `check` every 200 ms until it holds or `limit` passes.
+pub fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    check()
 }
