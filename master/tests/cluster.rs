@@ -180,7 +180,9 @@ fn write_read_unlink(
     }
     let unlinked = Instant::now();
     assert!(
-        eventually(Duration::from_secs(20), || chunk_files(layout).is_empty()),
+        // Generous: on a loaded machine mfsmount may close its session
+        // well after `umount` returned.
+        eventually(Duration::from_secs(60), || chunk_files(layout).is_empty()),
         "chunk files left after unlink: {:?}",
         chunk_files(layout)
     );
@@ -199,14 +201,74 @@ fn assert_two_valid_copies_per_chunk(file: &Path) {
     }
 }
 
+/// Where the master serves `/health` and `/metrics` in these tests.
+const METRICS_PORT: u16 = 9426;
+
+/// `GET path` on the master's metrics port: status line code and body.
+fn http_get(master: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect((master, METRICS_PORT)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: master\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+/// The value of the sample named exactly `sample` (labels included).
+fn sample(body: &str, sample: &str) -> f64 {
+    body.lines()
+        .find_map(|line| line.strip_prefix(sample)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {sample} in:\n{body}"))
+        .parse()
+        .unwrap()
+}
+
+/// After a two-chunk goal-2 file was written through one mount and read
+/// through the other: what the master's endpoint must say.
+fn assert_metrics_show_the_cluster(master: &str) {
+    assert_eq!(http_get(master, "/health"), (200, "ok\n".to_owned()));
+    let (status, body) = http_get(master, "/metrics");
+    assert_eq!(status, 200);
+    let m = |name: &str| sample(&body, &format!("mooseng_master_{name}"));
+    assert_eq!(m("chunkservers"), 3.0, "{body}");
+    assert_eq!(m("sessions"), 2.0, "one per mount:\n{body}");
+    assert_eq!(m("chunks{health=\"ok\"}"), CHUNKS as f64, "{body}");
+    assert_eq!(m("chunks{health=\"undergoal\"}"), 0.0, "{body}");
+    assert_eq!(m("chunks{health=\"missing\"}"), 0.0, "{body}");
+    assert!(m("nodes") >= 2.0, "the root and the file:\n{body}");
+    assert!(m("log_last_index") > 0.0, "{body}");
+    assert_eq!(m("log_apply_lag"), 0.0, "{body}");
+    assert_eq!(m("bad_connections_total"), 0.0, "{body}");
+    for (request, at_least) in [
+        ("CLTOMA_FUSE_WRITE_CHUNK", CHUNKS),
+        ("CLTOMA_FUSE_READ_CHUNK", CHUNKS),
+    ] {
+        let labels = format!("{{request=\"{request}\"}}");
+        let count = m(&format!("requests_total{labels}"));
+        assert!(count >= at_least as f64, "{request}: {count}\n{body}");
+        assert_eq!(
+            m(&format!("request_seconds_count{labels}")),
+            count,
+            "{body}"
+        );
+    }
+}
+
 #[test]
 fn debian_chunkservers_and_mounts_keep_file_data_through_our_master() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
+    std::env::set_var("MOOSENG_MASTER_METRICS", format!("0.0.0.0:{METRICS_PORT}"));
     let down = up(dir.path(), "mfsngmi1", "10.233.110.0/24", Flavor::Mfs);
     eprintln!("cluster up in {:?}", started.elapsed());
     write_read_unlink(&down.0, 0x5eed, true, |mnt| {
         assert_two_valid_copies_per_chunk(&mnt.join("mount1/big"));
+        assert_metrics_show_the_cluster("10.233.110.2");
     });
 }
 

@@ -80,6 +80,7 @@ pub struct Master {
     pub chunks: Arc<ChunkService>,
     /// Identifies this metadata set; a session from another one is refused.
     pub metaid: u64,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// What a connection has registered as.
