@@ -64,8 +64,9 @@ pub enum ReplayError {
 }
 
 /// Replays `script` against `options.target`. Fails only when a connection
-/// to the target fails; everything it answers (or does not) is in the
-/// outcome.
+/// to the target fails or a chunkserver cannot be made to leave or rejoin
+/// as the capture's did; everything the target answers (or does not) is in
+/// the outcome.
 pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ReplayError> {
     let exchanges: Vec<&Exchange> = script
         .exchanges
