@@ -127,6 +127,13 @@ pub fn stop_all(processes: &[ProcessId], grace: Duration) {
     }
 }
 
+/// Kills `process` with SIGKILL, as a crash would, and waits up to `limit`
+/// for it to be gone; returns whether it is.
+pub fn kill(process: ProcessId, limit: Duration) -> bool {
+    process.signal(Signal::KILL);
+    wait_until_gone(&[process], limit)
+}
+
 fn wait_until_gone(processes: &[ProcessId], limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     loop {
@@ -190,6 +197,19 @@ mod tests {
             ..me
         };
         assert!(!impostor.is_alive());
+    }
+
+    #[test]
+    fn kill_needs_no_cooperation() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("stubborn.log");
+        let id = sh(
+            "trap '' TERM; echo ready; while :; do sleep 0.1; done",
+            &log,
+        );
+        assert!(wait_for_log(&log, "ready"));
+        assert!(kill(id, Duration::from_secs(5)));
+        assert!(!id.is_alive());
     }
 
     #[test]
