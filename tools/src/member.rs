@@ -15,6 +15,8 @@ use crate::state::{Member, State};
 
 /// How long a daemon gets to die of SIGKILL.
 const KILL_LIMIT: Duration = Duration::from_secs(10);
+/// How long a daemon gets to exit after SIGTERM before it is killed.
+const STOP_LIMIT: Duration = Duration::from_secs(10);
 
 /// Kills the daemon at `address` with SIGKILL and returns once it is gone.
 /// It stays recorded, so `down` and [`restart`] still know it.
@@ -29,6 +31,16 @@ pub fn kill(layout: &Layout, address: Ipv4Addr) -> Result<Member, Error> {
             log: member.log,
         }),
     }
+}
+
+/// Stops the daemon at `address` as an operator would (SIGTERM, SIGKILL
+/// after ten seconds) and returns once it is gone. It stays recorded, so
+/// `down` and [`restart`] still know it.
+pub fn stop(layout: &Layout, address: Ipv4Addr) -> Result<Member, Error> {
+    let state = recorded(layout)?;
+    let member = state.processes[daemon_at(&state, address)?].clone();
+    process::stop_all(&[member.process], STOP_LIMIT);
+    Ok(member)
 }
 
 /// Starts the stopped daemon at `address` again with the program and
@@ -141,6 +153,18 @@ mod tests {
             restart(&layout, ADDRESS),
             Err(Error::StillRunning { .. })
         ));
+        process::stop_all(&[restarted.process], Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_stopped_daemon_restarts_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let (layout, first) = cluster(dir.path());
+        assert!(started_times(&layout, 1));
+        assert_eq!(stop(&layout, ADDRESS).unwrap().process, first);
+        assert!(!first.is_alive());
+        let restarted = restart(&layout, ADDRESS).unwrap();
+        assert!(started_times(&layout, 2));
         process::stop_all(&[restarted.process], Duration::from_secs(5));
     }
 
