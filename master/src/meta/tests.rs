@@ -59,6 +59,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             Mutation::Rename { src_parent, src_name, dst_parent, dst_name }
         }),
         1 => (1u32..16, any::<u64>()).prop_map(|(inode, length)| Mutation::SetLength { inode, length }),
+        1 => (1u32..16, any::<u64>(), any::<bool>(), any::<bool>()).prop_map(|(inode, length, opened, keep_times)| {
+            Mutation::Truncate { inode, length, opened, keep_times }
+        }),
     ]
 }
 
