@@ -8,6 +8,7 @@
 
 mod access;
 mod acl;
+mod amtime;
 mod check;
 mod create;
 mod data;
@@ -244,6 +245,11 @@ impl Namespace {
                 opened,
                 keep_times,
             } => self.set_length(ts, caller, *inode, *length, *opened, *keep_times),
+            Mutation::AmTime {
+                inode,
+                atime,
+                mtime,
+            } => self.set_amtime(*inode, *atime, *mtime),
         }
     }
 

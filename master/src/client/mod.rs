@@ -211,7 +211,7 @@ impl Request<'_> {
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
             M::FuseSustainedInodes(m) => self.sync_open(m.inodes.0).await,
             M::FuseSustainedInodesDeprecated(m) => self.sync_open(m.inodes.0).await,
-            M::FuseAmtimeInodes(_) => Action::Nothing,
+            M::FuseAmtimeInodes(m) => self.amtime(m.inodes.0).await,
             M::FuseReadChunk(m) => self.read_chunk(m).await,
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,

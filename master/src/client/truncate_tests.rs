@@ -1,11 +1,12 @@
-//! Handler tests for TRUNCATE's flags and the export's `disable=` rules;
-//! the chunk cut itself needs chunkservers (`tests/truncate.rs`).
+//! Handler tests for TRUNCATE's flags and the export's `disable=` rules
+//! (the chunk cut itself needs chunkservers: `tests/cluster.rs`), and for
+//! AMTIME_INODES, which brings a write's mtime after UPDATE no longer does.
 
-use mooseng_wire::cltoma::{truncate_flag, FuseTruncate};
+use mooseng_wire::cltoma::{truncate_flag, AmTime, FuseAmtimeInodes, FuseTruncate};
 use mooseng_wire::matocl::FuseTruncateReply;
 use mooseng_wire::message::{decode_payload, Message};
 use mooseng_wire::types::Groups;
-use mooseng_wire::{Ctx, Status};
+use mooseng_wire::{Ctx, Rest, Status};
 
 use super::tests::{master, mounted, send};
 use super::*;
@@ -132,4 +133,31 @@ async fn disable_truncate_refuses_shrinking_and_setlength_growing() {
         truncate(&neither, &mut conn, f, update, 0, 9).await,
         Ok((0, 9))
     );
+}
+
+#[tokio::test]
+async fn reported_times_reach_the_master_without_an_answer() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let mut conn = mounted(&master).await;
+    let f = file(&master).await;
+    let mtime = master.store.read().await.attr(f).unwrap().mtime + 30;
+    let report = FuseAmtimeInodes {
+        inodes: Rest(vec![
+            AmTime {
+                inode: f,
+                atime: 0,
+                mtime,
+            },
+            AmTime {
+                inode: 999,
+                atime: 1,
+                mtime: 1,
+            },
+        ]),
+    }
+    .to_frame();
+    let action = send(&master, &mut conn, report.kind, &report.payload).await;
+    assert_eq!(action, Action::Nothing);
+    let attr = master.store.read().await.attr(f).unwrap();
+    assert_eq!((attr.mtime, attr.ctime), (mtime, mtime));
 }

@@ -62,6 +62,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         1 => (1u32..16, any::<u64>(), any::<bool>(), any::<bool>()).prop_map(|(inode, length, opened, keep_times)| {
             Mutation::Truncate { inode, length, opened, keep_times }
         }),
+        1 => (1u32..16, any::<u32>(), any::<u32>()).prop_map(|(inode, atime, mtime)| {
+            Mutation::AmTime { inode, atime, mtime }
+        }),
     ]
 }
 

@@ -179,6 +179,12 @@ pub enum Mutation {
         opened: bool,
         keep_times: bool,
     },
+    /// AMTIME_INODES: the atime and mtime a mount keeps for `inode`.
+    AmTime {
+        inode: Inode,
+        atime: u32,
+        mtime: u32,
+    },
 }
 
 /// What kind of node a `Create` makes.

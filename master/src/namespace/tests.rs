@@ -464,6 +464,48 @@ fn timefix_keeps_the_times_of_a_truncation_to_the_same_length() {
 }
 
 #[test]
+fn reported_times_move_mtime_and_ctime_forward_and_atime_by_relatime() {
+    let mut ns = Namespace::new(T0);
+    let file = make(&mut ns, &Caller::root(), ROOT, "f", NewNode::File, 0o644);
+    let created = T0 + 10;
+    let mut report = |atime, mtime| {
+        let changes = ns.amtime_changes(file, atime, mtime);
+        let mutation = Mutation::AmTime {
+            inode: file,
+            atime,
+            mtime,
+        };
+        run(&mut ns, &Caller::root(), mutation).unwrap();
+        let attr = ns.attr(file).unwrap();
+        (changes, attr.atime, attr.mtime, attr.ctime)
+    };
+    assert_eq!(
+        report(0, created + 5),
+        (true, created, created + 5, created + 5)
+    );
+    assert_eq!(
+        report(0, created + 1),
+        (false, created, created + 5, created + 5),
+        "an older mtime"
+    );
+    // The atime is not after the new mtime: it follows.
+    assert_eq!(
+        report(created + 6, 0),
+        (true, created + 6, created + 5, created + 5)
+    );
+    // Now it is after both: a later read within a day changes nothing.
+    assert_eq!(
+        report(created + 60, 0),
+        (false, created + 6, created + 5, created + 5)
+    );
+    assert_eq!(
+        report(created + 6 + 86_401, 0),
+        (true, created + 6 + 86_401, created + 5, created + 5)
+    );
+    assert!(!ns.amtime_changes(999, 1, 1), "no such inode");
+}
+
+#[test]
 fn checker_reports_a_broken_parent_pointer() {
     let mut ns = Namespace::new(T0);
     let root = Caller::root();
