@@ -22,6 +22,7 @@ mod servers;
 mod service;
 mod state;
 mod table;
+mod truncate;
 mod write;
 
 pub use copies::{ChunkCopy, CopyState};

@@ -8,6 +8,7 @@
 
 mod access;
 mod acl;
+mod amtime;
 mod check;
 mod create;
 mod data;
@@ -22,6 +23,7 @@ mod rename;
 mod sclass;
 mod setattr;
 mod trash;
+mod truncate;
 mod xattr;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -47,6 +49,7 @@ pub use query::TreeStats;
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
 pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
 pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
+pub use truncate::{Cut, TruncatePlan};
 pub use xattr::{xattr_mode, Xattrs};
 
 /// Longest name MooseFS accepts (`MFS_NAME_MAX`).
@@ -192,7 +195,9 @@ impl Namespace {
                 dst_name,
             } => self.rename(ts, caller, *src_parent, src_name, *dst_parent, dst_name),
             Mutation::SetAttr { inode, change } => self.set_attr(ts, caller, *inode, change),
-            Mutation::SetLength { inode, length } => self.set_length(ts, caller, *inode, *length),
+            Mutation::SetLength { inode, length } => {
+                self.set_length(ts, caller, *inode, *length, false, false)
+            }
             Mutation::SetChunk {
                 inode,
                 index,
@@ -234,6 +239,17 @@ impl Namespace {
                 smode,
             } => self.set_eattr(ts, caller, *inode, *eattr, *smode),
             Mutation::SetQuota { inode, change } => self.set_quota(ts, *inode, change),
+            Mutation::Truncate {
+                inode,
+                length,
+                opened,
+                keep_times,
+            } => self.set_length(ts, caller, *inode, *length, *opened, *keep_times),
+            Mutation::AmTime {
+                inode,
+                atime,
+                mtime,
+            } => self.set_amtime(*inode, *atime, *mtime),
         }
     }
 

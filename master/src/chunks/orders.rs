@@ -25,6 +25,15 @@ pub enum Order {
         chunk: ChunkId,
         version: u32,
     },
+    /// Cut a copy to `length` bytes and rename it from `old` to `version`
+    /// in one step, so a copy that missed the cut can never pass for
+    /// current.
+    Truncate {
+        chunk: ChunkId,
+        length: u32,
+        version: u32,
+        old: u32,
+    },
     /// Fetch the chunk from the chunkserver at `from`.
     Replicate {
         chunk: ChunkId,
@@ -54,6 +63,18 @@ impl Order {
             Order::Delete { chunk, version } => matocs::Delete {
                 chunkid: chunk,
                 version,
+            }
+            .to_frame(),
+            Order::Truncate {
+                chunk,
+                length,
+                version,
+                old,
+            } => matocs::Truncate {
+                chunkid: chunk,
+                length,
+                version,
+                oldversion: old,
             }
             .to_frame(),
             Order::Replicate {

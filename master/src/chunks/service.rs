@@ -204,24 +204,51 @@ impl ChunkService {
                 .state
                 .begin_write(file, current, goal, self.now(), lease);
             let done = match start {
-                Ok(WriteStart { chunk, wait: true }) => {
-                    let (tx, rx) = oneshot::channel();
-                    inner.waiters.entry(chunk).or_default().push(tx);
-                    Some(rx)
-                }
+                Ok(WriteStart { chunk, wait: true }) => Some(Self::waiter(&mut inner, chunk)),
                 _ => None,
             };
             self.flush(&mut inner);
             (start?, done)
         };
         if let Some(done) = done {
-            let outcome = done.await.unwrap_or(Err(Status::NOTDONE));
-            if let Err(status) = outcome {
+            if let Err(status) = Self::outcome(done).await {
                 self.abandon_write(start.chunk, current, goal);
                 return Err(status);
             }
         }
         self.locate_for_read(start.chunk).await
+    }
+
+    /// Cuts `chunk` to `length` bytes on every valid copy and steps its
+    /// version (MooseFS's `chunk_multi_truncate`); returns the new version
+    /// once the chunkservers answered. The chunk stays leased so that no
+    /// write slips in before the file's new length is recorded: end the
+    /// lease with [`ChunkService::write_end`]. When every copy fails, the
+    /// answer is `NOTDONE` and the lease is already gone.
+    pub async fn truncate(&self, chunk: ChunkId, length: u32) -> Result<u32, Status> {
+        let (version, done) = {
+            let mut inner = self.lock();
+            let lease = self.config.lease.as_secs();
+            let started = inner.state.begin_truncate(chunk, length, self.now(), lease);
+            let started = started.map(|version| (version, Self::waiter(&mut inner, chunk)));
+            self.flush(&mut inner);
+            started?
+        };
+        Self::outcome(done).await?;
+        Ok(version)
+    }
+
+    /// A receiver for the outcome of the operation just started on `chunk`.
+    fn waiter(inner: &mut Inner, chunk: ChunkId) -> oneshot::Receiver<Result<(), Status>> {
+        let (tx, rx) = oneshot::channel();
+        inner.waiters.entry(chunk).or_default().push(tx);
+        rx
+    }
+
+    /// The outcome `waiter` receives; a service that went away meanwhile
+    /// counts as the operation not done.
+    async fn outcome(done: oneshot::Receiver<Result<(), Status>>) -> Result<(), Status> {
+        done.await.unwrap_or(Err(Status::NOTDONE))
     }
 
     /// A failed [`ChunkService::lease_for_write`] that created a chunk

@@ -22,6 +22,7 @@ mod reply;
 mod sclass;
 mod setattr;
 mod trash;
+mod truncate;
 mod xattr;
 
 use std::net::Ipv4Addr;
@@ -60,6 +61,7 @@ pub(crate) mod disable {
     pub const READ: u32 = 14;
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
+    pub const SETLENGTH: u32 = 17;
     pub const SETTRASH: u32 = 20;
     pub const SETSCLASS: u32 = 21;
     pub const SETEATTR: u32 = 22;
@@ -210,7 +212,7 @@ impl Request<'_> {
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
             M::FuseSustainedInodes(m) => self.sync_open(m.inodes.0).await,
             M::FuseSustainedInodesDeprecated(m) => self.sync_open(m.inodes.0).await,
-            M::FuseAmtimeInodes(_) => Action::Nothing,
+            M::FuseAmtimeInodes(m) => self.amtime(m.inodes.0).await,
             M::FuseReadChunk(m) => self.read_chunk(m).await,
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
@@ -259,3 +261,5 @@ impl Request<'_> {
 mod tests;
 #[cfg(test)]
 mod trash_tests;
+#[cfg(test)]
+mod truncate_tests;

@@ -152,6 +152,13 @@ impl Link {
                     status: a.status,
                 },
             ),
+            Msg::Truncate(a) => service.answer(
+                id,
+                OpAnswer::Truncate {
+                    chunk: a.chunkid,
+                    status: a.status,
+                },
+            ),
             Msg::Delete(a) => service.answer(
                 id,
                 OpAnswer::Delete {
@@ -169,7 +176,7 @@ impl Link {
             ),
             unasked => {
                 // Answers to orders MooseNG never sends (duplicate,
-                // truncate, checksums): harmless, so only noted.
+                // duptrunc, checksums): harmless, so only noted.
                 tracing::debug!(peer = %self.peer, message = unasked.name(), "unasked answer ignored");
             }
         }

@@ -58,6 +58,7 @@ pub enum Mutation {
         inode: Inode,
         change: AttrChange,
     },
+    /// `O_TRUNC`: the length, checked as by a truncation without flags.
     SetLength {
         inode: Inode,
         length: u64,
@@ -166,6 +167,23 @@ pub enum Mutation {
     SetQuota {
         inode: Inode,
         change: QuotaChange,
+    },
+    /// TRUNCATE, once the chunk the new end falls inside of has been cut
+    /// (see [`super::Namespace::plan_truncate`]). `opened`
+    /// (`TRUNCATE_FLAG_OPENED`: ftruncate on an open file) waives the
+    /// write permission check; `keep_times` (`TRUNCATE_FLAG_TIMEFIX`)
+    /// leaves the times alone when the length does not change.
+    Truncate {
+        inode: Inode,
+        length: u64,
+        opened: bool,
+        keep_times: bool,
+    },
+    /// AMTIME_INODES: the atime and mtime a mount keeps for `inode`.
+    AmTime {
+        inode: Inode,
+        atime: u32,
+        mtime: u32,
     },
 }
 
