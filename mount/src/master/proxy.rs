@@ -4,7 +4,9 @@
 //! request after that goes to the master over the mount's own session, its
 //! answer handed back under the tool's msgid. The tools therefore need no
 //! route to the master, and keep working across reconnects and leader
-//! changes, which the session follows.
+//! changes, which the session follows. A request that does not decode
+//! as a MooseFS client-to-master message closes the tool's connection:
+//! sent on, it would make the master close the mount's session instead.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
@@ -12,7 +14,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use mooseng_wire::cltoma::register::{FuseRegister, RegisterRequest};
 use mooseng_wire::matocl::register::{FuseRegisterReply, RegisterReply};
-use mooseng_wire::{Ctx, Frame, Message, Status};
+use mooseng_wire::{Ctx, Direction, Frame, Message, Status, Version};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -74,6 +76,8 @@ async fn accept(listener: TcpListener, master: Master) {
 /// cannot pass on.
 async fn serve(mut stream: TcpStream, master: &Master) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
+    // Requests are decoded by the version the tool registers with.
+    let mut ctx = Ctx::default();
     loop {
         let request =
             match tokio::time::timeout(IDLE, frame_io::read_frame(&mut stream, MAX_TOOL_REQUEST))
@@ -84,8 +88,11 @@ async fn serve(mut stream: TcpStream, master: &Master) -> std::io::Result<()> {
                 Ok(read) => read?,
             };
         let answer = if request.kind == FuseRegister::CODE {
-            register(&request)?
+            let (answer, version) = register(&request)?;
+            ctx.peer_version = version;
+            answer
         } else {
+            check(&request, ctx)?;
             forward(&request, master).await?
         };
         let mut buf = BytesMut::new();
@@ -96,18 +103,29 @@ async fn serve(mut stream: TcpStream, master: &Master) -> std::io::Result<()> {
 
 /// A tool's REGISTER_TOOLS is accepted without asking the master: its
 /// requests travel in the mount's session, which is registered already.
-fn register(request: &Frame) -> std::io::Result<Frame> {
+/// Returns the answer and the version the tool announced.
+fn register(request: &Frame) -> std::io::Result<(Frame, Version)> {
     let asked: FuseRegister = frame_io::decode(request, Ctx::default())?;
     match asked.request {
-        RegisterRequest::Tools { .. } => Ok(FuseRegisterReply {
-            reply: RegisterReply::Status(Status::OK),
+        RegisterRequest::Tools { version, .. } => {
+            let answer = FuseRegisterReply {
+                reply: RegisterReply::Status(Status::OK),
+            };
+            Ok((answer.to_frame(), version))
         }
-        .to_frame()),
         other => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("a tool may only register as a tool, not {other:?}"),
         )),
     }
+}
+
+/// Refuses what is not a well-formed client-to-master message.
+fn check(request: &Frame, ctx: Ctx) -> std::io::Result<()> {
+    Direction::ClientToMaster
+        .decode(request.kind, &request.payload, ctx)
+        .map(drop)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Sends the request to the master under a msgid of the session and
@@ -128,4 +146,54 @@ async fn forward(request: &Frame, master: &Master) -> std::io::Result<Frame> {
     payload.extend_from_slice(msgid);
     payload.extend_from_slice(rest);
     Ok(Frame::new(answer.kind, payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mooseng_wire::cltoma::node::{FuseGetattr, GetattrCaller};
+    use mooseng_wire::cltoma::register::BLOB_ACL;
+
+    /// REGISTER_TOOLS as Debian's mfsgetgoal sends it: the ACL blob,
+    /// rcode 4, the session id and the tools' version.
+    fn tools_register(sessionid: u32) -> Frame {
+        let mut payload = BLOB_ACL.to_vec();
+        payload.push(4);
+        payload.extend_from_slice(&sessionid.to_be_bytes());
+        payload.extend_from_slice(&[0, 3, 0, 234]);
+        Frame::new(FuseRegister::CODE, payload)
+    }
+
+    #[test]
+    fn a_tool_registers_without_the_master() {
+        let (answer, version) = register(&tools_register(7)).unwrap();
+        assert_eq!(answer.kind, FuseRegisterReply::CODE);
+        assert_eq!(answer.payload.as_ref(), &[0]);
+        assert_eq!(version, Version::MOOSEFS_3_0_117);
+    }
+
+    #[test]
+    fn a_tool_may_not_open_a_session() {
+        let mut payload = BLOB_ACL.to_vec();
+        payload.push(1);
+        assert!(register(&Frame::new(FuseRegister::CODE, payload)).is_err());
+    }
+
+    #[test]
+    fn only_well_formed_client_requests_pass() {
+        let getattr = FuseGetattr {
+            msgid: 0,
+            inode: 1,
+            caller: GetattrCaller::Opened {
+                opened: 0,
+                uid: 0,
+                gid: 0,
+            },
+        }
+        .to_frame();
+        assert!(check(&getattr, Ctx::default()).is_ok());
+        let cut = Frame::new(getattr.kind, getattr.payload.slice(..6));
+        assert!(check(&cut, Ctx::default()).is_err());
+        assert!(check(&Frame::new(0xDEAD, vec![0; 8]), Ctx::default()).is_err());
+    }
 }
