@@ -6,8 +6,9 @@ use fuser::MountOption;
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
+use mooseng_mount::fs::special::MasterInfo;
 use mooseng_mount::fs::MooseFs;
-use mooseng_mount::master::{register::password_digest, Master, SessionConfig};
+use mooseng_mount::master::{register::password_digest, Master, SessionConfig, ToolsProxy};
 use mooseng_mount::options::Options;
 
 fn main() -> ExitCode {
@@ -68,6 +69,8 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let first_master = config.masters[0].to_string();
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
+    let proxy = runtime.block_on(ToolsProxy::start(master.clone(), options.proxy_ip))?;
+    let masterinfo = MasterInfo::new(proxy, master.clone());
     let core = Core {
         data: std::sync::Arc::new(DataPath::new(master, options.io_retries)),
         timeouts: Timeouts {
@@ -76,7 +79,7 @@ fn mount(options: Options) -> anyhow::Result<()> {
         },
         locks: Default::default(),
     };
-    let fs = MooseFs::new(core, runtime.handle().clone());
+    let fs = MooseFs::new(core, runtime.handle().clone(), masterinfo);
     let mut session = fuser::Session::new(
         fs,
         &options.mountpoint,

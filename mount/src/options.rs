@@ -1,7 +1,7 @@
 //! The command line, as close to mfsmount's as the meanings allow:
 //! `mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S PATH] [-o OPT[,OPT]...] [-f]`.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,6 +26,8 @@ pub struct Options {
     pub read_only: bool,
     pub allow_other: bool,
     pub foreground: bool,
+    /// Where the proxy for MooseFS's tools listens (`.masterinfo` names it).
+    pub proxy_ip: Ipv4Addr,
     /// Options we accept but do not act on, for a warning.
     pub ignored: Vec<String>,
 }
@@ -46,6 +48,7 @@ impl Default for Options {
             // mfsmount mounts with allow_other by default.
             allow_other: true,
             foreground: false,
+            proxy_ip: Ipv4Addr::LOCALHOST,
             ignored: Vec::new(),
         }
     }
@@ -111,6 +114,9 @@ impl Options {
             "mfsport" => self.port = need()?.parse().context("mfsport: not a port")?,
             "mfssubfolder" => self.subfolder = need()?.to_string(),
             "mfspassword" => self.password = Some(need()?.to_string()),
+            "mfsproxy" => {
+                self.proxy_ip = need()?.parse().context("mfsproxy: not an IPv4 address")?
+            }
             "mfsattrcacheto" => self.attr_timeout = seconds(key, need()?)?,
             "mfsentrycacheto" => self.entry_timeout = seconds(key, need()?)?,
             "mfsdirentrycacheto" => self.direntry_timeout = seconds(key, need()?)?,
@@ -173,12 +179,13 @@ mod tests {
 
     #[test]
     fn mfs_options_keep_their_mfsmount_meaning() {
-        let o = parse("-o mfsmaster=127.0.0.1,mfsport=1,mfssubfolder=sub,mfsioretries=3 /m -o ro,mfsattrcacheto=0.5,mfspassword=pw");
+        let o = parse("-o mfsmaster=127.0.0.1,mfsport=1,mfssubfolder=sub,mfsioretries=3 /m -o ro,mfsattrcacheto=0.5,mfspassword=pw,mfsproxy=10.0.0.7");
         assert_eq!(o.masters, vec!["127.0.0.1".to_string()]);
         assert_eq!((o.port, o.io_retries, o.read_only), (1, 3, true));
         assert_eq!(o.subfolder, "/sub");
         assert_eq!(o.attr_timeout, Duration::from_millis(500));
         assert_eq!(o.password.as_deref(), Some("pw"));
+        assert_eq!(o.proxy_ip, Ipv4Addr::new(10, 0, 0, 7));
         assert!(!o.foreground);
     }
 
@@ -201,5 +208,6 @@ mod tests {
         assert!(bad("/a -o mfsattrcacheto=soon"));
         assert!(bad("/a -H"));
         assert!(bad("/a -x"));
+        assert!(bad("/a -o mfsproxy=localhost"));
     }
 }
