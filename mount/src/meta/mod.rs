@@ -38,8 +38,10 @@ use crate::fs::special::{masterinfo_entry, MasterInfo};
 use crate::master::Master;
 
 /// What `statfs` reports as the inode counts: mfsmount's marker of a meta
-/// mount, 10^9 plus its version as `MMMmmmppp` (3.0.117).
-const STATFS_FILES: u64 = 1_000_000_000 + 3_000_117;
+/// mount, 10^9 plus its version as `MMMmmmppp`, where the last part is
+/// the minor number as the build encodes it (117 doubled in the free
+/// edition, as in the protocol's version field): 1003000234 from Debian's.
+const STATFS_FILES: u64 = 1_003_000_234;
 const NAME_MAX: u32 = 255;
 
 /// The mounted meta file system.
