@@ -28,6 +28,11 @@ pub struct Options {
     pub foreground: bool,
     /// Where the proxy for MooseFS's tools listens (`.masterinfo` names it).
     pub proxy_ip: Ipv4Addr,
+    /// Mount the meta file system (trash, sustained) instead of the tree.
+    pub meta: bool,
+    /// In the meta file system, list the whole trash in `trash/` instead
+    /// of in its 4096 buckets.
+    pub flat_trash: bool,
     /// Options we accept but do not act on, for a warning.
     pub ignored: Vec<String>,
 }
@@ -49,12 +54,14 @@ impl Default for Options {
             allow_other: true,
             foreground: false,
             proxy_ip: Ipv4Addr::LOCALHOST,
+            meta: false,
+            flat_trash: false,
             ignored: Vec::new(),
         }
     }
 }
 
-pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-f]";
+pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-m] [-f]";
 
 fn seconds(key: &str, value: &str) -> anyhow::Result<Duration> {
     let secs: f64 = value
@@ -73,6 +80,7 @@ impl Options {
             let mut value = |flag: &str| args.next().ok_or_else(|| anyhow!("{flag} needs a value"));
             match arg.as_str() {
                 "-f" => options.foreground = true,
+                "-m" | "--meta" => options.meta = true,
                 "-H" => options.masters.push(value("-H")?),
                 "-P" => options.port = value("-P")?.parse().context("-P: not a port")?,
                 "-S" => options.subfolder = value("-S")?,
@@ -123,6 +131,8 @@ impl Options {
             "mfsioretries" => {
                 self.io_retries = need()?.parse().context("mfsioretries: not a number")?
             }
+            "mfsmeta" => self.meta = true,
+            "mfsflattrash" => self.flat_trash = true,
             "ro" => self.read_only = true,
             "rw" => self.read_only = false,
             "allow_other" => self.allow_other = true,
@@ -198,6 +208,16 @@ mod tests {
         );
         assert_eq!(o.subfolder, "/a");
         assert_eq!(o.masters, vec!["mfsmaster".to_string()]);
+    }
+
+    #[test]
+    fn meta_is_asked_as_mfsmount_asks_it() {
+        assert!(!parse("/m").meta);
+        assert!(parse("/m -o mfsmeta").meta);
+        assert!(parse("/m -m").meta);
+        assert!(parse("/m --meta").meta);
+        let o = parse("/m -o mfsmeta,mfsflattrash");
+        assert!(o.meta && o.flat_trash && o.ignored.is_empty());
     }
 
     #[test]
