@@ -9,6 +9,8 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -17,9 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mooseng_tools::cluster::UpOptions;
-use mooseng_tools::{Flavor, Layout, Role};
+use mooseng_tools::Role;
 use sha2::{Digest, Sha256};
+use support::{Cluster, Setup};
 
 const PREFIX: &str = "mfsngmrw";
 const SUBNET: &str = "10.233.176.0/24";
@@ -27,22 +29,6 @@ const MASTER: &str = "10.233.176.2";
 const FILE_MIB: u64 = 256;
 /// The master is restarted once this much of the file was written.
 const RESTART_AT_MIB: u64 = 48;
-
-/// Takes the cluster down and unmounts mfsmount even when an assertion fails.
-struct Cleanup {
-    layout: Layout,
-    mfsmount: std::path::PathBuf,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(&self.mfsmount)
-            .status();
-        let _ = mooseng_tools::down(&self.layout);
-    }
-}
 
 /// The `n`th MiB of the file: deterministic, different in every MiB.
 fn mib(n: u64) -> Vec<u8> {
@@ -55,31 +41,6 @@ fn mib(n: u64) -> Vec<u8> {
             x as u8
         })
         .collect()
-}
-
-fn up(root: &Path) -> Layout {
-    let beside_mount = Path::new(env!("CARGO_BIN_EXE_mooseng-mount"))
-        .parent()
-        .expect("bin dir");
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", beside_mount.display()));
-    let layout = Layout::new(root);
-    let options = UpOptions {
-        master: Flavor::Mfs,
-        chunkservers: vec![Flavor::Mfs; 3],
-        metalogger: None,
-        mount: Flavor::Ng,
-        mounts: 1,
-        mountpoint: None,
-        prefix: PREFIX.into(),
-        subnet: SUBNET.parse().expect("subnet"),
-        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
-        timeout: Duration::from_secs(60),
-    };
-    if let Err(e) = mooseng_tools::up(&layout, &options) {
-        panic!("cluster up: {e}");
-    }
-    layout
 }
 
 /// Restarts the master with `mooseng-cluster restart master`, from another
@@ -113,14 +74,11 @@ fn master_answers() -> bool {
 #[test]
 fn a_long_write_survives_a_master_restart() {
     let root = tempfile::tempdir().unwrap();
-    let layout = up(root.path());
+    let mut cluster = Cluster::up(root.path(), &Setup::new(PREFIX, SUBNET));
     let mfs = root.path().join("mfsmount");
     fs::create_dir(&mfs).unwrap();
-    let cleanup = Cleanup {
-        layout,
-        mfsmount: mfs.clone(),
-    };
-    let file = cleanup.layout.default_mountpoint().join("long");
+    cluster.unmount_at_end(&mfs);
+    let file = cluster.mount(0).join("long");
 
     let written = Arc::new(AtomicU64::new(0));
     let writer = std::thread::spawn({
@@ -155,7 +113,7 @@ fn a_long_write_survives_a_master_restart() {
         assert!(
             restarted.elapsed() < Duration::from_secs(30),
             "the master does not come back:\n{}",
-            fs::read_to_string(cleanup.layout.log(Role::Master)).unwrap_or_default()
+            fs::read_to_string(cluster.layout.log(Role::Master)).unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -174,7 +132,7 @@ fn a_long_write_survives_a_master_restart() {
         .unwrap_or_else(|err| panic!("the write failed: {err}"));
     eprintln!("write finished {:?} after the restart", restarted.elapsed());
 
-    let mount_log = fs::read_to_string(cleanup.layout.log(Role::Mount(1))).unwrap();
+    let mount_log = fs::read_to_string(cluster.layout.log(Role::Mount(1))).unwrap();
     let out = Command::new("mfsmount")
         .arg(&mfs)
         .args(["-H", MASTER, "-P", "9421"])

@@ -9,61 +9,21 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mooseng_tools::cluster::UpOptions;
 use mooseng_tools::config::Replication;
-use mooseng_tools::{Flavor, Layout};
+use support::{Cluster, Setup};
 
 const PREFIX: &str = "memeta";
 const SUBNET: &str = "10.233.249.0/24";
 const MASTER: &str = "10.233.249.2";
 const BUCKETS: u64 = 4096;
-
-/// Unmounts both meta mounts and takes the cluster down even when an
-/// assertion fails.
-struct Cleanup {
-    layout: Layout,
-    metas: Vec<PathBuf>,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for meta in &self.metas {
-            let _ = Command::new("umount").arg("-l").arg(meta).status();
-        }
-        let _ = mooseng_tools::down(&self.layout);
-    }
-}
-
-fn up(root: &Path) -> Layout {
-    let beside_mount = Path::new(env!("CARGO_BIN_EXE_mooseng-mount"))
-        .parent()
-        .expect("bin dir");
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", beside_mount.display()));
-    let layout = Layout::new(root);
-    let options = UpOptions {
-        master: Flavor::Mfs,
-        chunkservers: vec![Flavor::Mfs; 2],
-        metalogger: None,
-        mount: Flavor::Ng,
-        mounts: 1,
-        mountpoint: None,
-        prefix: PREFIX.into(),
-        subnet: SUBNET.parse().expect("subnet"),
-        root_export: "rw,alldirs,maproot=0".into(),
-        timeout: Duration::from_secs(60),
-    };
-    if let Err(e) = mooseng_tools::up_with(&layout, &options, Replication::Quick) {
-        panic!("cluster up: {e}");
-    }
-    layout
-}
 
 /// Mounts the meta file system with `program` (which goes to the
 /// background once mounted).
@@ -243,13 +203,18 @@ fn sustained(ng: &Path, metas: &[PathBuf; 2]) {
 #[test]
 fn meta_mount_shows_and_restores_the_trash_as_mfsmount_does() {
     let root = tempfile::tempdir().unwrap();
-    let layout = up(root.path());
-    let metas = [root.path().join("ngmeta"), root.path().join("mfsmeta")];
-    let cleanup = Cleanup {
-        layout,
-        metas: metas.to_vec(),
+    let setup = Setup {
+        chunkservers: 2,
+        root_export: "rw,alldirs,maproot=0",
+        replication: Replication::Quick,
+        ..Setup::new(PREFIX, SUBNET)
     };
-    let ng = cleanup.layout.default_mountpoint();
+    let mut cluster = Cluster::up(root.path(), &setup);
+    let metas = [root.path().join("ngmeta"), root.path().join("mfsmeta")];
+    for meta in &metas {
+        cluster.unmount_at_end(meta);
+    }
+    let ng = cluster.mount(0);
     mount_meta(env!("CARGO_BIN_EXE_mooseng-mount"), &metas[0]);
     mount_meta("mfsmount", &metas[1]);
 
@@ -257,5 +222,5 @@ fn meta_mount_shows_and_restores_the_trash_as_mfsmount_does() {
     undelete(&ng, &metas);
     purge(&ng, &metas);
     sustained(&ng, &metas);
-    drop(cleanup);
+    drop(cluster);
 }

@@ -9,16 +9,17 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::fs;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mooseng_tools::cluster::UpOptions;
 use mooseng_tools::config::Replication;
-use mooseng_tools::{Flavor, Layout};
+use support::{Cluster, Setup};
 
 const PREFIX: &str = "mitools";
 const SUBNET: &str = "10.233.211.0/24";
@@ -27,48 +28,6 @@ const MASTERINFO_INODE: u64 = 0x7FFF_FFFF;
 const CHUNK: usize = 64 << 20;
 /// MooseFS 3.0.117 as the `version:32` of `.masterinfo`.
 const VERSION_3_0_117: [u8; 4] = [0, 3, 0, 117 * 2];
-
-/// Takes the cluster down and unmounts mfsmount even when an assertion fails.
-struct Cleanup {
-    layout: Layout,
-    mfsmount: PathBuf,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(&self.mfsmount)
-            .status();
-        let _ = mooseng_tools::down(&self.layout);
-    }
-}
-
-fn up(root: &Path) -> Layout {
-    let beside_mount = Path::new(env!("CARGO_BIN_EXE_mooseng-mount"))
-        .parent()
-        .expect("bin dir");
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", beside_mount.display()));
-    let layout = Layout::new(root);
-    let options = UpOptions {
-        master: Flavor::Mfs,
-        chunkservers: vec![Flavor::Mfs; 3],
-        metalogger: None,
-        mount: Flavor::Ng,
-        mounts: 1,
-        mountpoint: None,
-        prefix: PREFIX.into(),
-        subnet: SUBNET.parse().expect("subnet"),
-        // `admin` lets mfssetquota through.
-        root_export: "rw,alldirs,admin,maproot=0".into(),
-        timeout: Duration::from_secs(60),
-    };
-    if let Err(e) = mooseng_tools::up_with(&layout, &options, Replication::Quick) {
-        panic!("cluster up: {e}");
-    }
-    layout
-}
 
 /// Runs a MooseFS tool inside `mount` on paths relative to it, so its
 /// output names the same paths whichever mount it ran on.
@@ -269,14 +228,17 @@ fn survives_reconnect(ng: &Path) {
 #[test]
 fn moosefs_tools_work_on_our_mount_as_on_mfsmount() {
     let root = tempfile::tempdir().unwrap();
-    let layout = up(root.path());
+    let setup = Setup {
+        // `admin` lets mfssetquota through.
+        root_export: "rw,alldirs,admin,maproot=0",
+        replication: Replication::Quick,
+        ..Setup::new(PREFIX, SUBNET)
+    };
+    let mut cluster = Cluster::up(root.path(), &setup);
     let mfs = root.path().join("mfsmount");
     fs::create_dir(&mfs).unwrap();
-    let cleanup = Cleanup {
-        layout,
-        mfsmount: mfs.clone(),
-    };
-    let ng = cleanup.layout.default_mountpoint();
+    cluster.unmount_at_end(&mfs);
+    let ng = cluster.mount(0);
     let mounted = Command::new("mfsmount")
         .arg(&mfs)
         .args(["-H", MASTER, "-P", "9421"])
@@ -289,5 +251,5 @@ fn moosefs_tools_work_on_our_mount_as_on_mfsmount() {
     reports(&ng, &mfs);
     snapshot(&ng, &mfs, &data);
     survives_reconnect(&ng);
-    drop(cleanup);
+    drop(cluster);
 }
