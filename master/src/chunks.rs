@@ -14,6 +14,7 @@
 //! their orders, waits for their answers and runs the replication planner.
 
 mod copies;
+mod duplicate;
 mod entry;
 mod matrix;
 mod orders;

@@ -45,6 +45,9 @@ fn answer_all(state: &mut ChunkState, status: Status) {
             Order::SetVersion { chunk, .. } => OpAnswer::SetVersion { chunk, status },
             Order::Truncate { chunk, .. } => OpAnswer::Truncate { chunk, status },
             Order::Delete { chunk, .. } => OpAnswer::Delete { chunk, status },
+            Order::Duplicate { chunk, .. } | Order::Duptrunc { chunk, .. } => {
+                OpAnswer::Duplicate { chunk, status }
+            }
             Order::Replicate { chunk, version, .. } => OpAnswer::Replicate {
                 chunk,
                 version,
@@ -390,6 +393,57 @@ fn a_copy_failing_the_cut_is_dropped_and_all_failing_is_not_done() {
     );
     assert_eq!(state.finished, [(1, Ok(()))]);
     assert_eq!(holders(&state, 1), [addr(1)]);
+}
+
+#[test]
+fn writing_a_shared_chunk_duplicates_it_where_its_valid_copies_are() {
+    let (mut state, [a, b, _]) = truncatable();
+    state
+        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .unwrap();
+    state.journal.clear();
+    let start = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
+    assert_eq!((start.chunk, start.wait), (2, true));
+    assert_eq!(
+        state.journal,
+        [ChunkEntry::Create {
+            file: FILE,
+            goal: 2
+        }]
+    );
+    let copy = Order::Duplicate {
+        chunk: 2,
+        version: 1,
+        from: 1,
+        from_version: 3,
+    };
+    let mut sent = state.orders.clone();
+    sent.sort_by_key(|(s, _)| *s);
+    assert_eq!(sent, [(a, copy), (b, copy)], "the stale copy is no source");
+    assert_eq!(state.table().get(1).unwrap().ref_count(), 2);
+    assert_eq!(
+        state.table().get(1).unwrap().version,
+        3,
+        "the original stays"
+    );
+
+    answer_all(&mut state, Status::OK);
+    assert_eq!(state.finished, [(2, Ok(()))]);
+    assert_eq!(state.locate(2).unwrap().0, 1);
+    assert_eq!(holders(&state, 2), [addr(1), addr(2)]);
+    assert_eq!(state.begin_write(FILE, 2, 2, 5, 120), Err(Status::LOCKED));
+}
+
+#[test]
+fn a_duplicate_failing_everywhere_is_not_done() {
+    let (mut state, _) = truncatable();
+    state
+        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .unwrap();
+    let start = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
+    answer_all(&mut state, Status::NOSPACE);
+    assert_eq!(state.finished, [(start.chunk, Err(Status::NOTDONE))]);
+    assert!(holders(&state, start.chunk).is_empty());
 }
 
 #[test]

@@ -21,6 +21,11 @@ impl ChunkState {
         now: u64,
         lease_secs: u64,
     ) -> Result<u32, Status> {
+        if self.is_shared(chunk)? {
+            // Cutting a chunk snapshots share needs a private copy first
+            // (MooseFS's DUPTRUNC), which the client side cannot record yet.
+            return Err(Status::ENOTSUP);
+        }
         let (old, holders) = self.free_holders(chunk, now)?;
         let until = Some(now + lease_secs);
         self.step_version(chunk, old, holders, until, |version, old| Order::Truncate {

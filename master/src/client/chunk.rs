@@ -105,8 +105,8 @@ impl Request<'_> {
             expect: current,
             chunk: lease.chunk,
         };
-        if let Err(status) = self.master.store.change(&Caller::root(), record).await {
-            // The file went away or another writer filled the hole first:
+        if let Err(status) = self.change(&Caller::root(), record).await {
+            // The file went away or another writer filled the slot first:
             // give the lease (and a chunk made for nothing) back.
             if lease.chunk != current {
                 let entry = ChunkEntry::DropRef {

@@ -65,6 +65,8 @@ pub enum Mutation {
     },
     /// A write lease was granted for slot `index` of a file: the slot now
     /// holds `chunk` (a new one, or `expect` itself after a version step).
+    /// A new chunk in place of `expect` (the private duplicate of a chunk
+    /// shared with a snapshot) releases the file's reference to `expect`.
     /// Refused with `EAGAIN` when the slot no longer holds `expect`, so two
     /// writers racing for one hole cannot both fill it. As MooseFS's
     /// `WRITE` changelog line, a slot past the last chunk extends the
