@@ -46,7 +46,7 @@ pub enum OpAnswer {
         chunk: ChunkId,
         status: Status,
     },
-    /// DUPLICATE or DUPTRUNC; `chunk` is the new copy's id.
+    /// DUPLICATE; `chunk` is the new copy's id.
     Duplicate {
         chunk: ChunkId,
         status: Status,

@@ -45,9 +45,7 @@ fn answer_all(state: &mut ChunkState, status: Status) {
             Order::SetVersion { chunk, .. } => OpAnswer::SetVersion { chunk, status },
             Order::Truncate { chunk, .. } => OpAnswer::Truncate { chunk, status },
             Order::Delete { chunk, .. } => OpAnswer::Delete { chunk, status },
-            Order::Duplicate { chunk, .. } | Order::Duptrunc { chunk, .. } => {
-                OpAnswer::Duplicate { chunk, status }
-            }
+            Order::Duplicate { chunk, .. } => OpAnswer::Duplicate { chunk, status },
             Order::Replicate { chunk, version, .. } => OpAnswer::Replicate {
                 chunk,
                 version,
