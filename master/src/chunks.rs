@@ -37,6 +37,7 @@ pub use service::{
 };
 pub use state::{ChunkState, OpAnswer, Refusal};
 pub use table::{ChunkRecord, ChunkTable};
+pub use truncate::Cutting;
 
 /// Chunk ids as MooseFS numbers them; 0 marks a hole in a file.
 pub type ChunkId = u64;

@@ -3,8 +3,9 @@
 //! mounts: a snapshot of a two-chunk file and of a small tree reads back
 //! identical through the other mount and adds no chunk files (the copies
 //! share the chunks); an existing name needs `-o`; writing to the original
-//! afterwards duplicates the written chunk on the chunkservers, so the
-//! snapshot keeps the old bytes. Needs root, network namespaces, FUSE and
+//! afterwards duplicates the written chunk on the chunkservers, and
+//! cutting it inside its other (still shared) chunk cuts a duplicate, so
+//! the snapshot keeps the old bytes throughout. Needs root, network namespaces, FUSE and
 //! the MooseFS packages (scripts/setup.sh).
 
 // The helpers below are test code too; a failed step should stop the test.
@@ -24,6 +25,7 @@ const FILE_LEN: usize = 70 << 20;
 /// The root's goal, which new files inherit.
 const GOAL: usize = 2;
 const MIB: usize = 1 << 20;
+const CHUNK: usize = 64 << 20;
 
 struct Down(Layout);
 
@@ -189,6 +191,37 @@ fn snapshots_share_chunks_and_keep_old_bytes(layout: &Layout) {
         eventually(Duration::from_secs(10), || chunk_files(layout).len()
             == files + GOAL),
         "the written chunk is duplicated: {:?}",
+        chunk_files(layout)
+    );
+
+    // Cut the original inside its second chunk, still shared, and grow it
+    // again: the cut goes to a duplicate (DUPTRUNC), so the original reads
+    // zeros past the cut and the snapshot keeps every byte.
+    let cut = CHUNK + 100_000;
+    let file = OpenOptions::new()
+        .write(true)
+        .open(one.join("big"))
+        .unwrap();
+    file.set_len(cut as u64).unwrap();
+    file.set_len(FILE_LEN as u64).unwrap();
+    drop(file);
+    expected[cut..].fill(0);
+    // Read where it was cut: mount2 read `big` before and keeps what it
+    // cached (MooseNG's master sends no chunk-changed notices yet).
+    assert_same(
+        &fs::read(one.join("big")).unwrap(),
+        &expected,
+        "cut original",
+    );
+    assert_same(
+        &fs::read(two.join("big.snap")).unwrap(),
+        &data,
+        "snapshot after the cut",
+    );
+    assert!(
+        eventually(Duration::from_secs(10), || chunk_files(layout).len()
+            == files + 2 * GOAL),
+        "the cut chunk is duplicated: {:?}",
         chunk_files(layout)
     );
 }

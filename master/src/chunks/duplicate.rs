@@ -2,9 +2,8 @@
 //! `chunk_multi_modify` and `chunk_multi_truncate` do for a chunk more
 //! than one file refers to: the changing file gets a new chunk, made on
 //! every server holding a valid copy of the shared one by
-//! `MATOCS_DUPLICATE`, and the other files keep the old bytes. (MooseFS
-//! cuts a shared chunk with `MATOCS_DUPTRUNC`, the same with a length;
-//! MooseNG does not cut shared chunks yet.)
+//! `MATOCS_DUPLICATE` (or `MATOCS_DUPTRUNC`, which also cuts the copy),
+//! and the other files keep the old bytes.
 
 use mooseng_wire::Status;
 
@@ -25,6 +24,7 @@ impl ChunkState {
         file: FileRef,
         shared: ChunkId,
         goal: u8,
+        cut_to: Option<u32>,
         now: u64,
         until: Option<u64>,
     ) -> Result<ChunkId, Status> {
@@ -39,11 +39,20 @@ impl ChunkState {
                 state: CopyState::Busy,
                 todel: false,
             });
-            let order = Order::Duplicate {
-                chunk,
-                version: FIRST_VERSION,
-                from: shared,
-                from_version,
+            let order = match cut_to {
+                None => Order::Duplicate {
+                    chunk,
+                    version: FIRST_VERSION,
+                    from: shared,
+                    from_version,
+                },
+                Some(length) => Order::Duptrunc {
+                    chunk,
+                    version: FIRST_VERSION,
+                    from: shared,
+                    from_version,
+                    length,
+                },
             };
             self.orders.push((*server, order));
         }

@@ -43,6 +43,15 @@ pub enum Order {
         from: ChunkId,
         from_version: u32,
     },
+    /// As `Duplicate`, the copy cut to `length` bytes: a truncation of a
+    /// shared chunk.
+    Duptrunc {
+        chunk: ChunkId,
+        version: u32,
+        from: ChunkId,
+        from_version: u32,
+        length: u32,
+    },
     /// Fetch the chunk from the chunkserver at `from`.
     Replicate {
         chunk: ChunkId,
@@ -96,6 +105,20 @@ impl Order {
                 version,
                 oldchunkid: from,
                 oldversion: from_version,
+            }
+            .to_frame(),
+            Order::Duptrunc {
+                chunk,
+                version,
+                from,
+                from_version,
+                length,
+            } => matocs::Duptrunc {
+                chunkid: chunk,
+                version,
+                oldchunkid: from,
+                oldversion: from_version,
+                length,
             }
             .to_frame(),
             Order::Replicate {

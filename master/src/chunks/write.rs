@@ -71,7 +71,7 @@ impl ChunkState {
         }
 
         if self.is_shared(current)? {
-            let chunk = self.begin_duplicate(file, current, goal, now, until)?;
+            let chunk = self.begin_duplicate(file, current, goal, None, now, until)?;
             return Ok(WriteStart { chunk, wait: true });
         }
         let (old, holders) = self.free_holders(current, now)?;
