@@ -22,6 +22,7 @@ mod remove;
 mod rename;
 mod sclass;
 mod setattr;
+mod snapshot;
 mod trash;
 mod truncate;
 mod xattr;
@@ -48,6 +49,7 @@ pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
 pub use query::TreeStats;
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
 pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
+pub use snapshot::snapshot_mode;
 pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
 pub use truncate::{Cut, TruncatePlan};
 pub use xattr::{xattr_mode, Xattrs};
@@ -245,6 +247,13 @@ impl Namespace {
                 opened,
                 keep_times,
             } => self.set_length(ts, caller, *inode, *length, *opened, *keep_times),
+            Mutation::Snapshot {
+                src,
+                dst_parent,
+                name,
+                smode,
+                umask,
+            } => self.snapshot(ts, caller, *src, *dst_parent, name, *smode, *umask),
             Mutation::AmTime {
                 inode,
                 atime,
@@ -333,6 +342,8 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
 
 #[cfg(test)]
 mod attr_tests;
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

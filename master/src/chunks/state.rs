@@ -46,6 +46,11 @@ pub enum OpAnswer {
         chunk: ChunkId,
         status: Status,
     },
+    /// DUPLICATE; `chunk` is the new copy's id.
+    Duplicate {
+        chunk: ChunkId,
+        status: Status,
+    },
     Replicate {
         chunk: ChunkId,
         version: u32,
@@ -265,7 +270,8 @@ impl ChunkState {
         match answer {
             OpAnswer::Create { chunk, status }
             | OpAnswer::SetVersion { chunk, status }
-            | OpAnswer::Truncate { chunk, status } => self.busy_answer(id, chunk, status),
+            | OpAnswer::Truncate { chunk, status }
+            | OpAnswer::Duplicate { chunk, status } => self.busy_answer(id, chunk, status),
             OpAnswer::Delete { chunk, status } => {
                 if let Some(server) = self.servers.get_mut(&id) {
                     server.deleting = server.deleting.saturating_sub(1);

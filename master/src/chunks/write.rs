@@ -70,6 +70,10 @@ impl ChunkState {
             return Ok(WriteStart { chunk, wait: true });
         }
 
+        if self.is_shared(current)? {
+            let chunk = self.begin_duplicate(file, current, goal, None, now, until)?;
+            return Ok(WriteStart { chunk, wait: true });
+        }
         let (old, holders) = self.free_holders(current, now)?;
         let soft = self.soft.entry(current).or_default();
         if !soft.needs_bump {
@@ -92,20 +96,22 @@ impl ChunkState {
         })
     }
 
+    /// True when more than one file (snapshots) refers to `chunk`: a
+    /// change must go to a private duplicate instead.
+    pub(super) fn is_shared(&self, chunk: ChunkId) -> Result<bool, Status> {
+        let record = self.table.get(chunk).ok_or(Status::NOCHUNK)?;
+        Ok(record.ref_count() > 1)
+    }
+
     /// The version of `chunk` and the servers holding a valid copy in it,
-    /// provided the chunk is free for a change: one file refers to it, no
-    /// operation runs on it and no lease holds it.
+    /// provided the chunk is free for a change: no operation runs on it
+    /// and no lease holds it.
     pub(super) fn free_holders(
         &mut self,
         chunk: ChunkId,
         now: u64,
     ) -> Result<(u32, Vec<ServerId>), Status> {
         let record = self.table.get(chunk).ok_or(Status::NOCHUNK)?;
-        if record.ref_count() > 1 {
-            // Shared by snapshots: a change would need a private copy
-            // first (MooseFS's duplicate), which MooseNG does not do yet.
-            return Err(Status::ENOTSUP);
-        }
         let version = record.version;
         let soft = self.soft.entry(chunk).or_default();
         let holders: Vec<ServerId> = soft

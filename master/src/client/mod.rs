@@ -21,6 +21,7 @@ mod remove;
 mod reply;
 mod sclass;
 mod setattr;
+mod snapshot;
 mod trash;
 mod truncate;
 mod xattr;
@@ -62,6 +63,7 @@ pub(crate) mod disable {
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
     pub const SETLENGTH: u32 = 17;
+    pub const SNAPSHOT: u32 = 19;
     pub const SETTRASH: u32 = 20;
     pub const SETSCLASS: u32 = 21;
     pub const SETEATTR: u32 = 22;
@@ -217,6 +219,7 @@ impl Request<'_> {
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseSnapshot(m) => self.snapshot(m).await,
             M::FuseGetxattr(m) => self.getxattr(m).await,
             M::FuseSetxattr(m) => self.setxattr(m).await,
             M::FuseGetfacl(m) => self.getfacl(m).await,

@@ -15,7 +15,8 @@ use mooseng_wire::Status;
 use super::node::{into_reply, OPEN_FLAGS_SINCE};
 use super::reply::reply;
 use super::{disable, Action, Request};
-use crate::namespace::{Caller, Inode, Mutation, NodeData, EATTR_IMMUTABLE, MAY_WRITE};
+use crate::chunks::{ChunkEntry, ChunkId, FileRef};
+use crate::namespace::{Caller, Cut, Inode, Mutation, NodeData, EATTR_IMMUTABLE, MAY_WRITE};
 use crate::session::Identity;
 use crate::store;
 use crate::view::View;
@@ -56,9 +57,10 @@ impl Request<'_> {
         {
             return Err(Status::EPERM);
         }
-        if let Some(cut) = plan.cut {
-            self.master.chunks.truncate(cut.chunk, cut.offset).await?;
-        }
+        let cut = match plan.cut {
+            Some(cut) => Some(self.cut(inode, cut).await?),
+            None => None,
+        };
         let change = Mutation::Truncate {
             inode,
             length: m.length,
@@ -66,14 +68,60 @@ impl Request<'_> {
             keep_times: m.flags & truncate_flag::TIMEFIX != 0,
         };
         let changed = self.change(&who.caller, change).await;
-        if let Some(cut) = plan.cut {
+        if let Some(chunk) = cut {
             // The cut chunk stayed locked until the length was recorded.
-            if let Err(status) = self.master.chunks.write_end(cut.chunk).await {
-                tracing::debug!(chunk = cut.chunk, ?status, "cut chunk already unlocked");
+            if let Err(status) = self.master.chunks.write_end(chunk).await {
+                tracing::debug!(chunk, ?status, "cut chunk already unlocked");
             }
         }
         changed?;
         self.truncated(who, inode, plan.previous).await
+    }
+
+    /// Has the chunkservers cut the chunk the new end falls inside of and
+    /// returns the (still locked) chunk holding the cut bytes. A chunk
+    /// shared with a snapshot is cut into a private copy, which then takes
+    /// its place in the file (`SetChunk`, releasing the shared one); if
+    /// the file changed meanwhile, the copy is dropped again.
+    async fn cut(&self, inode: Inode, cut: Cut) -> Result<ChunkId, Status> {
+        let goal = {
+            let ns = self.master.store.read().await;
+            let node = ns.get(inode).ok_or(Status::ENOENT)?;
+            ns.classes().copies(node.sclass)
+        };
+        let file = FileRef {
+            inode,
+            index: cut.index,
+        };
+        let service = &self.master.chunks;
+        let cutting = service.truncate(file, cut.chunk, cut.offset, goal).await?;
+        if cutting.chunk == cut.chunk {
+            return Ok(cutting.chunk);
+        }
+        let record = Mutation::SetChunk {
+            inode,
+            index: cut.index,
+            expect: cut.chunk,
+            chunk: cutting.chunk,
+        };
+        if let Err(status) = self.change(&Caller::root(), record).await {
+            let unused = ChunkEntry::DropRef {
+                chunk: cutting.chunk,
+                goal,
+            };
+            if let Err(status) = service.commit(unused) {
+                tracing::warn!(
+                    chunk = cutting.chunk,
+                    ?status,
+                    "cannot drop an unused chunk"
+                );
+            }
+            if let Err(status) = service.write_end(cutting.chunk).await {
+                tracing::debug!(chunk = cutting.chunk, ?status, "unused lease already gone");
+            }
+            return Err(status);
+        }
+        Ok(cutting.chunk)
     }
 
     /// `UPDATE` grows the length to what the client wrote (never

@@ -378,7 +378,11 @@ fn a_truncation_cuts_the_chunk_its_new_end_falls_inside_of() {
     let cut = |chunk, offset| {
         Ok(TruncatePlan {
             previous: 67 << 20,
-            cut: Some(Cut { chunk, offset }),
+            cut: Some(Cut {
+                chunk,
+                index: if chunk == 11 { 0 } else { 1 },
+                offset,
+            }),
         })
     };
     let no_cut = Ok(TruncatePlan {

@@ -29,6 +29,8 @@ pub struct TruncatePlan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cut {
     pub chunk: u64,
+    /// The slot of the file the chunk fills.
+    pub index: u32,
     pub offset: u32,
 }
 
@@ -47,12 +49,12 @@ impl Namespace {
     ) -> Result<TruncatePlan, Status> {
         let file = self.check_set_length(ts, caller, inode, length, opened)?;
         let offset = length % CHUNK_SIZE;
-        let chunk = usize::try_from(length / CHUNK_SIZE)
-            .ok()
-            .and_then(|index| file.chunks.get(index).copied())
-            .unwrap_or(0);
+        // Within MAX_INDEX once checked, so it fits.
+        let index = (length / CHUNK_SIZE) as u32;
+        let chunk = file.chunks.get(index as usize).copied().unwrap_or(0);
         let cut = (length != file.length && offset != 0 && chunk != 0).then_some(Cut {
             chunk,
+            index,
             // Below CHUNK_SIZE, so it fits.
             offset: offset as u32,
         });
