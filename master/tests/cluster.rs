@@ -4,8 +4,9 @@
 //! mount must read back identically through the other, sit on the
 //! chunkservers in two copies per chunk, and leave their disks once
 //! unlinked with trash time 0 (set with Debian's `mfssettrashtime`; with
-//! MooseNG's mount, which has no `.masterinfo` for the tools, the unlinked
-//! file stays in the trash with its chunks, as MooseFS keeps it). A file
+//! MooseNG's mount, which does not yet close its session when unmounted,
+//! the unlinked file stays in the trash with its chunks, as MooseFS keeps
+//! it). A file
 //! shrunk into the middle of a chunk and grown again must read zeros past
 //! the cut, with the chunkservers' copies of that chunk in a new version.
 //! Needs root, network namespaces, FUSE and the MooseFS packages
