@@ -16,102 +16,24 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mooseng_tools::cluster::UpOptions;
 use mooseng_tools::{process, Flavor, Layout, Role};
 use sha2::{Digest, Sha256};
+use support::{chunk_files, eventually, payload, up};
 
 /// Crosses the 64 MiB chunk boundary: chunk 0 full, chunk 1 with 6 MiB.
 const FILE_LEN: usize = 70 << 20;
 /// The root's goal, which new files inherit.
 const GOAL: usize = 2;
 const CHUNKS: usize = 2;
-
-/// Takes the cluster down even when an assertion fails half-way.
-struct Down(Layout);
-
-impl Drop for Down {
-    fn drop(&mut self) {
-        if let Err(e) = mooseng_tools::down(&self.0) {
-            eprintln!("cluster down: {e}");
-        }
-    }
-}
-
-/// Deterministic bytes that do not repeat within a chunk.
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-/// Starts the cluster with our master; `mooseng-cluster` looks for MooseNG
-/// programs in `PATH`, so the directory of this build's binaries goes first.
-fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
-    let bin = Path::new(env!("CARGO_BIN_EXE_mooseng-master"))
-        .parent()
-        .unwrap();
-    if others == Flavor::Ng {
-        for program in ["mooseng-chunkserver", "mooseng-mount"] {
-            assert!(
-                bin.join(program).exists(),
-                "{program} is not built in {}: cargo build -p {program}",
-                bin.display()
-            );
-        }
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", bin.display()));
-    let layout = Layout::new(root);
-    let down = Down(layout.clone());
-    let options = UpOptions {
-        master: Flavor::Ng,
-        chunkservers: vec![others; 3],
-        metalogger: None,
-        mount: others,
-        mounts: 2,
-        mountpoint: None,
-        prefix: prefix.into(),
-        subnet: subnet.parse().unwrap(),
-        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
-        timeout: Duration::from_secs(30),
-    };
-    if let Err(e) = mooseng_tools::up(&layout, &options) {
-        panic!("cluster up: {e}");
-    }
-    down
-}
-
-/// Chunk files on every chunkserver's disk.
-fn chunk_files(layout: &Layout) -> Vec<PathBuf> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, found);
-            } else if entry.file_name().to_string_lossy().starts_with("chunk_") {
-                found.push(path);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    for n in 1..=3 {
-        walk(&layout.data(Role::Chunkserver(n)), &mut found);
-    }
-    found
-}
 
 /// The versions of each chunk's files on the chunkservers' disks, by
 /// chunk id, from names `chunk_<id 16 hex>_<version 8 hex>.mfs`.
@@ -131,18 +53,6 @@ fn chunk_versions(layout: &Layout) -> BTreeMap<u64, Vec<u32>> {
             .push(u32::from_str_radix(version, 16).unwrap());
     }
     versions
-}
-
-/// Polls until `done` holds, for at most `limit`.
-fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    done()
 }
 
 /// Writes through mount1, reads through mount2, checks the copies on disk,

@@ -11,14 +11,16 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::fs::{self, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use mooseng_tools::cluster::UpOptions;
-use mooseng_tools::{Flavor, Layout, Role};
+use mooseng_tools::{Flavor, Layout};
+use support::{chunk_files, eventually, payload, up};
 
 /// Two chunks: chunk 0 full, chunk 1 with 6 MiB.
 const FILE_LEN: usize = 70 << 20;
@@ -26,83 +28,6 @@ const FILE_LEN: usize = 70 << 20;
 const GOAL: usize = 2;
 const MIB: usize = 1 << 20;
 const CHUNK: usize = 64 << 20;
-
-struct Down(Layout);
-
-impl Drop for Down {
-    fn drop(&mut self) {
-        if let Err(e) = mooseng_tools::down(&self.0) {
-            eprintln!("cluster down: {e}");
-        }
-    }
-}
-
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
-    let bin = Path::new(env!("CARGO_BIN_EXE_mooseng-master"))
-        .parent()
-        .unwrap();
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", bin.display()));
-    let layout = Layout::new(root);
-    let down = Down(layout.clone());
-    let options = UpOptions {
-        master: Flavor::Ng,
-        chunkservers: vec![others; 3],
-        metalogger: None,
-        mount: others,
-        mounts: 2,
-        mountpoint: None,
-        prefix: prefix.into(),
-        subnet: subnet.parse().unwrap(),
-        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
-        timeout: Duration::from_secs(30),
-    };
-    if let Err(e) = mooseng_tools::up(&layout, &options) {
-        panic!("cluster up: {e}");
-    }
-    down
-}
-
-fn chunk_files(layout: &Layout) -> Vec<PathBuf> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, found);
-            } else if entry.file_name().to_string_lossy().starts_with("chunk_") {
-                found.push(path);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    for n in 1..=3 {
-        walk(&layout.data(Role::Chunkserver(n)), &mut found);
-    }
-    found
-}
-
-fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    done()
-}
 
 fn makesnapshot(args: &[&str], src: &Path, dst: &Path) -> Output {
     Command::new("mfsmakesnapshot")

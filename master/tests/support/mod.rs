@@ -1,0 +1,109 @@
+//! The cluster `mooseng-master`'s end-to-end tests run in: our master
+//! under `mooseng-cluster`, with Debian's or MooseNG's chunkservers and
+//! two mounts, taken down however a test ends. Needs root, network
+//! namespaces, FUSE and the MooseFS packages (scripts/setup.sh); the
+//! all-MooseNG cases also need `mooseng-chunkserver` and `mooseng-mount`
+//! built next to `mooseng-master`.
+
+// Each test binary uses the parts it needs.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mooseng_tools::cluster::UpOptions;
+use mooseng_tools::{Flavor, Layout, Role};
+
+/// Takes the cluster down even when an assertion fails half-way.
+pub struct Down(pub Layout);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        if let Err(e) = mooseng_tools::down(&self.0) {
+            eprintln!("cluster down: {e}");
+        }
+    }
+}
+
+/// Deterministic bytes that do not repeat within a chunk.
+pub fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Starts our master with three chunkservers and two mounts of `others`;
+/// `mooseng-cluster` looks for MooseNG programs in `PATH`, so the
+/// directory of this build's binaries goes first.
+pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
+    let bin = Path::new(env!("CARGO_BIN_EXE_mooseng-master"))
+        .parent()
+        .expect("bin dir");
+    if others == Flavor::Ng {
+        for program in ["mooseng-chunkserver", "mooseng-mount"] {
+            assert!(
+                bin.join(program).exists(),
+                "{program} is not built in {}: cargo build -p {program}",
+                bin.display()
+            );
+        }
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    std::env::set_var("PATH", format!("{}:{path}", bin.display()));
+    let layout = Layout::new(root);
+    let down = Down(layout.clone());
+    let options = UpOptions {
+        master: Flavor::Ng,
+        chunkservers: vec![others; 3],
+        metalogger: None,
+        mount: others,
+        mounts: 2,
+        mountpoint: None,
+        prefix: prefix.into(),
+        subnet: subnet.parse().expect("subnet"),
+        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
+        timeout: Duration::from_secs(30),
+    };
+    if let Err(e) = mooseng_tools::up(&layout, &options) {
+        panic!("cluster up: {e}");
+    }
+    down
+}
+
+/// Chunk files on every chunkserver's disk.
+pub fn chunk_files(layout: &Layout) -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if entry.file_name().to_string_lossy().starts_with("chunk_") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for n in 1..=3 {
+        walk(&layout.data(Role::Chunkserver(n)), &mut found);
+    }
+    found
+}
+
+/// Polls until `done` holds, for at most `limit`.
+pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
+}
