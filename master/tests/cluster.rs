@@ -3,10 +3,9 @@
 //! chunkservers and mounts. A 70 MiB file (two chunks) written through one
 //! mount must read back identically through the other, sit on the
 //! chunkservers in two copies per chunk, and leave their disks once
-//! unlinked with trash time 0 (set with Debian's `mfssettrashtime`; with
-//! MooseNG's mount, which does not yet close its session when unmounted,
-//! the unlinked file stays in the trash with its chunks, as MooseFS keeps
-//! it). A file
+//! unlinked with trash time 0 (set with Debian's `mfssettrashtime`, which
+//! finds the master through either mount's `.masterinfo`) and the mounts,
+//! which kept the file open in their sessions, are unmounted. A file
 //! shrunk into the middle of a chunk and grown again must read zeros past
 //! the cut, with the chunkservers' copies of that chunk in a new version.
 //! Needs root, network namespaces, FUSE and the MooseFS packages
@@ -55,25 +54,18 @@ fn chunk_versions(layout: &Layout) -> BTreeMap<u64, Vec<u32>> {
     versions
 }
 
-/// Writes through mount1, reads through mount2, checks the copies on disk,
-/// unlinks and waits for the chunkservers to delete them (`trash_off`:
-/// after setting trash time 0 first, and once the mounts are gone) or
-/// checks they stay (the file is in the trash). `before_unlink` gets the directory holding both mounts.
-fn write_read_unlink(
-    layout: &Layout,
-    seed: u64,
-    trash_off: bool,
-    before_unlink: impl FnOnce(&Path),
-) {
+/// With trash time 0 (set through mount1), writes through mount1, reads
+/// through mount2, checks the copies on disk, unlinks, unmounts both mounts
+/// and waits for the chunkservers to delete the chunks. `before_unlink`
+/// gets the directory holding both mounts.
+fn write_read_unlink(layout: &Layout, seed: u64, before_unlink: impl FnOnce(&Path)) {
     let mnt = layout.root().join("mnt");
-    if trash_off {
-        let out = Command::new("mfssettrashtime")
-            .args(["0"])
-            .arg(mnt.join("mount1"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    }
+    let out = Command::new("mfssettrashtime")
+        .args(["0"])
+        .arg(mnt.join("mount1"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
     let data = payload(FILE_LEN, seed);
     let started = Instant::now();
     fs::write(mnt.join("mount1/big"), &data).unwrap();
@@ -94,15 +86,6 @@ fn write_read_unlink(
     before_unlink(&mnt);
 
     fs::remove_file(mnt.join("mount1/big")).unwrap();
-    if !trash_off {
-        std::thread::sleep(Duration::from_secs(2));
-        assert_eq!(
-            chunk_files(layout).len(),
-            GOAL * CHUNKS,
-            "trash kept no chunks"
-        );
-        return;
-    }
     // Both mounts still report the file among their open ones (mfsmount
     // keeps closed files acquired for minutes), which keeps it sustained,
     // as on Debian's master, until their sessions end.
@@ -202,7 +185,7 @@ fn debian_chunkservers_and_mounts_keep_file_data_through_our_master() {
     std::env::set_var("MOOSENG_MASTER_METRICS", format!("0.0.0.0:{METRICS_PORT}"));
     let down = up(dir.path(), "mfsngmi1", "10.233.110.0/24", Flavor::Mfs);
     eprintln!("cluster up in {:?}", started.elapsed());
-    write_read_unlink(&down.0, 0x5eed, true, |mnt| {
+    write_read_unlink(&down.0, 0x5eed, |mnt| {
         assert_two_valid_copies_per_chunk(&mnt.join("mount1/big"));
         assert_metrics_show_the_cluster("10.233.110.2");
     });
@@ -214,7 +197,7 @@ fn all_moosefs_ng_cluster_keeps_file_data() {
     let started = Instant::now();
     let down = up(dir.path(), "mfsngmi2", "10.233.111.0/24", Flavor::Ng);
     eprintln!("cluster up in {:?}", started.elapsed());
-    write_read_unlink(&down.0, 0xfeed, false, |_| {});
+    write_read_unlink(&down.0, 0xfeed, |_| {});
 }
 
 const MIB: usize = 1 << 20;

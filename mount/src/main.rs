@@ -80,6 +80,27 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let first_master = config.masters[0].to_string();
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
+    let served = serve_with(master.clone(), &options, &first_master, &runtime);
+    let sessionid = master.session().sessionid;
+    if runtime.block_on(master.close_session()) {
+        tracing::info!(sessionid, "session closed");
+    } else {
+        tracing::warn!(
+            sessionid,
+            "the master did not confirm the end of the session"
+        );
+    }
+    served
+}
+
+/// Builds the file system the options ask for on `master` and serves it
+/// until it is unmounted.
+fn serve_with(
+    master: Master,
+    options: &Options,
+    first_master: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
     let proxy = runtime.block_on(ToolsProxy::start(master.clone(), options.proxy_ip))?;
     let masterinfo = MasterInfo::new(proxy, master.clone());
     let timeouts = Timeouts {
@@ -89,7 +110,7 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let handle = runtime.handle().clone();
     if options.meta {
         let fs = MetaFs::new(master, handle, timeouts, options.flat_trash, masterinfo);
-        return serve(fs, &options, &first_master, &runtime);
+        return serve(fs, options, first_master, runtime);
     }
     let core = Core {
         data: std::sync::Arc::new(DataPath::new(master, options.io_retries)),
@@ -97,7 +118,7 @@ fn mount(options: Options) -> anyhow::Result<()> {
         locks: Default::default(),
     };
     let fs = MooseFs::new(core, handle, masterinfo);
-    serve(fs, &options, &first_master, &runtime)
+    serve(fs, options, first_master, runtime)
 }
 
 /// Mounts `fs` and serves it until it is unmounted or we are told to stop.

@@ -3,12 +3,13 @@
 //! msgid, and a supervisor resumes the session when the connection drops.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use mooseng_wire::antoan::Nop;
+use mooseng_wire::cltoma::register::{FuseRegister, RegisterRequest};
 use mooseng_wire::{Ctx, Direction, Frame, Message};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -22,6 +23,8 @@ use crate::frame_io;
 const KEEPALIVE: Duration = Duration::from_secs(2);
 /// How long one attempt waits for an answer before asking again.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an unmounting mount waits for the master to end its session.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
 type Waiters = Arc<Mutex<HashMap<u32, oneshot::Sender<Frame>>>>;
 
@@ -42,6 +45,9 @@ pub struct Master {
     /// change when a reconnect lands on a new session or another master.
     session: Arc<Mutex<Registered>>,
     retries: u32,
+    /// Set once the session is being closed: the connection the master
+    /// then drops is not to be resumed.
+    closing: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Master {
@@ -60,13 +66,48 @@ impl Master {
         let (stream, registered) = register(&config, None).await?;
         let (tx, rx) = watch::channel(None);
         let session = Arc::new(Mutex::new(registered));
-        tokio::spawn(supervise(config, stream, session.clone(), tx));
+        let closing = Arc::new(AtomicBool::new(false));
+        tokio::spawn(supervise(
+            config,
+            stream,
+            session.clone(),
+            tx,
+            closing.clone(),
+        ));
         Ok(Master {
             link: rx,
             msgid: Arc::new(AtomicU32::new(1)),
             session,
             retries: retries.max(1),
+            closing,
         })
+    }
+
+    /// Ends the session, as mfsmount does when it is unmounted, so the
+    /// master releases what the session held open (an unlinked file kept
+    /// for it is freed at once instead of when the session times out).
+    /// mfsmaster accepts REGISTER_CLOSESESSION only on the session's own
+    /// connection; it answers and drops the connection, which is then not
+    /// resumed. Returns whether the master dropped it within
+    /// [`CLOSE_TIMEOUT`].
+    pub async fn close_session(&self) -> bool {
+        let Some(link) = self.current_link().await else {
+            return false;
+        };
+        self.closing.store(true, Ordering::SeqCst);
+        let close = FuseRegister {
+            request: RegisterRequest::CloseSession {
+                sessionid: self.session().sessionid,
+                metaid: None,
+            },
+        };
+        if link.out.send(close.to_frame()).is_err() {
+            return false;
+        }
+        let mut rx = self.link.clone();
+        tokio::time::timeout(CLOSE_TIMEOUT, rx.wait_for(|link| link.is_none()))
+            .await
+            .is_ok_and(|dropped| dropped.is_ok())
     }
 
     /// The current session: id, master version, flags.
@@ -190,6 +231,7 @@ async fn supervise(
     first: tokio::net::TcpStream,
     session: Arc<Mutex<Registered>>,
     link: watch::Sender<Option<Link>>,
+    closing: Arc<AtomicBool>,
 ) {
     let mut stream = first;
     loop {
@@ -211,6 +253,9 @@ async fn supervise(
         link.send_replace(None);
         // Dropping the senders wakes every waiter, which then asks again.
         lock(&waiters).clear();
+        if closing.load(Ordering::SeqCst) {
+            return;
+        }
         tracing::warn!("connection to master lost ({reason}); reconnecting");
         stream = loop {
             if link.is_closed() {
