@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use mooseng_conformance::pjdfstest::{self, page, suite, Setup, Suite, SLOW_FILES};
+use mooseng_conformance::pjdfstest::{self, page, suite, Setup, Suite};
 use mooseng_tools::config::DEFAULT_ROOT_EXPORT;
 use mooseng_tools::{Flavor, Subnet};
 
@@ -17,11 +17,8 @@ pub struct PjdfstestArgs {
     /// Default: mfs/mfs,mfs,mfs/mfs, ng/mfs,mfs,mfs/mfs, mfs/mfs,mfs,mfs/ng.
     #[arg(long = "config", value_name = "MASTER/CHUNKSERVERS/MOUNT")]
     configs: Vec<Setup>,
-    /// CI's run: leave out the slowest test files (pjdfstest::SLOW_FILES).
-    #[arg(long)]
-    quick: bool,
-    /// Leave out this test file too (relative to the suite's tests/, e.g.
-    /// chmod/00.t); may be repeated.
+    /// Leave out this test file (relative to the suite's tests/, e.g.
+    /// chown/00.t, the slowest); may be repeated.
     #[arg(long = "skip", value_name = "FILE")]
     skip: Vec<String>,
     /// Where the suite is built and each cluster keeps its state.
@@ -60,10 +57,7 @@ pub fn run(args: &PjdfstestArgs) -> anyhow::Result<bool> {
     } else {
         args.configs.clone()
     };
-    let mut skip = args.skip.clone();
-    if args.quick {
-        skip.extend(SLOW_FILES.iter().map(|f| f.to_string()));
-    }
+    let skip = args.skip.clone();
     eprintln!("building pjdfstest from {}", args.source.display());
     let suite = Suite::build(&args.source, &args.state_dir.join("suite"))?;
     let files = suite.files(&skip)?.len();

@@ -18,7 +18,7 @@ pub use known::{known_for, KnownDifference, KNOWN_DIFFERENCES};
 pub use results::{CaseId, Outcome, SuiteResult};
 pub use run::{run_setup, RunOptions, SetupRun};
 pub use setup::Setup;
-pub use suite::{Suite, SLOW_FILES};
+pub use suite::Suite;
 
 /// Every setup's run, and every setup after the first compared with it.
 #[derive(Debug, Clone)]

@@ -46,8 +46,8 @@ pub fn section(
          list makes the run exit non-zero. A case passes when pjdfstest \
          prints `ok` for it; `not ok # TODO` counts as failed here (prove \
          counts it as passed). Regenerate with the command below (as root); \
-         `cargo test -p mooseng-conformance --test pjdfstest` runs the same \
-         comparison with `--quick`, which leaves out the slowest files.\n\n",
+         `cargo test -p mooseng-conformance --test pjdfstest` (so CI) runs \
+         the same comparison.\n\n",
     );
     let _ = writeln!(out, "- Date: {}", notes.date);
     let _ = writeln!(out, "- Command: `{}`", notes.command);
