@@ -69,9 +69,13 @@ pub fn run_setup(setup: &Setup, suite: &Suite, options: &RunOptions) -> anyhow::
     };
     let state = mooseng_tools::up(&layout, &up).with_context(|| format!("bring {setup} up"))?;
     let run = run_on(&state, &layout, suite, options);
-    let down = mooseng_tools::down(&layout);
-    let (result, elapsed, timed_out) = run?;
-    down.with_context(|| format!("take {setup} down"))?;
+    let down = mooseng_tools::down(&layout).with_context(|| format!("take {setup} down"));
+    // Neither failure may hide the other.
+    let (result, elapsed, timed_out) = match (run, down) {
+        (Ok(run), Ok(_)) => run,
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => return Err(error),
+        (Err(error), Err(down)) => return Err(anyhow!("{error:#}; then {down:#}")),
+    };
     Ok(SetupRun {
         setup: setup.clone(),
         result,
