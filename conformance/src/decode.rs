@@ -138,7 +138,7 @@ impl Decoder {
             first_packet: stream.first_packet,
             captured_bytes: stream.captured_bytes(),
             syn_seen: stream.syn_seen,
-            closed: stream.closed,
+            closed: stream.closed_at.is_some(),
             retransmitted_bytes: stream.retransmitted_bytes,
             gaps: stream.gaps(),
             frames: 0,

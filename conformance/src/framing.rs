@@ -268,7 +268,7 @@ mod tests {
             },
             first_packet: 1,
             syn_seen,
-            closed: false,
+            closed_at: None,
             chunks,
             retransmitted_bytes: 0,
             segment_starts: Vec::new(),

@@ -71,6 +71,16 @@ enum Command {
         /// many chunkservers with disk space, so it can place chunks.
         #[arg(long, value_name = "N")]
         wait_chunkservers: Option<usize>,
+        /// Before replaying, wait (up to 60 s) until the target lists this
+        /// many connected metaloggers.
+        #[arg(long, value_name = "N")]
+        wait_metaloggers: Option<usize>,
+        /// The state directory of the `mooseng-cluster` cluster the target
+        /// runs in: where the capture shows a chunkserver leaving or
+        /// rejoining the master, the target's chunkserver is killed or
+        /// started again at the same point.
+        #[arg(long, value_name = "DIR")]
+        cluster_state: Option<PathBuf>,
     },
     /// Prints docs/protocol.md: every message, its layout, and its coverage
     /// by the given captures.
@@ -129,9 +139,15 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             until_packet,
             timeout,
             wait_chunkservers,
+            wait_metaloggers,
+            cluster_state,
         } => {
+            let ready_within = Duration::from_secs(60);
             if let Some(wanted) = wait_chunkservers {
-                replay::readiness::wait_for_chunkservers(target, wanted, Duration::from_secs(60))?;
+                replay::readiness::wait_for_chunkservers(target, wanted, ready_within)?;
+            }
+            if let Some(wanted) = wait_metaloggers {
+                replay::readiness::wait_for_metaloggers(target, wanted, ready_within)?;
             }
             let capture = File::open(&file).with_context(|| format!("{}", file.display()))?;
             let script = replay::load(BufReader::new(capture), &streams)
@@ -140,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 target,
                 answer_timeout: Duration::from_secs(timeout),
                 until_packet,
+                cluster: cluster_state.map(mooseng_tools::Layout::new),
             };
             let outcome = replay::replay(&script, &options)?;
             print_quietly(&outcome.to_string()).context("writing the report")?;

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
-use mooseng_conformance::matrix::{self, workload, Cell, RunNotes, KNOWN_FAILURES};
+use mooseng_conformance::matrix::{self, workload, Cell, Network, RunNotes, KNOWN_FAILURES};
 use mooseng_conformance::pjdfstest;
 
 /// Flags of `mooseng-conformance matrix`.
@@ -21,6 +21,14 @@ pub struct MatrixArgs {
     /// all twelve by default.
     #[arg(long = "cell", value_name = "CELL")]
     cells: Vec<Cell>,
+    /// Prefix of the cells' network namespaces and links (at most 6
+    /// characters; a cell adds its two-digit number).
+    #[arg(long, default_value = "mfsmx", value_parser = prefix)]
+    net_prefix: String,
+    /// The third byte X of the first cell's subnet 10.233.X.0/24; cell n
+    /// uses X+n. Another prefix and X keep two runs on one host apart.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u8).range(0..=244))]
+    net_first: u8,
     /// Where each cell's cluster keeps its state, one directory per cell.
     #[arg(long, default_value = "/run/mooseng-matrix")]
     state_dir: PathBuf,
@@ -38,13 +46,23 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<bool> {
     };
     let big_file_bytes = if args.quick { 128 } else { args.big_file_mib } << 20;
     let start = Instant::now();
-    let rows = matrix::run_matrix(&cells, &args.state_dir, big_file_bytes, |cell, step| {
-        eprintln!(
-            "[{:>6.1} s] {}: {step}",
-            start.elapsed().as_secs_f64(),
-            cell.id()
-        );
-    });
+    let network = Network {
+        prefix: args.net_prefix.clone(),
+        first: args.net_first,
+    };
+    let rows = matrix::run_matrix(
+        &cells,
+        &network,
+        &args.state_dir,
+        big_file_bytes,
+        |cell, step| {
+            eprintln!(
+                "[{:>6.1} s] {}: {step}",
+                start.elapsed().as_secs_f64(),
+                cell.id()
+            );
+        },
+    );
     let table = matrix::table(&rows);
     print!("{table}");
     let notes = RunNotes {
@@ -58,6 +76,14 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<bool> {
         .with_context(|| format!("write {}", args.output.display()))?;
     eprintln!("wrote {}", args.output.display());
     Ok(!rows.iter().any(|r| r.verdict.is_failure()))
+}
+
+/// A namespace prefix short enough for `mooseng-cluster`'s names.
+fn prefix(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 6 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err("1 to 6 letters or digits".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// `page`, followed by the pjdfstest section of the page at `path` if it

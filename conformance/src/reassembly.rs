@@ -47,8 +47,9 @@ pub struct Stream {
     /// Number of the capture packet that first showed this stream.
     pub first_packet: u64,
     pub syn_seen: bool,
-    /// A FIN or RST closed this direction inside the capture.
-    pub closed: bool,
+    /// The packet whose FIN or RST closed this direction, when that
+    /// happened inside the capture.
+    pub closed_at: Option<u64>,
     /// Ordered, non-overlapping, never adjacent: the space between two
     /// chunks is a gap of lost bytes.
     pub chunks: Vec<Chunk>,
@@ -124,7 +125,7 @@ struct Builder {
     last_relative: i64,
     /// Relative position of the first data byte, known from the SYN.
     data_start: Option<i64>,
-    closed: bool,
+    closed_at: Option<u64>,
     segments: Vec<Held>,
 }
 
@@ -135,7 +136,7 @@ impl Builder {
             last_seq: seq,
             last_relative: 0,
             data_start: None,
-            closed: false,
+            closed_at: None,
             segments: Vec::new(),
         }
     }
@@ -160,7 +161,7 @@ impl Builder {
             key,
             first_packet: self.first_packet,
             syn_seen: self.data_start.is_some(),
-            closed: self.closed,
+            closed_at: self.closed_at,
             chunks: Vec::new(),
             retransmitted_bytes: 0,
             segment_starts: Vec::new(),
@@ -226,7 +227,9 @@ impl Reassembler {
             }
             builder.data_start = Some(relative + 1);
         }
-        builder.closed |= segment.fin || segment.rst;
+        if segment.fin || segment.rst {
+            builder.closed_at.get_or_insert(packet);
+        }
         if !segment.payload.is_empty() {
             // Data on a SYN (TCP Fast Open) follows the SYN's own number.
             let relative = relative + i64::from(segment.syn);
@@ -303,5 +306,28 @@ mod tests {
         assert_eq!(stream.packet_at(4), Some(2));
         assert_eq!(stream.packet_at(5), Some(1));
         assert_eq!(stream.end(), 21);
+    }
+
+    #[test]
+    fn the_first_fin_or_rst_marks_where_a_direction_closed() {
+        let mut reassembler = Reassembler::new();
+        reassembler.push(1, &segment(99, true, &[]));
+        reassembler.push(2, &segment(100, false, b"data"));
+        reassembler.push(
+            3,
+            &TcpSegment {
+                fin: true,
+                ..segment(104, false, &[])
+            },
+        );
+        reassembler.push(
+            4,
+            &TcpSegment {
+                rst: true,
+                ..segment(105, false, &[])
+            },
+        );
+        let streams = reassembler.finish();
+        assert_eq!(streams[0].closed_at, Some(3));
     }
 }

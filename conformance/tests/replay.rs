@@ -1,10 +1,11 @@
 //! `mooseng-conformance replay` against a real, fresh Debian mfsmaster
 //! 3.0.117 started by mooseng-cluster in the corpus's starting state:
-//! the corpus's mount conversations must replay with every answer
-//! matching, and a proxy that alters one field of one answer must be
-//! reported as exactly that mismatch. Needs root, network namespaces and
-//! Debian's MooseFS packages (scripts/setup.sh).
+//! the whole corpus, and its mount conversations alone, must replay with
+//! every answer matching, and a proxy that alters one field of one answer
+//! must be reported as exactly that mismatch. Needs root, network
+//! namespaces and Debian's MooseFS packages (scripts/setup.sh).
 
+use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -33,14 +34,15 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn up(prefix: &str, subnet: &str) -> Cluster {
+    /// With a metalogger when `metalogger` says so, as the corpus had.
+    fn up(prefix: &str, subnet: &str, metalogger: bool) -> Cluster {
         let dir = tempfile::tempdir().expect("temporary state dir");
         let layout = Layout::new(dir.path());
         let subnet = subnet.parse().expect("valid subnet");
         let options = UpOptions {
             master: Flavor::Mfs,
             chunkservers: vec![Flavor::Mfs; 3],
-            metalogger: None,
+            metalogger: metalogger.then_some(Flavor::Mfs),
             mount: Flavor::Mfs,
             mounts: 0,
             mountpoint: None,
@@ -71,6 +73,12 @@ impl Cluster {
     fn target(&self) -> SocketAddr {
         SocketAddr::from((self.master, 9421))
     }
+
+    /// The arguments that let the replay kill and restart the cluster's
+    /// chunkservers where the capture's left and came back.
+    fn control(&self) -> [OsString; 2] {
+        ["--cluster-state".into(), self.layout.root().into()]
+    }
 }
 
 impl Drop for Cluster {
@@ -79,7 +87,7 @@ impl Drop for Cluster {
     }
 }
 
-fn replay(target: SocketAddr, extra: &[&str]) -> Output {
+fn replay(target: SocketAddr, extra: &[impl AsRef<OsStr>]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mooseng-conformance"))
         .arg("replay")
         .arg(corpus())
@@ -98,9 +106,63 @@ fn stdout(output: &Output) -> String {
     )
 }
 
+/// Asserts that the report counts answers of type `message`, all matched.
+fn all_matched(text: &str, message: &str) {
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{message} ")))
+        .unwrap_or_else(|| panic!("{message} missing from:\n{text}"));
+    let counts: Vec<&str> = line.split_whitespace().skip(1).collect();
+    assert_eq!(counts.len(), 2, "{line}");
+    assert_ne!(counts[0], "0", "{line}");
+    assert_eq!(counts[1], "0", "{line}");
+}
+
+#[test]
+fn the_whole_corpus_replays_cleanly_against_a_fresh_debian_master() {
+    let cluster = Cluster::up("rpall", "10.233.221.0/24", true);
+    let mut args: Vec<OsString> = vec!["--wait-metaloggers".into(), "1".into()];
+    args.extend(cluster.control());
+    let output = replay(cluster.target(), &args);
+    let text = format!("{}\nmaster log:\n{}", stdout(&output), cluster.master_log());
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("replayed 35 conversations"), "{text}");
+    assert!(!text.contains("MISMATCH"), "{text}");
+    assert!(text.contains("\nPASS\n"), "{text}");
+    // The capture's chunkserver loss was done to the target too.
+    assert!(
+        text.contains("captured chunkserver 10.231.0.13 left at packet 7373: killed 10.233.221."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "captured chunkserver 10.231.0.13 came back at packet 7469: restarted 10.233.221."
+        ),
+        "{text}"
+    );
+    // mfscli's answers about the master, its chunkservers (maintenance
+    // mode and removal included) and its metalogger all took part, with
+    // the mounts' metadata and chunk requests.
+    for message in [
+        "MATOCL_INFO",
+        "MATOCL_CSERV_LIST",
+        "MATOCL_CSSERV_COMMAND",
+        "MATOCL_MLOG_LIST",
+        "MATOCL_CHUNKS_MATRIX",
+        "MATOCL_SCLASS_INFO",
+        "MATOCL_MEMORY_INFO",
+        "MATOCL_SESSION_LIST",
+        "ANTOCL_CHART_DATA",
+        "MATOCL_FUSE_SNAPSHOT",
+        "MATOCL_FUSE_WRITE_CHUNK_END",
+    ] {
+        all_matched(&text, message);
+    }
+}
+
 #[test]
 fn the_corpus_mounts_replay_cleanly_against_a_fresh_debian_master() {
-    let cluster = Cluster::up("mfsrpa", "10.233.151.0/24");
+    let cluster = Cluster::up("rpmount", "10.233.222.0/24", false);
     let output = replay(cluster.target(), &MOUNT_STREAMS);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
@@ -114,20 +176,13 @@ fn the_corpus_mounts_replay_cleanly_against_a_fresh_debian_master() {
         "MATOCL_FUSE_UNDEL",
         "MATOCL_FUSE_WRITE_CHUNK_END",
     ] {
-        let line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with(message))
-            .unwrap_or_else(|| panic!("{message} missing from:\n{text}"));
-        let counts: Vec<&str> = line.split_whitespace().skip(1).collect();
-        assert_eq!(counts.len(), 2, "{line}");
-        assert_ne!(counts[0], "0", "{line}");
-        assert_eq!(counts[1], "0", "{line}");
+        all_matched(&text, message);
     }
 }
 
 #[test]
 fn a_proxy_altering_one_field_is_reported_as_exactly_that_mismatch() {
-    let cluster = Cluster::up("mfsrpb", "10.233.152.0/24");
+    let cluster = Cluster::up("rpalter", "10.233.223.0/24", false);
     let proxy = AlteringProxy::start(cluster.target());
     let output = replay(proxy, &MOUNT_STREAMS);
     let text = format!("{}\nmaster log:\n{}", stdout(&output), cluster.master_log());

@@ -14,6 +14,7 @@
 //! their orders, waits for their answers and runs the replication planner.
 
 mod copies;
+mod duplicate;
 mod entry;
 mod matrix;
 mod orders;
@@ -22,6 +23,7 @@ mod servers;
 mod service;
 mod state;
 mod table;
+mod truncate;
 mod write;
 
 pub use copies::{ChunkCopy, CopyState};
@@ -35,6 +37,7 @@ pub use service::{
 };
 pub use state::{ChunkState, OpAnswer, Refusal};
 pub use table::{ChunkRecord, ChunkTable};
+pub use truncate::Cutting;
 
 /// Chunk ids as MooseFS numbers them; 0 marks a hole in a file.
 pub type ChunkId = u64;

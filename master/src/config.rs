@@ -34,6 +34,8 @@ pub struct Config {
     /// Milliseconds a mount connection may stay silent before the master
     /// sends a keep-alive NOP (MooseFS sends one every second).
     pub keepalive_ms: u64,
+    /// Where `/health` and `/metrics` are served over HTTP; off when unset.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             snapshot_every: 100_000,
             max_connections: 1024,
             keepalive_ms: 1000,
+            metrics: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod cslink;
 pub mod exports;
 pub mod locks;
 pub mod meta;
+pub mod metrics;
 pub mod namespace;
 pub mod server;
 pub mod session;

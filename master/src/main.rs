@@ -14,9 +14,11 @@ use mooseng_master::config::Config;
 use mooseng_master::cslink::{self, LinkConfig};
 use mooseng_master::exports::{Exports, UserDb};
 use mooseng_master::meta::SnapshotPolicy;
+use mooseng_master::metrics;
 use mooseng_master::server::{self, Limits};
 use mooseng_master::session::Sessions;
 use mooseng_master::store::{MetadataStore, Opened};
+use mooseng_observe::{Endpoint, Registry};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tracing_subscriber::EnvFilter;
@@ -43,6 +45,9 @@ struct Cli {
     /// Metadata directory: the log and snapshots.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Address of the HTTP /health and /metrics endpoint [default: off].
+    #[arg(long)]
+    metrics: Option<SocketAddr>,
 }
 
 fn main() -> ExitCode {
@@ -95,6 +100,9 @@ fn load_config(cli: Cli) -> Result<Config, String> {
     if let Some(data_dir) = cli.data_dir {
         config.data_dir = data_dir;
     }
+    if cli.metrics.is_some() {
+        config.metrics = cli.metrics;
+    }
     Ok(config)
 }
 
@@ -132,6 +140,7 @@ async fn run(config: Config) -> Result<(), String> {
         exports,
         chunks: Arc::clone(&chunks),
         metaid: meta_id,
+        metrics: Default::default(),
     });
     let listener = TcpListener::bind(config.listen)
         .await
@@ -139,6 +148,9 @@ async fn run(config: Config) -> Result<(), String> {
     let cs_listener = TcpListener::bind(config.listen_chunkservers)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen_chunkservers))?;
+    if let Some(addr) = config.metrics {
+        serve_metrics(&master, addr).await?;
+    }
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     tracing::info!(
@@ -185,5 +197,25 @@ async fn run(config: Config) -> Result<(), String> {
     journal.abort();
     let _ = journal.await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves `/health` and `/metrics` on `addr` for as long as the process
+/// runs: they stay useful while the client listener drains.
+async fn serve_metrics(master: &Arc<Master>, addr: SocketAddr) -> Result<(), String> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot serve metrics on {addr}: {e}"))?;
+    tracing::info!(metrics = %addr, "serving /health and /metrics");
+    let mut registry = Registry::with_prefix(metrics::PREFIX);
+    master.metrics.register(&mut registry);
+    let (for_health, for_refresh) = (Arc::clone(master), Arc::clone(master));
+    let endpoint = Endpoint::new(registry, move || metrics::health(&for_health))
+        .with_refresh(move || metrics::refresh(&for_refresh));
+    tokio::spawn(mooseng_observe::serve(
+        listener,
+        Arc::new(endpoint),
+        std::future::pending(),
+    ));
     Ok(())
 }

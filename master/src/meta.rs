@@ -26,12 +26,14 @@ mod record;
 mod recover;
 mod segment;
 mod snapshot;
+mod stats;
 
 pub use committer::{Committer, Disk, SnapshotPolicy};
 pub use entry::{Image, ImageRef, LogEntry};
 pub use error::MetaError;
 pub use lock::DirLock;
 pub use recover::{recover, Recovered};
+pub use stats::LogStats;
 
 #[cfg(test)]
 mod tests;

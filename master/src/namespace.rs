@@ -8,6 +8,7 @@
 
 mod access;
 mod acl;
+mod amtime;
 mod check;
 mod create;
 mod data;
@@ -21,7 +22,9 @@ mod remove;
 mod rename;
 mod sclass;
 mod setattr;
+mod snapshot;
 mod trash;
+mod truncate;
 mod xattr;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -46,7 +49,9 @@ pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
 pub use query::TreeStats;
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
 pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
+pub use snapshot::snapshot_mode;
 pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
+pub use truncate::{Cut, TruncatePlan};
 pub use xattr::{xattr_mode, Xattrs};
 
 /// Longest name MooseFS accepts (`MFS_NAME_MAX`).
@@ -192,7 +197,9 @@ impl Namespace {
                 dst_name,
             } => self.rename(ts, caller, *src_parent, src_name, *dst_parent, dst_name),
             Mutation::SetAttr { inode, change } => self.set_attr(ts, caller, *inode, change),
-            Mutation::SetLength { inode, length } => self.set_length(ts, caller, *inode, *length),
+            Mutation::SetLength { inode, length } => {
+                self.set_length(ts, caller, *inode, *length, false, false)
+            }
             Mutation::SetChunk {
                 inode,
                 index,
@@ -234,6 +241,24 @@ impl Namespace {
                 smode,
             } => self.set_eattr(ts, caller, *inode, *eattr, *smode),
             Mutation::SetQuota { inode, change } => self.set_quota(ts, *inode, change),
+            Mutation::Truncate {
+                inode,
+                length,
+                opened,
+                keep_times,
+            } => self.set_length(ts, caller, *inode, *length, *opened, *keep_times),
+            Mutation::Snapshot {
+                src,
+                dst_parent,
+                name,
+                smode,
+                umask,
+            } => self.snapshot(ts, caller, *src, *dst_parent, name, *smode, *umask),
+            Mutation::AmTime {
+                inode,
+                atime,
+                mtime,
+            } => self.set_amtime(*inode, *atime, *mtime),
         }
     }
 
@@ -317,6 +342,8 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
 
 #[cfg(test)]
 mod attr_tests;
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

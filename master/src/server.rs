@@ -140,9 +140,11 @@ async fn run(
             Some(Ok(frame)) => frame,
             Some(Err(error)) => {
                 tracing::warn!(%error, "closing connection: bad frame");
+                master.metrics.bad_connection();
                 break;
             }
         };
+        let arrived = Instant::now();
         let ctx = Ctx {
             peer_version: conn.version,
         };
@@ -150,10 +152,12 @@ async fn run(
             Ok(message) => message,
             Err(error) => {
                 tracing::warn!(%error, kind = frame.kind, len = frame.payload.len(), "closing connection: undecodable request");
+                master.metrics.bad_connection();
                 break;
             }
         };
-        let span = request_span(&frame, message.name(), &conn);
+        let name = message.name();
+        let span = request_span(&frame, name, &conn);
         let action = dispatch(master, &mut conn, message)
             .instrument(span.clone())
             .await;
@@ -164,6 +168,7 @@ async fn run(
             Action::Nothing => tracing::debug!("no answer"),
             Action::Close(_) => {}
         });
+        master.metrics.request_done(name, arrived.elapsed());
         let (reply, close) = match action {
             Action::Reply(reply) => (Some(reply), false),
             Action::Nothing => (None, false),

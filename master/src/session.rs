@@ -216,6 +216,11 @@ impl Sessions {
         self.registry().by_id.remove(&id).is_some()
     }
 
+    /// How many sessions are open.
+    pub fn count(&self) -> usize {
+        self.registry().by_id.len()
+    }
+
     fn registry(&self) -> MutexGuard<'_, Registry> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }

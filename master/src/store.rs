@@ -14,7 +14,7 @@ use mooseng_wire::Status;
 use tokio::sync::{mpsc, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
-use crate::meta::{recover, Committer, DirLock, Disk, MetaError, SnapshotPolicy};
+use crate::meta::{recover, Committer, DirLock, Disk, LogStats, MetaError, SnapshotPolicy};
 use crate::namespace::{Caller, Entry, Mutation, Namespace, Outcome};
 
 #[derive(Debug)]
@@ -112,9 +112,20 @@ impl MetadataStore {
         }
     }
 
+    /// The metadata log's figures, for `/metrics` and `/health`.
+    pub fn log_stats(&self) -> Arc<LogStats> {
+        Arc::clone(self.committer.stats())
+    }
+
     /// A consistent view for reads; changes wait while it is held.
     pub async fn read(&self) -> RwLockReadGuard<'_, Namespace> {
         self.namespace.read().await
+    }
+
+    /// [`Self::read`] for a thread outside the async runtime (it panics
+    /// on a runtime thread).
+    pub fn read_blocking(&self) -> RwLockReadGuard<'_, Namespace> {
+        self.namespace.blocking_read()
     }
 }
 

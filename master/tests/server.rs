@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mooseng_master::client::Master;
 use mooseng_master::exports::Exports;
+use mooseng_master::metrics::RequestLabels;
 use mooseng_master::server::{serve, Limits};
 use mooseng_master::session::Sessions;
 use mooseng_master::store::MetadataStore;
@@ -19,6 +20,7 @@ const GET_VERSION: [u8; 12] = [0, 0, 0, 10, 0, 0, 0, 4, 0, 0, 0, 7];
 
 async fn start() -> (
     std::net::SocketAddr,
+    Arc<Master>,
     oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
@@ -30,16 +32,17 @@ async fn start() -> (
         exports: Exports::moosefs_default(),
         chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 1,
+        metrics: Default::default(),
     });
     let limits = Limits {
         max_connections: 4,
         keepalive: Duration::from_secs(1),
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, master, limits, async {
+    let server = tokio::spawn(serve(listener, Arc::clone(&master), limits, async {
         let _ = stopped.await;
     }));
-    (addr, stop, server)
+    (addr, master, stop, server)
 }
 
 async fn closed_by_peer(stream: &mut TcpStream) -> bool {
@@ -52,7 +55,7 @@ async fn closed_by_peer(stream: &mut TcpStream) -> bool {
 
 #[tokio::test]
 async fn bad_frames_close_only_their_connection() {
-    let (addr, stop, server) = start().await;
+    let (addr, master, stop, server) = start().await;
 
     let mut oversized = TcpStream::connect(addr).await.unwrap();
     oversized
@@ -79,6 +82,11 @@ async fn bad_frames_close_only_their_connection() {
     good.read_exact(&mut body).await.unwrap();
     assert_eq!(&body[..8], &[0, 0, 0, 7, 0, 3, 0, 0xea]);
     assert_eq!(&body[8..], b"3.0.117");
+    assert_eq!(master.metrics.bad_connections.get(), 2);
+    let version = RequestLabels {
+        request: "ANTOAN_GET_VERSION",
+    };
+    assert_eq!(master.metrics.requests.get_or_create(&version).get(), 1);
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server)

@@ -9,4 +9,5 @@ pub mod frame_io;
 pub mod fs;
 pub mod geometry;
 pub mod master;
+pub mod meta;
 pub mod options;

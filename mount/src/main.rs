@@ -2,12 +2,14 @@
 
 use std::process::ExitCode;
 
-use fuser::MountOption;
+use fuser::{Filesystem, MountOption};
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
+use mooseng_mount::fs::special::MasterInfo;
 use mooseng_mount::fs::MooseFs;
-use mooseng_mount::master::{register::password_digest, Master, SessionConfig};
+use mooseng_mount::master::{register::password_digest, Master, SessionConfig, ToolsProxy};
+use mooseng_mount::meta::MetaFs;
 use mooseng_mount::options::Options;
 
 fn main() -> ExitCode {
@@ -41,11 +43,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// The kernel's mount options; a meta mount is named `mfsmeta` after its
+/// master, as mfsmount names it.
 fn mount_options(options: &Options, master: &str) -> Vec<MountOption> {
-    let mut list = vec![
-        MountOption::FSName(format!("{master}:{}", options.subfolder)),
-        MountOption::Subtype("mfs".into()),
-    ];
+    let mut list = if options.meta {
+        vec![
+            MountOption::FSName(master.to_string()),
+            MountOption::Subtype("mfsmeta".into()),
+        ]
+    } else {
+        vec![
+            MountOption::FSName(format!("{master}:{}", options.subfolder)),
+            MountOption::Subtype("mfs".into()),
+        ]
+    };
     if options.allow_other {
         list.push(MountOption::AllowOther);
     }
@@ -64,23 +75,42 @@ fn mount(options: Options) -> anyhow::Result<()> {
         subfolder: options.subfolder.clone(),
         password_md5: options.password.as_deref().map(password_digest),
         info: options.mountpoint.display().to_string(),
+        meta: options.meta,
     };
     let first_master = config.masters[0].to_string();
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
+    let proxy = runtime.block_on(ToolsProxy::start(master.clone(), options.proxy_ip))?;
+    let masterinfo = MasterInfo::new(proxy, master.clone());
+    let timeouts = Timeouts {
+        attr: options.attr_timeout,
+        entry: options.entry_timeout,
+    };
+    let handle = runtime.handle().clone();
+    if options.meta {
+        let fs = MetaFs::new(master, handle, timeouts, options.flat_trash, masterinfo);
+        return serve(fs, &options, &first_master, &runtime);
+    }
     let core = Core {
         data: std::sync::Arc::new(DataPath::new(master, options.io_retries)),
-        timeouts: Timeouts {
-            attr: options.attr_timeout,
-            entry: options.entry_timeout,
-        },
+        timeouts,
         locks: Default::default(),
     };
-    let fs = MooseFs::new(core, runtime.handle().clone());
+    let fs = MooseFs::new(core, handle, masterinfo);
+    serve(fs, &options, &first_master, &runtime)
+}
+
+/// Mounts `fs` and serves it until it is unmounted or we are told to stop.
+fn serve<FS: Filesystem>(
+    fs: FS,
+    options: &Options,
+    first_master: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
     let mut session = fuser::Session::new(
         fs,
         &options.mountpoint,
-        &mount_options(&options, &first_master),
+        &mount_options(options, first_master),
     )?;
     let mut unmounter = session.unmount_callable();
     runtime.spawn(async move {

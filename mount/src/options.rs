@@ -1,7 +1,7 @@
 //! The command line, as close to mfsmount's as the meanings allow:
 //! `mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S PATH] [-o OPT[,OPT]...] [-f]`.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,6 +26,13 @@ pub struct Options {
     pub read_only: bool,
     pub allow_other: bool,
     pub foreground: bool,
+    /// Where the proxy for MooseFS's tools listens (`.masterinfo` names it).
+    pub proxy_ip: Ipv4Addr,
+    /// Mount the meta file system (trash, sustained) instead of the tree.
+    pub meta: bool,
+    /// In the meta file system, list the whole trash in `trash/` instead
+    /// of in its 4096 buckets.
+    pub flat_trash: bool,
     /// Options we accept but do not act on, for a warning.
     pub ignored: Vec<String>,
 }
@@ -46,12 +53,15 @@ impl Default for Options {
             // mfsmount mounts with allow_other by default.
             allow_other: true,
             foreground: false,
+            proxy_ip: Ipv4Addr::LOCALHOST,
+            meta: false,
+            flat_trash: false,
             ignored: Vec::new(),
         }
     }
 }
 
-pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-f]";
+pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-m] [-f]";
 
 fn seconds(key: &str, value: &str) -> anyhow::Result<Duration> {
     let secs: f64 = value
@@ -70,6 +80,7 @@ impl Options {
             let mut value = |flag: &str| args.next().ok_or_else(|| anyhow!("{flag} needs a value"));
             match arg.as_str() {
                 "-f" => options.foreground = true,
+                "-m" | "--meta" => options.meta = true,
                 "-H" => options.masters.push(value("-H")?),
                 "-P" => options.port = value("-P")?.parse().context("-P: not a port")?,
                 "-S" => options.subfolder = value("-S")?,
@@ -111,12 +122,17 @@ impl Options {
             "mfsport" => self.port = need()?.parse().context("mfsport: not a port")?,
             "mfssubfolder" => self.subfolder = need()?.to_string(),
             "mfspassword" => self.password = Some(need()?.to_string()),
+            "mfsproxy" => {
+                self.proxy_ip = need()?.parse().context("mfsproxy: not an IPv4 address")?
+            }
             "mfsattrcacheto" => self.attr_timeout = seconds(key, need()?)?,
             "mfsentrycacheto" => self.entry_timeout = seconds(key, need()?)?,
             "mfsdirentrycacheto" => self.direntry_timeout = seconds(key, need()?)?,
             "mfsioretries" => {
                 self.io_retries = need()?.parse().context("mfsioretries: not a number")?
             }
+            "mfsmeta" => self.meta = true,
+            "mfsflattrash" => self.flat_trash = true,
             "ro" => self.read_only = true,
             "rw" => self.read_only = false,
             "allow_other" => self.allow_other = true,
@@ -173,12 +189,13 @@ mod tests {
 
     #[test]
     fn mfs_options_keep_their_mfsmount_meaning() {
-        let o = parse("-o mfsmaster=127.0.0.1,mfsport=1,mfssubfolder=sub,mfsioretries=3 /m -o ro,mfsattrcacheto=0.5,mfspassword=pw");
+        let o = parse("-o mfsmaster=127.0.0.1,mfsport=1,mfssubfolder=sub,mfsioretries=3 /m -o ro,mfsattrcacheto=0.5,mfspassword=pw,mfsproxy=10.0.0.7");
         assert_eq!(o.masters, vec!["127.0.0.1".to_string()]);
         assert_eq!((o.port, o.io_retries, o.read_only), (1, 3, true));
         assert_eq!(o.subfolder, "/sub");
         assert_eq!(o.attr_timeout, Duration::from_millis(500));
         assert_eq!(o.password.as_deref(), Some("pw"));
+        assert_eq!(o.proxy_ip, Ipv4Addr::new(10, 0, 0, 7));
         assert!(!o.foreground);
     }
 
@@ -194,6 +211,16 @@ mod tests {
     }
 
     #[test]
+    fn meta_is_asked_as_mfsmount_asks_it() {
+        assert!(!parse("/m").meta);
+        assert!(parse("/m -o mfsmeta").meta);
+        assert!(parse("/m -m").meta);
+        assert!(parse("/m --meta").meta);
+        let o = parse("/m -o mfsmeta,mfsflattrash");
+        assert!(o.meta && o.flat_trash && o.ignored.is_empty());
+    }
+
+    #[test]
     fn bad_command_lines_are_refused() {
         let bad = |line: &str| Options::parse(line.split_whitespace().map(String::from)).is_err();
         assert!(bad("-f"));
@@ -201,5 +228,6 @@ mod tests {
         assert!(bad("/a -o mfsattrcacheto=soon"));
         assert!(bad("/a -H"));
         assert!(bad("/a -x"));
+        assert!(bad("/a -o mfsproxy=localhost"));
     }
 }

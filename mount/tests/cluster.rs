@@ -7,37 +7,21 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use mooseng_tools::cluster::UpOptions;
-use mooseng_tools::{Flavor, Layout};
 use sha2::{Digest, Sha256};
+use support::{payload, Cluster, Setup};
 
 const PREFIX: &str = "mfsngmnt";
 const SUBNET: &str = "10.233.102.0/24";
 const MASTER: &str = "10.233.102.2";
 const CHUNK: u64 = 64 << 20;
 const BLOCK: u64 = 64 << 10;
-
-/// Takes the cluster down and unmounts mfsmount even when an assertion fails.
-struct Cleanup {
-    layout: Layout,
-    mfsmount: PathBuf,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(&self.mfsmount)
-            .status();
-        let _ = mooseng_tools::down(&self.layout);
-    }
-}
 
 fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
@@ -55,44 +39,6 @@ fn run(program: &str, args: &[&str]) -> String {
 fn sha256(path: &Path) -> String {
     let bytes = fs::read(path).expect("file reads back");
     format!("{:x}", Sha256::digest(&bytes))
-}
-
-/// Deterministic bytes that do not repeat within a chunk.
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn up(root: &Path) -> Layout {
-    let beside_mount = Path::new(env!("CARGO_BIN_EXE_mooseng-mount"))
-        .parent()
-        .expect("bin dir");
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", beside_mount.display()));
-    let layout = Layout::new(root);
-    let options = UpOptions {
-        master: Flavor::Mfs,
-        chunkservers: vec![Flavor::Mfs; 3],
-        metalogger: None,
-        mount: Flavor::Ng,
-        mounts: 1,
-        mountpoint: None,
-        prefix: PREFIX.into(),
-        subnet: SUBNET.parse().expect("subnet"),
-        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
-        timeout: Duration::from_secs(60),
-    };
-    if let Err(e) = mooseng_tools::up(&layout, &options) {
-        panic!("cluster up: {e}");
-    }
-    layout
 }
 
 fn namespace_work(ng: &Path, mfs: &Path) {
@@ -235,14 +181,11 @@ fn big_file(ng: &Path, mfs: &Path) {
 #[test]
 fn everyday_file_work_matches_mfsmount() {
     let root = tempfile::tempdir().unwrap();
-    let layout = up(root.path());
+    let mut cluster = Cluster::up(root.path(), &Setup::new(PREFIX, SUBNET));
     let mfs = root.path().join("mfsmount");
     fs::create_dir(&mfs).unwrap();
-    let cleanup = Cleanup {
-        layout,
-        mfsmount: mfs.clone(),
-    };
-    let ng = cleanup.layout.default_mountpoint();
+    cluster.unmount_at_end(&mfs);
+    let ng = cluster.mount(0);
     run(
         "mfsmount",
         &[mfs.to_str().unwrap(), "-H", MASTER, "-P", "9421"],
@@ -253,7 +196,7 @@ fn everyday_file_work_matches_mfsmount() {
 
     let df = run("df", &[ng.to_str().unwrap()]);
     assert!(df.contains(&format!("{MASTER}:9421")), "{df}");
-    drop(cleanup);
+    drop(cluster);
     assert!(!fs::read_to_string("/proc/mounts")
         .unwrap()
         .contains(ng.to_str().unwrap()));

@@ -7,55 +7,20 @@
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mooseng_tools::cluster::UpOptions;
-use mooseng_tools::{Flavor, Layout};
 use rustix::fs::{fcntl_lock, FlockOperation};
 use rustix::io::Errno;
+use support::{Cluster, Setup};
 
 const PREFIX: &str = "mfsnglk";
 const SUBNET: &str = "10.233.161.0/24";
-
-struct Cluster {
-    layout: Layout,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = mooseng_tools::down(&self.layout);
-    }
-}
-
-fn up(root: &Path) -> (Cluster, PathBuf, PathBuf) {
-    let beside_mount = Path::new(env!("CARGO_BIN_EXE_mooseng-mount"))
-        .parent()
-        .expect("bin dir");
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", beside_mount.display()));
-    let layout = Layout::new(root);
-    let options = UpOptions {
-        master: Flavor::Mfs,
-        chunkservers: vec![Flavor::Mfs; 3],
-        metalogger: None,
-        mount: Flavor::Ng,
-        mounts: 2,
-        mountpoint: None,
-        prefix: PREFIX.into(),
-        subnet: SUBNET.parse().expect("subnet"),
-        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
-        timeout: Duration::from_secs(60),
-    };
-    if let Err(e) = mooseng_tools::up(&layout, &options) {
-        panic!("cluster up: {e}");
-    }
-    let base = layout.default_mountpoint();
-    (Cluster { layout }, base.join("mount1"), base.join("mount2"))
-}
 
 fn run(program: &str, args: &[&str]) -> std::process::Output {
     Command::new(program)
@@ -233,7 +198,12 @@ fn supplementary_groups_count(one: &Path) {
 #[test]
 fn locks_acls_and_groups_reach_the_master() {
     let root = tempfile::tempdir().unwrap();
-    let (_cluster, one, two) = up(root.path());
+    let setup = Setup {
+        mounts: 2,
+        ..Setup::new(PREFIX, SUBNET)
+    };
+    let cluster = Cluster::up(root.path(), &setup);
+    let (one, two) = (cluster.mount(1), cluster.mount(2));
     flock_waits_across_mounts(&one, &two);
     posix_locks_across_mounts(&one, &two);
     acl_round_trip(&one, &two);

@@ -294,6 +294,14 @@ fn start(
         role: p.role,
         flavor: p.flavor,
         program: p.program.clone(),
+        // The arguments are paths under the state directory and addresses;
+        // a path that is not UTF-8 would already keep the state file from
+        // being written, so nothing is lost here.
+        args: launch
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
         process,
         address: p.role.address(&ctx.subnet),
         netns,

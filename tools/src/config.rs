@@ -35,8 +35,9 @@ fn path(p: &std::path::Path) -> String {
 /// minutes for a pass over all chunks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Replication {
-    /// MooseFS's defaults, the conditions the capture corpus was made in
-    /// (a replay of it differs once replication starts early).
+    /// MooseFS's defaults. The capture corpus was made with quick
+    /// replication, but its replay uses these: replication running during
+    /// a replay makes answers differ from run to run.
     #[default]
     Default,
     /// At once, for tests that change goals and wait for the copies:

@@ -46,6 +46,14 @@ pub enum Error {
         seconds: u64,
         log: PathBuf,
     },
+    #[error("no cluster is up (no {state})")]
+    NotUp { state: PathBuf },
+    #[error("no daemon of the cluster has the address {address}")]
+    NoSuchDaemon { address: std::net::Ipv4Addr },
+    #[error("{role} still runs; only a stopped daemon can be started again")]
+    StillRunning { role: String },
+    #[error("the state file does not record {role}'s command line; bring the cluster up again with this mooseng-cluster")]
+    NoCommandLine { role: String },
     #[error("cannot {action} {path}: {source}")]
     Io {
         action: &'static str,

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod launch;
 pub mod layout;
+pub mod member;
 pub mod mounts;
 pub mod net;
 pub mod process;

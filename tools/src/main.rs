@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use mooseng_tools::{cluster, report, Flavor, Layout, Subnet, UpOptions};
+use mooseng_tools::{cluster, member, report, Flavor, Layout, Role, Subnet, UpOptions};
 
 /// A local MooseFS-protocol cluster whose roles are played by MooseFS
 /// (`mfs`) or MooseNG (`ng`) programs. Needs root: it creates network
@@ -32,6 +32,19 @@ enum Command {
     /// Stop everything `up` started and remove its network; does nothing if
     /// no cluster is up.
     Down,
+    /// Stop one daemon (SIGTERM) and start it again with the same command
+    /// line, as an operator would; the others find it again on their own.
+    Restart {
+        /// The daemon: master, metalogger, cs1, cs2, ... (a mount ends with
+        /// its process and cannot be restarted).
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::from_name(name)
+        .ok_or_else(|| format!("no role named `{name}` (master, metalogger, cs1, ...)"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,6 +135,16 @@ fn main() -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
+        Command::Restart { role } => {
+            let state = cluster::status(&layout)?.context("no cluster is up")?;
+            let address = role.address(&state.subnet);
+            member::stop(&layout, address)
+                .with_context(|| format!("{} was not stopped", role.name()))?;
+            let started = member::restart(&layout, address)
+                .with_context(|| format!("{} was not started again", role.name()))?;
+            println!("restarted {} as pid {}", role.name(), started.process.pid);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Down => {
             match cluster::down(&layout).context("cluster was not fully taken down")? {
                 Some(state) => println!(

@@ -176,10 +176,17 @@ pub fn delete_netns(netns: &str) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// Deletes a host interface if it exists.
+/// Deletes a host interface if it exists. The host end of a veth pair
+/// goes by itself when the namespace holding the other end is deleted,
+/// which the kernel finishes asynchronously: a link that vanished while we
+/// deleted it is gone, as wanted.
 pub fn delete_link(name: &str) -> Result<(), CommandError> {
     if link_exists(name)? {
-        run(ip().args(["link", "delete", name]))?;
+        if let Err(error) = run(ip().args(["link", "delete", name])) {
+            if link_exists(name)? {
+                return Err(error);
+            }
+        }
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustix::process::{kill_process, Pid, Signal};
+use rustix::process::{kill_process, waitpid, Pid, Signal, WaitOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::command::describe;
@@ -106,6 +106,18 @@ impl ProcessId {
         }
     }
 
+    /// Collects the exit status of a process that ended as a child of this
+    /// one (a library user's `up` makes its daemons our children). Until
+    /// then it stays a zombie, and a program that checks whether its
+    /// predecessor still runs with `kill(pid, 0)` waits for it: a restarted
+    /// mfsmaster waits five minutes. A process that is not our child is
+    /// left to whoever it belongs to.
+    fn reap(&self) {
+        if let Some(pid) = i32::try_from(self.pid).ok().and_then(Pid::from_raw) {
+            let _ = waitpid(Some(pid), WaitOptions::NOHANG);
+        }
+    }
+
     fn signal(&self, signal: Signal) {
         let pid = i32::try_from(self.pid).ok().and_then(Pid::from_raw);
         if let (Some(pid), true) = (pid, self.is_alive()) {
@@ -127,10 +139,18 @@ pub fn stop_all(processes: &[ProcessId], grace: Duration) {
     }
 }
 
+/// Kills `process` with SIGKILL, as a crash would, and waits up to `limit`
+/// for it to be gone; returns whether it is.
+pub fn kill(process: ProcessId, limit: Duration) -> bool {
+    process.signal(Signal::KILL);
+    wait_until_gone(&[process], limit)
+}
+
 fn wait_until_gone(processes: &[ProcessId], limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     loop {
         if !processes.iter().any(ProcessId::is_alive) {
+            processes.iter().for_each(ProcessId::reap);
             return true;
         }
         if Instant::now() >= deadline {
@@ -190,6 +210,19 @@ mod tests {
             ..me
         };
         assert!(!impostor.is_alive());
+    }
+
+    #[test]
+    fn kill_needs_no_cooperation() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("stubborn.log");
+        let id = sh(
+            "trap '' TERM; echo ready; while :; do sleep 0.1; done",
+            &log,
+        );
+        assert!(wait_for_log(&log, "ready"));
+        assert!(kill(id, Duration::from_secs(5)));
+        assert!(!id.is_alive());
     }
 
     #[test]

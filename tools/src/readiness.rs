@@ -135,6 +135,7 @@ mod tests {
             role: crate::role::Role::Chunkserver(1),
             flavor: crate::role::Flavor::Mfs,
             program: "/usr/sbin/mfschunkserver".into(),
+            args: Vec::new(),
             process: crate::process::ProcessId {
                 pid: u32::MAX,
                 start_time: 0,

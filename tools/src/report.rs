@@ -75,6 +75,7 @@ mod tests {
             role: Role::Master,
             flavor: Flavor::Mfs,
             program: "/usr/sbin/mfsmaster".into(),
+            args: Vec::new(),
             process: ProcessId {
                 pid: u32::MAX,
                 start_time: 1,

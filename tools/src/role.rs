@@ -53,6 +53,19 @@ impl Role {
         }
     }
 
+    /// The role [`Self::name`] names (`master`, `cs2`, `metalogger`,
+    /// `mount1`).
+    pub fn from_name(name: &str) -> Option<Role> {
+        let numbered = |prefix: &str| name.strip_prefix(prefix)?.parse().ok().filter(|&n| n > 0);
+        match name {
+            "master" => Some(Role::Master),
+            "metalogger" => Some(Role::Metalogger),
+            _ => numbered("cs")
+                .map(Role::Chunkserver)
+                .or_else(|| numbered("mount").map(Role::Mount)),
+        }
+    }
+
     /// Host number inside the subnet for roles that get a network namespace;
     /// mounts run on the host (FUSE mounts made inside `ip netns exec` would
     /// land in a private mount namespace) and use the bridge's address.
@@ -130,6 +143,21 @@ mod tests {
             Role::Chunkserver(2).address(&subnet),
             Ipv4Addr::new(10, 9, 0, 12)
         );
+    }
+
+    #[test]
+    fn names_parse_back() {
+        for role in [
+            Role::Master,
+            Role::Metalogger,
+            Role::Chunkserver(12),
+            Role::Mount(3),
+        ] {
+            assert_eq!(Role::from_name(&role.name()), Some(role));
+        }
+        for bad in ["cs0", "cs", "mount-1", "Master", "cs1x"] {
+            assert_eq!(Role::from_name(bad), None, "{bad}");
+        }
     }
 
     #[test]

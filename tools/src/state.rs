@@ -35,6 +35,10 @@ pub struct Member {
     pub role: Role,
     pub flavor: Flavor,
     pub program: PathBuf,
+    /// Its command line after the program, so it can be started again as
+    /// it was; empty in state files written before it was recorded.
+    #[serde(default)]
+    pub args: Vec<String>,
     pub process: ProcessId,
     /// The namespace it runs in; none for mounts, which run on the host.
     pub netns: Option<String>,
@@ -135,6 +139,7 @@ mod tests {
                 role: Role::Chunkserver(1),
                 flavor: Flavor::Mfs,
                 program: "/usr/sbin/mfschunkserver".into(),
+                args: vec!["-f".into()],
                 process: ProcessId {
                     pid: 4242,
                     start_time: 987654,
@@ -148,6 +153,7 @@ mod tests {
                 role: Role::Mount(1),
                 flavor: Flavor::Ng,
                 program: "/x/mooseng-mount".into(),
+                args: Vec::new(),
                 process: ProcessId {
                     pid: 4243,
                     start_time: 987655,

@@ -170,18 +170,24 @@ impl ChunkFile {
     }
 
     /// The bytes of stored block `block` (which must be below `blocks()`),
-    /// unchecked.
-    pub(super) fn raw_block(&self, block: u16) -> &[u8] {
-        let start = self.geometry.block_offset(block) as usize;
-        &self.map[start..start + BLOCK_SIZE as usize]
+    /// unchecked. Read with `pread`, not through the map: a block read
+    /// through the map stays counted in the process's resident memory for
+    /// as long as the file is open (open files are kept for the next
+    /// session), and faulting its pages in costs more than the copy.
+    pub(super) fn raw_block(&self, block: u16) -> Result<Vec<u8>> {
+        let mut bytes = vec![0u8; BLOCK_SIZE as usize];
+        self.file
+            .read_exact_at(&mut bytes, self.geometry.block_offset(block))
+            .map_err(io_at(&self.path.path()))?;
+        Ok(bytes)
     }
 
     /// The bytes of stored block `block` after checking them against the
     /// stored CRC.
-    pub(super) fn checked_block(&self, block: u16) -> Result<&[u8]> {
-        let bytes = self.raw_block(block);
+    pub(super) fn checked_block(&self, block: u16) -> Result<Vec<u8>> {
+        let bytes = self.raw_block(block)?;
         let stored = self.stored_crc(block);
-        let computed = crc(bytes);
+        let computed = crc(&bytes);
         if stored == computed {
             Ok(bytes)
         } else {

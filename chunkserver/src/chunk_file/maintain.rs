@@ -38,8 +38,8 @@ impl ChunkFile {
             (new_blocks, None)
         } else {
             let last = new_blocks - 1;
-            let kept = &self.checked_block(last)?[..tail];
-            let last_crc = crc_of_parts(kept, &ZERO_BLOCK[tail..], &[]);
+            let kept = self.checked_block(last)?;
+            let last_crc = crc_of_parts(&kept[..tail], &ZERO_BLOCK[tail..], &[]);
             // Cut the file inside the last block; the resize below grows it
             // back to whole blocks, so the cut-off bytes return as zeros
             // (as a hole where the file system supports that).
@@ -95,7 +95,7 @@ impl ChunkFile {
         copy.resize(blocks)?;
         for block in 0..blocks {
             let bytes = self.checked_block(block)?;
-            copy.write_at(bytes, copy.geometry.block_offset(block))?;
+            copy.write_at(&bytes, copy.geometry.block_offset(block))?;
         }
         let entries = encode_entries((0..blocks).map(|block| self.stored_crc(block)));
         copy.write_crcs(0, &entries)

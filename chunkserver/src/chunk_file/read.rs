@@ -37,16 +37,19 @@ impl ChunkFile {
                 len: out.len() as u64,
             });
         }
-        let stored = |block| block < self.geometry.blocks;
-        for piece in pieces(offset, out.len()).filter(|p| stored(p.block)) {
-            self.checked_block(piece.block)?;
-        }
-        for piece in pieces(offset, out.len()) {
+        // Every block is checked before a byte lands in `out`, so a failed
+        // read leaves it as it was.
+        let blocks = pieces(offset, out.len())
+            .map(|piece| match piece.block < self.geometry.blocks {
+                true => self.checked_block(piece.block).map(Some),
+                false => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (piece, block) in pieces(offset, out.len()).zip(blocks) {
             let target = &mut out[piece.buf_range()];
-            if stored(piece.block) {
-                target.copy_from_slice(&self.raw_block(piece.block)[piece.start..piece.end()]);
-            } else {
-                target.fill(0);
+            match block {
+                Some(bytes) => target.copy_from_slice(&bytes[piece.start..piece.end()]),
+                None => target.fill(0),
             }
         }
         Ok(())
@@ -76,7 +79,11 @@ impl ChunkFile {
     pub fn verify(&self) -> VerifyReport {
         let blocks = self.geometry.blocks;
         let mut bad_blocks: Vec<u16> = (0..blocks)
-            .filter(|&block| crc(self.raw_block(block)) != self.stored_crc(block))
+            .filter(|&block| {
+                // A block that cannot be read is as bad as a damaged one.
+                self.raw_block(block)
+                    .map_or(true, |bytes| crc(&bytes) != self.stored_crc(block))
+            })
             .collect();
         if self.format == Format::V1_1 {
             bad_blocks.extend((blocks..BLOCKS_PER_CHUNK).filter(|&block| {

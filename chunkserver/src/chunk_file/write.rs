@@ -35,7 +35,7 @@ impl ChunkFile {
             let base = if piece.block < old_blocks {
                 self.checked_block(piece.block)?
             } else {
-                &ZERO_BLOCK[..]
+                ZERO_BLOCK.to_vec()
             };
             crc_of_parts(&base[..piece.start], bytes, &base[piece.end()..])
         };

@@ -68,27 +68,31 @@ pub async fn serve(
     writer.send(&cstocl::ReadStatus { chunkid, status }).await
 }
 
-/// Sends the data packets; returns the status that ends the read.
+/// Sends the data packets; returns the status that ends the read. The
+/// chunk is opened together with the first piece's read, so a read of one
+/// block (most random reads) costs one trip to a blocking thread.
 async fn send_data(
     store: &Arc<Store>,
     writer: &mut FrameWriter,
     req: &cltocs::Read,
 ) -> io::Result<Status> {
     let (chunkid, version) = (req.chunkid, req.version);
-    let mut handle = match store.run(move |s| s.open_io(chunkid, version)).await {
-        Ok(handle) => handle,
-        Err(status) => return Ok(status),
-    };
+    let mut handle = None;
     for piece in pieces(req.offset, req.size) {
+        let open = handle.take();
         let read = store
             .run(move |s| {
+                let handle = match open {
+                    Some(handle) => handle,
+                    None => s.open_io(chunkid, version)?,
+                };
                 s.read_piece(&handle, piece.block, piece.offset, piece.size)
                     .map(|data| (handle, data))
             })
             .await;
         let (crc, data) = match read {
             Ok((back, data)) => {
-                handle = back;
+                handle = Some(back);
                 data
             }
             Err(status) => return Ok(status),
@@ -102,7 +106,6 @@ async fn send_data(
         };
         writer.send(&packet).await?;
     }
-    drop(handle);
     Ok(Status::OK)
 }
 

@@ -8,16 +8,18 @@ use std::time::Instant;
 use bytes::Bytes;
 use mooseng_wire::Status;
 
+use super::idle::IdleFiles;
 use super::{Slot, Store};
 use crate::chunk_file::{BLOCKS_PER_CHUNK, BLOCK_SIZE};
 
-/// A chunk held open by a read or write session. Dropping it closes the
-/// file once the last session on the chunk is done; [`Store::close`]
-/// does the same after syncing.
+/// A chunk held open by a read or write session. Dropping it ends the
+/// session; the file stays open for the next one while an idle place is
+/// free (see `idle.rs`). [`Store::close`] does the same after syncing.
 #[derive(Debug)]
 pub struct IoHandle {
     pub(super) slot: Arc<Slot>,
     pub(super) chunkid: u64,
+    idle: Arc<IdleFiles>,
 }
 
 impl IoHandle {
@@ -31,7 +33,7 @@ impl Drop for IoHandle {
         let mut state = self.slot.lock();
         state.users = state.users.saturating_sub(1);
         if state.users == 0 {
-            state.file = None;
+            state.last_user_gone(&self.idle);
         }
     }
 }
@@ -59,9 +61,13 @@ impl Store {
             let folder = state.folder;
             return Err(self.failed(chunkid, folder, &err));
         }
-        state.users += 1;
+        state.new_user(&self.idle);
         drop(state);
-        Ok(IoHandle { slot, chunkid })
+        Ok(IoHandle {
+            slot,
+            chunkid,
+            idle: Arc::clone(&self.idle),
+        })
     }
 
     /// Reads `size` bytes at `offset` inside block `block`, after checking

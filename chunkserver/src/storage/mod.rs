@@ -7,6 +7,7 @@
 //! is only held to find or change slots, never across file I/O.
 
 mod folder;
+mod idle;
 mod io;
 mod ops;
 mod reports;
@@ -22,6 +23,7 @@ use tracing::{error, info, warn};
 use crate::chunk_file::{ChunkFile, ChunkFileError, ChunkName, ChunkPath};
 use crate::config::FolderSpec;
 use crate::metrics::Metrics;
+use idle::IdleFiles;
 
 pub use folder::{Folder, Space};
 pub use io::IoHandle;
@@ -41,9 +43,11 @@ struct Slot {
 struct SlotState {
     path: ChunkPath,
     folder: usize,
-    /// Open while `users > 0`.
+    /// Open while `users > 0`, and after that while `idle`.
     file: Option<ChunkFile>,
     users: u32,
+    /// The file stays open with no user, counted in [`IdleFiles`].
+    idle: bool,
     /// Removed from the index; whoever still holds the slot must not use it.
     gone: bool,
 }
@@ -56,6 +60,7 @@ impl Slot {
                 folder,
                 file: None,
                 users: 0,
+                idle: false,
                 gone: false,
             }),
         })
@@ -69,6 +74,31 @@ impl Slot {
 }
 
 impl SlotState {
+    /// Closes the file, giving back its idle place if it held one.
+    fn close(&mut self, idle: &IdleFiles) {
+        self.file = None;
+        if std::mem::take(&mut self.idle) {
+            idle.release();
+        }
+    }
+
+    /// The last session ended: keep the file open if a place is free.
+    fn last_user_gone(&mut self, idle: &IdleFiles) {
+        if self.file.is_some() && !self.gone && idle.admit() {
+            self.idle = true;
+        } else {
+            self.file = None;
+        }
+    }
+
+    /// A session starts on a file that may have been idle.
+    fn new_user(&mut self, idle: &IdleFiles) {
+        if std::mem::take(&mut self.idle) {
+            idle.release();
+        }
+        self.users += 1;
+    }
+
     /// The open file, opening it if nobody has.
     fn file(&mut self) -> Result<&mut ChunkFile, ChunkFileError> {
         let file = match self.file.take() {
@@ -100,6 +130,7 @@ pub struct Store {
     error_limit: u32,
     fsync_on_finish: bool,
     metrics: Metrics,
+    idle: Arc<IdleFiles>,
 }
 
 impl Store {
@@ -117,6 +148,7 @@ impl Store {
             error_limit: error_limit.max(1),
             fsync_on_finish,
             metrics: Metrics::default(),
+            idle: Arc::default(),
         };
         for (n, folder) in store.folders.iter().enumerate() {
             match folder.scan() {
@@ -287,6 +319,9 @@ impl Store {
                 return true;
             }
             state.gone = true;
+            if state.users == 0 {
+                state.close(&self.idle);
+            }
             lost.push(chunkid);
             false
         });

@@ -28,7 +28,7 @@ impl Store {
         if let Some(file) = &state.file {
             state.path = file.path().clone();
         }
-        if state.users == 0 {
+        if state.users == 0 && !state.idle {
             state.file = None;
         }
         result.map_err(|err| self.failed(chunkid, state.folder, &err))
@@ -69,7 +69,7 @@ impl Store {
         let slot = self.locked(chunkid, version)?;
         let mut state = slot.lock();
         let file_path = state.path.path();
-        state.file = None;
+        state.close(&self.idle);
         if let Err(err) = std::fs::remove_file(&file_path) {
             if err.kind() != std::io::ErrorKind::NotFound {
                 let err = ChunkFileError::Io {

@@ -217,17 +217,18 @@ impl Cluster {
     /// way out), starts it again with the same command line and returns
     /// once it listens for clients again. Nobody tells the chunkservers.
     pub fn restart_master(&self) {
-        let old = self.member(Role::Master);
-        process::stop_all(&[old.process], Duration::from_secs(30));
-        assert!(!old.process.is_alive(), "the master still runs");
-        let process = self.respawn(Role::Master, Flavor::Mfs, old.program);
+        let layout = Layout::new(&self.state);
+        let address = self.master.parse().expect("the master's address");
+        mooseng_tools::member::stop(&layout, address).unwrap_or_else(|err| panic!("{err}"));
+        let master =
+            mooseng_tools::member::restart(&layout, address).unwrap_or_else(|err| panic!("{err}"));
         let start = Instant::now();
         while !run("mfscli", &["-H", &self.master, "-SIN"])
             .status
             .success()
         {
             assert!(
-                process.is_alive(),
+                master.process.is_alive(),
                 "the master exited:\n{}",
                 self.log("master")
             );
@@ -247,16 +248,13 @@ impl Cluster {
             .count()
     }
 
-    fn spawn_chunkserver(&self, n: u8, flavor: Flavor, program: PathBuf) -> ProcessId {
-        self.respawn(Role::Chunkserver(n), flavor, program)
-    }
-
-    /// Runs `program` as `role` of `flavor` with the command line
+    /// Runs `program` as chunkserver `n` of `flavor` with the command line
     /// `mooseng-cluster` gives it, in the stopped one's namespace and log,
     /// and records it so `down` stops it too.
-    fn respawn(&self, role: Role, flavor: Flavor, program: PathBuf) -> ProcessId {
+    fn spawn_chunkserver(&self, n: u8, flavor: Flavor, program: PathBuf) -> ProcessId {
+        let role = Role::Chunkserver(n);
         let old = self.member(role);
-        assert!(!old.process.is_alive(), "{} still runs", role.name());
+        assert!(!old.process.is_alive(), "cs{n} still runs");
         let mut state = self.recorded();
         let layout = Layout::new(&self.state);
         let mounts = Mounts {
@@ -277,6 +275,10 @@ impl Cluster {
         for member in state.processes.iter_mut().filter(|m| m.role == role) {
             member.flavor = flavor;
             member.program = program.clone();
+            member.args = args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
             member.process = process;
         }
         state

@@ -55,6 +55,27 @@ impl fmt::Display for Chunkservers {
     }
 }
 
+/// Where the cells' clusters live: each cell takes `prefix` plus its two
+/// digit index for its names, and the index-th /24 from `10.233.<first>.0`
+/// for its addresses, so two runs on one host can be kept apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    /// At most 6 characters.
+    pub prefix: String,
+    /// The third byte of cell 0's subnet; at most 244, so all twelve fit.
+    pub first: u8,
+}
+
+impl Default for Network {
+    /// `mfsmx00`.. on 10.233.120.0/24..10.233.131.0/24.
+    fn default() -> Self {
+        Network {
+            prefix: "mfsmx".into(),
+            first: 120,
+        }
+    }
+}
+
 /// One combination of client, master and chunkservers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cell {
@@ -99,15 +120,15 @@ impl Cell {
         format!("{}-{}-{chunkservers}", self.client, self.master)
     }
 
-    /// Prefix of the cell's namespaces and links (at most 8 characters, as
-    /// `mooseng-cluster` requires).
-    pub fn prefix(&self) -> String {
-        format!("mfsmx{:02}", self.index())
+    /// Prefix of the cell's namespaces and links in `network` (at most 8
+    /// characters, as `mooseng-cluster` requires).
+    pub fn prefix(&self, network: &Network) -> String {
+        format!("{}{:02}", network.prefix, self.index())
     }
 
-    /// The cell's subnet: 10.233.120.0/24 for the first cell, then up.
-    pub fn subnet(&self) -> Subnet {
-        let third = 120u8.saturating_add(self.index());
+    /// The cell's subnet in `network`: `10.233.<first + index>.0/24`.
+    pub fn subnet(&self, network: &Network) -> Subnet {
+        let third = network.first.saturating_add(self.index());
         // A /24 with a zero host part always parses.
         format!("10.233.{third}.0/24")
             .parse()
@@ -161,13 +182,25 @@ mod tests {
         let cells = Cell::all();
         assert_eq!(cells.len(), 12);
         let ids: BTreeSet<String> = cells.iter().map(Cell::id).collect();
-        let prefixes: BTreeSet<String> = cells.iter().map(Cell::prefix).collect();
-        let subnets: BTreeSet<String> = cells.iter().map(|c| c.subnet().to_string()).collect();
+        let net = Network::default();
+        let prefixes: BTreeSet<String> = cells.iter().map(|c| c.prefix(&net)).collect();
+        let subnets: BTreeSet<String> = cells.iter().map(|c| c.subnet(&net).to_string()).collect();
         assert_eq!((ids.len(), prefixes.len(), subnets.len()), (12, 12, 12));
         assert!(prefixes.iter().all(|p| p.len() <= 8));
         assert_eq!(cells[0].id(), "mfs-mfs-mfs");
-        assert_eq!(cells[0].subnet().to_string(), "10.233.120.0/24");
-        assert_eq!(cells[11].subnet().to_string(), "10.233.131.0/24");
+        assert_eq!(cells[0].subnet(&net).to_string(), "10.233.120.0/24");
+        assert_eq!(cells[11].subnet(&net).to_string(), "10.233.131.0/24");
+    }
+
+    #[test]
+    fn another_network_moves_names_and_subnets() {
+        let net = Network {
+            prefix: "trmx".into(),
+            first: 194,
+        };
+        let cell: Cell = "mfs-ng-mixed".parse().unwrap();
+        assert_eq!(cell.prefix(&net), "trmx08");
+        assert_eq!(cell.subnet(&net).to_string(), "10.233.202.0/24");
     }
 
     #[test]

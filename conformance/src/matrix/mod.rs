@@ -15,14 +15,16 @@ pub mod workload;
 
 use std::path::Path;
 
-pub use cell::{Cell, Chunkservers};
+pub use cell::{Cell, Chunkservers, Network};
 pub use known::{judge, Verdict, KNOWN_FAILURES};
 pub use table::{page, table, Row, RunNotes};
 
-/// Runs `cells` one after the other, telling `progress` about each cell
-/// and step as it starts, and judges each against [`KNOWN_FAILURES`].
+/// Runs `cells` one after the other in `network`, telling `progress`
+/// about each cell and step as it starts, and judges each against
+/// [`KNOWN_FAILURES`].
 pub fn run_matrix(
     cells: &[Cell],
+    network: &Network,
     state_root: &Path,
     big_file_bytes: u64,
     mut progress: impl FnMut(&Cell, &str),
@@ -30,7 +32,7 @@ pub fn run_matrix(
     cells
         .iter()
         .map(|cell| {
-            let outcome = run::run_cell(cell, state_root, big_file_bytes, |step| {
+            let outcome = run::run_cell(cell, network, state_root, big_file_bytes, |step| {
                 progress(cell, step)
             });
             Row {

@@ -9,7 +9,7 @@ use mooseng_tools::config::Replication;
 use mooseng_tools::role::find_program;
 use mooseng_tools::{mounts, process, Flavor, Layout, Role};
 
-use super::cell::Cell;
+use super::cell::{Cell, Network};
 use super::env::Env;
 use super::step::{run_steps, Outcome};
 use super::workload::steps_for;
@@ -17,10 +17,11 @@ use super::workload::steps_for;
 /// How long `up` waits for a cell's cluster to serve files.
 const UP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Runs `cell` with its state under `root/<cell id>`; `progress` hears the
-/// name of each step as it starts.
+/// Runs `cell` with its state under `root/<cell id>` and its cluster in
+/// `network`; `progress` hears the name of each step as it starts.
 pub fn run_cell(
     cell: &Cell,
+    network: &Network,
     root: &Path,
     big_file_bytes: u64,
     mut progress: impl FnMut(&str),
@@ -41,8 +42,8 @@ pub fn run_cell(
         mount: cell.client,
         mounts: 2,
         mountpoint: None,
-        prefix: cell.prefix(),
-        subnet: cell.subnet(),
+        prefix: cell.prefix(network),
+        subnet: cell.subnet(network),
         root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
         timeout: UP_TIMEOUT,
     };

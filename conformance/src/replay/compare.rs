@@ -35,6 +35,7 @@ pub fn compare(
         message,
         ids,
         path: Vec::new(),
+        counts_free: false,
         differences: Vec::new(),
     };
     walk.node(captured, replayed);
@@ -46,12 +47,20 @@ struct Walk<'a> {
     ids: &'a mut IdMap,
     /// Field names and variant names, each with the list positions after it.
     path: Vec<(String, String)>,
+    /// Inside a subtree compared for its shape only: leaves may differ.
+    counts_free: bool,
     differences: Vec<Difference>,
 }
 
 impl Walk<'_> {
+    /// The field and variant names of the path, without the empty ones
+    /// that transparent wrappers leave, as the rendered path shows them.
     fn names(&self) -> Vec<&str> {
-        self.path.iter().map(|(name, _)| name.as_str()).collect()
+        self.path
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| !name.is_empty())
+            .collect()
     }
 
     fn rendered_path(&self) -> String {
@@ -96,7 +105,12 @@ impl Walk<'_> {
         if let Some(rule) = rule_for(self.message, &self.names()) {
             return match rule.treatment {
                 Treatment::Free => {}
-                Treatment::Id(kind) => match (captured.number(), replayed.number()) {
+                Treatment::Counts => {
+                    let outer = std::mem::replace(&mut self.counts_free, true);
+                    self.structure(captured, replayed);
+                    self.counts_free = outer;
+                }
+                Treatment::Id(kind) => match (captured.id(), replayed.id()) {
                     (Some(c), Some(r)) => {
                         if let Err(conflict) = self.ids.bind(kind, c, r) {
                             self.differ(captured, replayed, conflict.to_string());
@@ -112,7 +126,7 @@ impl Walk<'_> {
     fn structure(&mut self, captured: &Value, replayed: &Value) {
         match (captured, replayed) {
             (Value::Leaf(c), Value::Leaf(r)) => {
-                if c != r {
+                if c != r && !self.counts_free {
                     self.differ(captured, replayed, "values differ");
                 }
             }
@@ -265,6 +279,72 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].path, "MATOCL_FUSE_LOOKUP.reply");
         assert_eq!(found[0].replayed, "Status(ENOENT)");
+    }
+
+    #[test]
+    fn rules_select_through_optional_wrappers() {
+        use mooseng_wire::matocl::{LookupExtra, ZeroChunk};
+        use mooseng_wire::types::chunk::LabeledServer;
+        let with_servers = |last: u8| {
+            let server = LabeledServer {
+                ip: std::net::Ipv4Addr::new(10, 0, 0, last),
+                port: 9422,
+                version: 1,
+                labelmask: 0,
+            };
+            Value::of(&FuseLookupReply {
+                msgid: 3,
+                reply: Reply::Ok(Lookup {
+                    inode: 7,
+                    attr: Attr::default(),
+                    extra: Some(LookupExtra {
+                        lflags: 0,
+                        chunk: Some(ZeroChunk {
+                            protocol_id: 2,
+                            chunkid: 5,
+                            version: 1,
+                            servers: mooseng_wire::Rest(vec![server; usize::from(last)]),
+                        }),
+                    }),
+                }),
+            })
+            .unwrap()
+        };
+        let mut ids = IdMap::new();
+        let found = compare(
+            "MATOCL_FUSE_LOOKUP",
+            &with_servers(2),
+            &with_servers(3),
+            &mut ids,
+        );
+        assert_eq!(found, vec![]);
+    }
+
+    #[test]
+    fn counts_may_differ_but_not_the_shape_around_them() {
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Class {
+            files: u32,
+            chunks: Vec<u64>,
+        }
+        let class = |files, chunks: &[u64]| {
+            Value::of(&Class {
+                files,
+                chunks: chunks.to_vec(),
+            })
+            .unwrap()
+        };
+        let mut ids = IdMap::new();
+        let message = "MATOCL_SCLASS_INFO";
+        let moved = compare(message, &class(1, &[1, 0]), &class(1, &[0, 1]), &mut ids);
+        assert_eq!(moved, vec![]);
+        let longer = compare(message, &class(1, &[1, 0]), &class(1, &[1, 0, 0]), &mut ids);
+        assert_eq!(longer.len(), 1);
+        assert_eq!(longer[0].reason, "shapes differ");
+        let files = compare(message, &class(1, &[1]), &class(2, &[1]), &mut ids);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, "MATOCL_SCLASS_INFO.files");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::Ipv4Addr;
 
 /// What kind of object an id names; each kind has its own bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,6 +21,11 @@ pub enum IdKind {
     Session,
     /// The random 64-bit id a master gives its metadata when it creates it.
     Metaid,
+    /// A chunkserver's IPv4 address: the target's chunkservers have other
+    /// addresses than the captured ones.
+    Chunkserver,
+    /// The number a master gives a chunkserver when it first registers.
+    Csid,
 }
 
 impl fmt::Display for IdKind {
@@ -29,6 +35,8 @@ impl fmt::Display for IdKind {
             IdKind::Chunk => "chunk id",
             IdKind::Session => "session id",
             IdKind::Metaid => "metaid",
+            IdKind::Chunkserver => "chunkserver address",
+            IdKind::Csid => "chunkserver id",
         })
     }
 }
@@ -140,6 +148,19 @@ impl IdMap {
     pub fn translate64(&mut self, kind: IdKind, field: &mut u64) {
         *field = self.translate(kind, *field);
     }
+
+    /// [`IdMap::translate`] for an address field.
+    pub fn translate_address(&mut self, kind: IdKind, field: &mut Ipv4Addr) {
+        let mut number = u32::from(*field);
+        self.translate32(kind, &mut number);
+        *field = Ipv4Addr::from(number);
+    }
+
+    /// The replayed id bound to `captured`, if an answer bound one; unlike
+    /// [`IdMap::translate`] this binds nothing.
+    pub fn bound(&self, kind: IdKind, captured: u64) -> Option<u64> {
+        self.forward.get(&(kind, captured)).copied()
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +226,26 @@ mod tests {
         let mut chunk = 0x10u64;
         ids.translate64(IdKind::Chunk, &mut chunk);
         assert_eq!(chunk, 0x10);
+    }
+
+    #[test]
+    fn addresses_are_translated_as_their_32_bit_numbers() {
+        let mut ids = IdMap::new();
+        let (captured, target) = (Ipv4Addr::new(10, 231, 0, 13), Ipv4Addr::new(10, 233, 0, 12));
+        ids.bind(
+            IdKind::Chunkserver,
+            u32::from(captured).into(),
+            u32::from(target).into(),
+        )
+        .unwrap();
+        let mut field = captured;
+        ids.translate_address(IdKind::Chunkserver, &mut field);
+        assert_eq!(field, target);
+        assert_eq!(
+            ids.bound(IdKind::Chunkserver, u32::from(captured).into()),
+            Some(u32::from(target).into())
+        );
+        assert_eq!(ids.bound(IdKind::Chunkserver, 1), None);
     }
 
     #[test]

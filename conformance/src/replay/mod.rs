@@ -6,8 +6,11 @@
 //! server-allocated ids on the way ([`rewrite`], [`ids`]), and each answer
 //! is read ([`refine`], [`tree`]) and compared field by field
 //! ([`compare`]) under the documented [`rules`]. [`outcome`] is the report.
+//! [`chunkservers`] makes the target's chunkservers leave and rejoin where
+//! the capture's did, and [`readiness`] waits for the starting state.
 //! docs/conformance-replay.md describes the method and its limits.
 
+pub mod chunkservers;
 pub mod compare;
 pub mod connection;
 pub mod ids;

@@ -38,6 +38,9 @@ pub struct Outcome {
     pub sent_without_answer: usize,
     /// Frames the target sent that no request awaited (NOPs excluded).
     pub unawaited: usize,
+    /// What was done about each chunkserver that left or rejoined the
+    /// master during the capture.
+    pub chunkserver_events: Vec<String>,
     pub by_message: BTreeMap<&'static str, Tally>,
     pub mismatches: Vec<Mismatch>,
 }
@@ -67,6 +70,9 @@ impl fmt::Display for Outcome {
             "replayed {} conversations: {} requests sent, {} of them without an answer to wait for; {} unawaited frames from the target",
             self.conversations, self.requests_sent, self.sent_without_answer, self.unawaited
         )?;
+        for note in &self.chunkserver_events {
+            writeln!(f, "{note}")?;
+        }
         writeln!(f, "\nanswers by type (matched / mismatched)")?;
         for (message, tally) in &self.by_message {
             writeln!(

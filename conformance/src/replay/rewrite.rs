@@ -1,11 +1,13 @@
 //! Rewriting a captured request so the ids it names are the replay's.
 //!
 //! Every field of a client request that names a server-allocated object
-//! (an inode, a chunk, a session, a metadata set) goes through the
+//! (an inode, a chunk, a session, a metadata set) or one of the target's
+//! chunkservers goes through the
 //! [`IdMap`]; everything else is sent as captured. A message type missing
 //! here carries no such id.
 
 use mooseng_wire::cltoma::RegisterRequest;
+use mooseng_wire::cltoma_info::CsservCommandArgs;
 use mooseng_wire::direction::ClientToMaster as C;
 
 use super::ids::{IdKind, IdMap};
@@ -84,6 +86,11 @@ pub fn rewrite(request: &mut C, ids: &mut IdMap) {
         C::ListOpenFiles(m) => ids.translate32(IdKind::Session, &mut m.sessionid),
         C::SessionCommand(m) => ids.translate32(IdKind::Session, &mut m.sessionid),
         C::FuseRegister(m) => rewrite_register(&mut m.request, ids),
+        C::CsservCommand(m) => match &mut m.command {
+            CsservCommandArgs::LegacyRemove { ip, .. } | CsservCommandArgs::Command { ip, .. } => {
+                ids.translate_address(IdKind::Chunkserver, ip)
+            }
+        },
         _ => {}
     }
 }
@@ -113,6 +120,8 @@ fn rewrite_register(request: &mut RegisterRequest, ids: &mut IdMap) {
 mod tests {
     use super::*;
     use mooseng_wire::cltoma::{FuseRename, FuseWriteChunkEnd};
+    use mooseng_wire::cltoma_info::CsservCommand;
+    use std::net::Ipv4Addr;
 
     #[test]
     fn every_id_field_of_a_request_is_translated() {
@@ -149,5 +158,36 @@ mod tests {
             unreachable!()
         };
         assert_eq!((e.chunkid, e.inode, e.length), (50, 80, 5));
+    }
+
+    #[test]
+    fn a_chunkserver_command_names_the_target_s_chunkserver() {
+        let (captured, target) = (Ipv4Addr::new(10, 231, 0, 12), Ipv4Addr::new(10, 233, 0, 13));
+        let mut ids = IdMap::new();
+        ids.bind(
+            IdKind::Chunkserver,
+            u32::from(captured).into(),
+            u32::from(target).into(),
+        )
+        .unwrap();
+        let mut command = C::CsservCommand(CsservCommand {
+            command: CsservCommandArgs::Command {
+                command: 2,
+                ip: captured,
+                port: 9422,
+            },
+        });
+        rewrite(&mut command, &mut ids);
+        let C::CsservCommand(c) = &command else {
+            unreachable!()
+        };
+        assert_eq!(
+            c.command,
+            CsservCommandArgs::Command {
+                command: 2,
+                ip: target,
+                port: 9422
+            }
+        );
     }
 }

@@ -5,8 +5,10 @@
 //! (`MATOCL_FUSE_LOOKUP.reply.attr.mtime`). A selector is a message name
 //! (or `*` for any) and the path's last segments, so `*.attr.mtime`
 //! covers the modification time of every attribute record in every answer.
-//! List positions (`[3]`) are not part of what selectors match. Every
-//! field no rule names is compared for equality. The table in
+//! List positions (`[3]`) are not part of what selectors match. The first
+//! rule with a matching selector decides, so a rule for one message's field
+//! comes before a `*` rule the same field name would otherwise fall under.
+//! Every field no rule names is compared for equality. The table in
 //! docs/conformance-replay.md is [`markdown_table`]'s output.
 
 use super::ids::IdKind;
@@ -19,6 +21,9 @@ pub enum Treatment {
     Id(IdKind),
     /// Present on both sides, value not compared.
     Free,
+    /// The same shape on both sides (the same variants, list lengths and
+    /// fields), the numbers in it not compared.
+    Counts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +50,9 @@ pub const RULES: &[Rule] = &[
             "MATOCL_INFO.laststore_ts",
             "MATOCL_INFO.laststore_duration",
             "MATOCL_INFO.state_chg_time",
+            "ANTOCL_CHART_DATA.time",
         ],
-        why: "the server's clock, and when and how fast it last saved metadata",
+        why: "the server's clock, when and how fast it last saved metadata, and the minute its newest chart entry stands for",
     },
     Rule {
         name: "inodes",
@@ -78,16 +84,54 @@ pub const RULES: &[Rule] = &[
         why: "random, drawn when the server creates its metadata",
     },
     Rule {
+        name: "chunkserver addresses",
+        treatment: Treatment::Id(IdKind::Chunkserver),
+        selectors: &["MATOCL_CSERV_LIST.ip"],
+        why: "the target's chunkservers have addresses of their own; bound by their place in the list (the master orders it by a hash of the address), so a request naming a captured chunkserver (CSSERV_COMMAND) names the target's",
+    },
+    Rule {
+        name: "chunkserver ids",
+        treatment: Treatment::Id(IdKind::Csid),
+        selectors: &["MATOCL_CSERV_LIST.csid"],
+        why: "numbered by the master in the order the chunkservers first registered, which they race for",
+    },
+    Rule {
         name: "addresses",
         treatment: Treatment::Free,
         selectors: &["*.ip", "*.port", "*.leaderip", "*.fromip", "*.toip"],
-        why: "where the target's chunkservers and clients are; the master also picks chunkservers for new chunks at random",
+        why: "where the target's chunkservers, metaloggers and clients are; the master also picks chunkservers for new chunks at random",
     },
     Rule {
         name: "chunk copies",
         treatment: Treatment::Free,
-        selectors: &["*.servers", "*.copies", "MATOCL_FUSE_CHECK.reply"],
-        why: "which chunkservers hold a chunk, and how many, follows replication, which the master runs on its own timers as chunkservers allow; the replay does not move chunk data",
+        selectors: &[
+            "MATOCL_FUSE_READ_CHUNK.servers",
+            "MATOCL_FUSE_WRITE_CHUNK.servers",
+            "*.chunk.servers",
+            "*.copies",
+            "MATOCL_FUSE_CHECK.reply",
+            "MATOCL_INFO.chunkcopies",
+            "MATOCL_INFO.tdcopies",
+            "MATOCL_CSERV_LIST.chunks",
+            "MATOCL_MEMORY_INFO.cs_lists.used",
+        ],
+        why: "which chunkservers hold a chunk, and how many, follows replication, which the master runs on its own timers as chunkservers allow, and chunkservers report what they hold on timers of their own; the replay does not move chunk data",
+    },
+    Rule {
+        name: "chunk states",
+        treatment: Treatment::Counts,
+        selectors: &["MATOCL_CHUNKS_MATRIX.ChunkMatrix", "MATOCL_SCLASS_INFO.chunks"],
+        why: "chunks counted by goal and valid copies, or by storage class and whether they are under, at or over their goal, move between the cells as replication and the chunk loop go on",
+    },
+    Rule {
+        name: "chunk loop",
+        treatment: Treatment::Free,
+        selectors: &[
+            "MATOCL_INFO.chunks",
+            "MATOCL_MEMORY_INFO.chunk_hash.used",
+            "MATOCL_MEMORY_INFO.chunks.used",
+        ],
+        why: "the master forgets the chunks of deleted files once its chunk loop, on its own timer, has had their copies deleted",
     },
     Rule {
         name: "random challenge",
@@ -105,8 +149,10 @@ pub const RULES: &[Rule] = &[
             "MATOCL_INFO.totalspace",
             "MATOCL_INFO.availspace",
             "MATOCL_INFO.freespace",
+            "MATOCL_CSERV_LIST.used",
+            "MATOCL_CSERV_LIST.total",
         ],
-        why: "the size and use of the target's chunkserver disks",
+        why: "the size and use of the target's chunkserver disks, as the chunkservers last reported them",
     },
     Rule {
         name: "process statistics",
@@ -118,6 +164,12 @@ pub const RULES: &[Rule] = &[
             "MATOCL_INFO.exports_checksum",
         ],
         why: "memory and CPU the server used so far; the exports file names the target's subnet",
+    },
+    Rule {
+        name: "change count",
+        treatment: Treatment::Free,
+        selectors: &["MATOCL_INFO.meta_version"],
+        why: "counts every change the master logged, among them some whose timing a replay cannot copy: atime updates, logged only when the clock has moved on since the node changed (the replay does in seconds what took the capture a minute), the chunk loop's deletions, and sessions it finds closed",
     },
 ];
 
@@ -149,6 +201,7 @@ pub fn markdown_table() -> String {
         let compared = match rule.treatment {
             Treatment::Id(kind) => format!("{kind}, bound then checked"),
             Treatment::Free => "present, value free".to_owned(),
+            Treatment::Counts => "same shape, counts free".to_owned(),
         };
         table.push_str(&format!(
             "| {} | {} | {} | {} |\n",
@@ -183,6 +236,59 @@ mod tests {
         assert_eq!(rule_for("MATOCL_FUSE_STATFS", &["reply", "trash"]), None);
         assert_eq!(
             rule_for("MATOCL_FUSE_GETDIRSTATS", &["reply", "total"]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_message_s_own_rule_comes_before_a_general_one() {
+        let entry = ["servers", "Typed", "CservTable", "Rest"];
+        let field = |name: &'static str| [&entry[..], &[name]].concat();
+        assert_eq!(
+            rule_for("MATOCL_CSERV_LIST", &field("ip")).map(|r| r.treatment),
+            Some(Treatment::Id(IdKind::Chunkserver))
+        );
+        assert_eq!(
+            rule_for("MATOCL_SESSION_LIST", &["table", "Rest", "ip"]).map(|r| r.name),
+            Some("addresses")
+        );
+        // A chunkserver's state and version are compared; only what the
+        // chunk copies and disks decide is free.
+        for exact in ["flags", "major", "minor", "errorcount", "labelmask"] {
+            assert_eq!(
+                rule_for("MATOCL_CSERV_LIST", &field(exact)),
+                None,
+                "{exact}"
+            );
+        }
+        assert!(rule_for("MATOCL_CSERV_LIST", &field("chunks")).is_some());
+        // The whole list is not free as chunk locations are.
+        assert_eq!(rule_for("MATOCL_CSERV_LIST", &["servers"]), None);
+    }
+
+    #[test]
+    fn chunk_state_counts_keep_their_shape_and_neighbours() {
+        let matrix = ["matrices", "matrices", "ChunkMatrix"];
+        assert_eq!(
+            rule_for("MATOCL_CHUNKS_MATRIX", &matrix).map(|r| r.treatment),
+            Some(Treatment::Counts)
+        );
+        assert_eq!(
+            rule_for("MATOCL_CHUNKS_MATRIX", &["matrices", "progress"]),
+            None
+        );
+        assert_eq!(
+            rule_for("MATOCL_SCLASS_INFO", &["classes", "Rest", "files"]),
+            None
+        );
+        // Of the memory pools only the chunk ones' use is free.
+        assert!(rule_for("MATOCL_MEMORY_INFO", &["pools", "cs_lists", "used"]).is_some());
+        assert_eq!(
+            rule_for("MATOCL_MEMORY_INFO", &["pools", "cs_lists", "allocated"]),
+            None
+        );
+        assert_eq!(
+            rule_for("MATOCL_MEMORY_INFO", &["pools", "nodes", "used"]),
             None
         );
     }

@@ -6,19 +6,24 @@
 //! waits for the target's answer before the next request goes anywhere;
 //! that keeps every causal order the capture had, at the cost of
 //! serialising requests the captured client had in flight together.
+//! Where the capture shows a chunkserver leaving or rejoining the master,
+//! the target's is made to do the same before the next request
+//! ([`super::chunkservers`]).
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use mooseng_tools::Layout;
 use mooseng_wire::direction::{ClientToMaster, MasterToClient};
 use mooseng_wire::Ctx;
 use similar::TextDiff;
 
+use super::chunkservers::{self, Change, ChunkserverEvent, EventError};
 use super::compare::{compare, Difference};
 use super::connection::{Connection, ConnectionError};
-use super::ids::IdMap;
+use super::ids::{IdKind, IdMap};
 use super::outcome::{Mismatch, Outcome};
 use super::refine::{unwrapped, view};
 use super::rewrite::rewrite;
@@ -34,20 +39,34 @@ pub struct Options {
     pub answer_timeout: Duration,
     /// Replay only requests completed up to this capture packet.
     pub until_packet: Option<u64>,
+    /// The `mooseng-cluster` cluster the target's chunkservers belong to,
+    /// so they can leave and rejoin where the capture's did; without it
+    /// they stay as they are, and the report says so.
+    pub cluster: Option<Layout>,
 }
 
-/// A connection that failed, and where in the capture.
+/// What stopped a replay, and where in the capture.
 #[derive(Debug, thiserror::Error)]
-#[error("stream #{stream}, request completed by packet {packet}: {source}")]
-pub struct ReplayError {
-    pub stream: usize,
-    pub packet: u64,
-    pub source: ConnectionError,
+pub enum ReplayError {
+    #[error("stream #{stream}, request completed by packet {packet}")]
+    Connection {
+        stream: usize,
+        packet: u64,
+        source: ConnectionError,
+    },
+    #[error("chunkserver {target} (captured {captured}), at packet {packet}")]
+    Chunkserver {
+        captured: Ipv4Addr,
+        target: Ipv4Addr,
+        packet: u64,
+        source: EventError,
+    },
 }
 
 /// Replays `script` against `options.target`. Fails only when a connection
-/// to the target fails; everything it answers (or does not) is in the
-/// outcome.
+/// to the target fails or a chunkserver cannot be made to leave or rejoin
+/// as the capture's did; everything the target answers (or does not) is in
+/// the outcome.
 pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ReplayError> {
     let exchanges: Vec<&Exchange> = script
         .exchanges
@@ -64,9 +83,14 @@ pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ReplayError
     };
     let mut ids = IdMap::new();
     let mut open: HashMap<usize, Connection> = HashMap::new();
+    let mut events = script.chunkserver_events.iter().peekable();
     for (i, exchange) in exchanges.iter().enumerate() {
+        while let Some(event) = events.next_if(|e| e.packet < exchange.packet) {
+            let note = follow(event, &ids, options, &mut open)?;
+            outcome.chunkserver_events.push(note);
+        }
         let stream = script.conversations[exchange.conversation].stream;
-        let failed = |source| ReplayError {
+        let failed = |source| ReplayError::Connection {
             stream,
             packet: exchange.packet,
             source,
@@ -96,6 +120,59 @@ pub fn replay(script: &Script, options: &Options) -> Result<Outcome, ReplayError
         }
     }
     Ok(outcome)
+}
+
+/// Makes the target's chunkserver bound to the captured one of `event`
+/// leave or rejoin, keeping the open connections alive meanwhile, and
+/// says what was done.
+fn follow(
+    event: &ChunkserverEvent,
+    ids: &IdMap,
+    options: &Options,
+    open: &mut HashMap<usize, Connection>,
+) -> Result<String, ReplayError> {
+    let what = match event.change {
+        Change::Lost => "left",
+        Change::Back => "came back",
+    };
+    let captured = format!(
+        "captured chunkserver {} {what} at packet {}",
+        event.address, event.packet
+    );
+    let bound = ids.bound(IdKind::Chunkserver, u32::from(event.address).into());
+    let Some(target) = bound
+        .and_then(|a| u32::try_from(a).ok())
+        .map(Ipv4Addr::from)
+    else {
+        return Ok(format!(
+            "{captured}: not reproduced, no answer has named it yet"
+        ));
+    };
+    let Some(cluster) = &options.cluster else {
+        return Ok(format!(
+            "{captured}: not reproduced on {target}, whose cluster is not known (--cluster-state)"
+        ));
+    };
+    let keep_alive = || open.values_mut().try_for_each(|c| c.keep_alive(KEEP_ALIVE));
+    chunkservers::reproduce(
+        event.change,
+        target,
+        cluster,
+        options.target,
+        options.answer_timeout,
+        keep_alive,
+    )
+    .map_err(|source| ReplayError::Chunkserver {
+        captured: event.address,
+        target,
+        packet: event.packet,
+        source,
+    })?;
+    let done = match event.change {
+        Change::Lost => "killed",
+        Change::Back => "restarted",
+    };
+    Ok(format!("{captured}: {done} {target}"))
 }
 
 /// Sends one request and checks its answer.

@@ -9,7 +9,9 @@
 //! so) that carries the request's msgid in its first four bytes, when the
 //! request has a msgid; requests without one (mfscli's) are answered in
 //! order. A request with no such answer in the capture (NOP, the mount's
-//! periodic inode lists) is sent without waiting.
+//! periodic inode lists) is sent without waiting. Chunkservers that leave
+//! or rejoin the master while the requests go on are listed with the
+//! packet where that shows ([`super::chunkservers`]).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -24,6 +26,7 @@ use crate::framing::{split, Piece};
 use crate::packet::tcp_segment;
 use crate::reassembly::{Reassembler, Stream, StreamKey};
 
+use super::chunkservers::{self, ChunkserverEvent};
 use super::tree::Value;
 
 /// One captured client connection.
@@ -54,6 +57,9 @@ pub struct Script {
     pub exchanges: Vec<Exchange>,
     /// Server frames no request claimed (NOPs, pushed notices), not compared.
     pub unclaimed_answers: usize,
+    /// Chunkservers leaving or rejoining after the first request, in
+    /// capture order.
+    pub chunkserver_events: Vec<ChunkserverEvent>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +145,8 @@ pub fn load(capture: impl Read, chosen: &[usize]) -> Result<Script, ScriptError>
         add_exchanges(&mut script, conversation, number, &requests, &answers)?;
     }
     script.exchanges.sort_by_key(|e| (e.packet, e.conversation));
+    let start = script.exchanges.first().map_or(u64::MAX, |e| e.packet);
+    script.chunkserver_events = chunkservers::events(&streams, &classifier, start);
     Ok(script)
 }
 

@@ -65,6 +65,18 @@ impl Value {
             _ => None,
         }
     }
+
+    /// The id this node holds: a number, or an IPv4 address read as the
+    /// 32-bit number it is on the wire.
+    pub fn id(&self) -> Option<u64> {
+        self.number().or_else(|| match self {
+            Value::Leaf(text) => text
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|a| u32::from(a).into()),
+            _ => None,
+        })
+    }
 }
 
 struct Parser<'a> {
@@ -291,6 +303,14 @@ mod tests {
     fn numbers_are_found_through_wrappers() {
         assert_eq!(Value::of(&Some(5u32)).unwrap().number(), Some(5));
         assert_eq!(Value::of(&"5").unwrap().number(), None);
+    }
+
+    #[test]
+    fn addresses_are_ids_as_their_wire_number() {
+        let address = Value::of(&Ipv4Addr::new(10, 0, 0, 1)).unwrap();
+        assert_eq!(address.number(), None);
+        assert_eq!(address.id(), Some(0x0a00_0001));
+        assert_eq!(Value::of(&Some(5u32)).unwrap().id(), Some(5));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use mooseng_wire::{Frame, Status, Version};
 use tokio::sync::{mpsc, oneshot};
 
 use super::write::WriteStart;
-use super::{plan, ChunkCopy, ChunkEntry, ChunkId, ChunkState, ChunkTable, FileRef, HealthMatrix};
+use super::HealthMatrix;
+use super::{plan, ChunkCopy, ChunkEntry, ChunkId, ChunkState, ChunkTable, Cutting, FileRef};
 use super::{Limits, Refusal, Server, ServerId, Usage};
 
 use super::OpAnswer;
@@ -204,19 +205,14 @@ impl ChunkService {
                 .state
                 .begin_write(file, current, goal, self.now(), lease);
             let done = match start {
-                Ok(WriteStart { chunk, wait: true }) => {
-                    let (tx, rx) = oneshot::channel();
-                    inner.waiters.entry(chunk).or_default().push(tx);
-                    Some(rx)
-                }
+                Ok(WriteStart { chunk, wait: true }) => Some(Self::waiter(&mut inner, chunk)),
                 _ => None,
             };
             self.flush(&mut inner);
             (start?, done)
         };
         if let Some(done) = done {
-            let outcome = done.await.unwrap_or(Err(Status::NOTDONE));
-            if let Err(status) = outcome {
+            if let Err(status) = Self::outcome(done).await {
                 self.abandon_write(start.chunk, current, goal);
                 return Err(status);
             }
@@ -224,7 +220,54 @@ impl ChunkService {
         self.locate_for_read(start.chunk).await
     }
 
-    /// A failed [`ChunkService::lease_for_write`] that created a chunk
+    /// Cuts `chunk`, slot `file` of a file of `goal`, to `length` bytes
+    /// (MooseFS's `chunk_multi_truncate`): every valid copy is cut with a
+    /// version step, or, when snapshots share the chunk, copied for the
+    /// file and cut (a new chunk the caller must record in the file's
+    /// slot). Returns once the chunkservers answered. The chunk holding the
+    /// cut bytes stays leased so that no write slips in before the file's
+    /// new length is recorded: end the lease with
+    /// [`ChunkService::write_end`]. When every copy fails, the answer is
+    /// `NOTDONE`, the lease is already gone and a new chunk is dropped.
+    pub async fn truncate(
+        &self,
+        file: FileRef,
+        chunk: ChunkId,
+        length: u32,
+        goal: u8,
+    ) -> Result<Cutting, Status> {
+        let (cutting, done) = {
+            let mut inner = self.lock();
+            let lease = self.config.lease.as_secs();
+            let started = inner
+                .state
+                .begin_truncate(file, chunk, length, goal, self.now(), lease);
+            let started = started.map(|c| (c, Self::waiter(&mut inner, c.chunk)));
+            self.flush(&mut inner);
+            started?
+        };
+        if let Err(status) = Self::outcome(done).await {
+            self.abandon_write(cutting.chunk, chunk, goal);
+            return Err(status);
+        }
+        Ok(cutting)
+    }
+
+    /// A receiver for the outcome of the operation just started on `chunk`.
+    fn waiter(inner: &mut Inner, chunk: ChunkId) -> oneshot::Receiver<Result<(), Status>> {
+        let (tx, rx) = oneshot::channel();
+        inner.waiters.entry(chunk).or_default().push(tx);
+        rx
+    }
+
+    /// The outcome `waiter` receives; a service that went away meanwhile
+    /// counts as the operation not done.
+    async fn outcome(done: oneshot::Receiver<Result<(), Status>>) -> Result<(), Status> {
+        done.await.unwrap_or(Err(Status::NOTDONE))
+    }
+
+    /// A failed [`ChunkService::lease_for_write`] (or truncation) that
+    /// created a chunk
     /// leaves it referred to by no file: the reference goes again, so the
     /// planner deletes whatever copies exist. (The state already ended the
     /// lease.)

@@ -38,7 +38,16 @@ pub enum OpAnswer {
         chunk: ChunkId,
         status: Status,
     },
+    Truncate {
+        chunk: ChunkId,
+        status: Status,
+    },
     Delete {
+        chunk: ChunkId,
+        status: Status,
+    },
+    /// DUPLICATE; `chunk` is the new copy's id.
+    Duplicate {
         chunk: ChunkId,
         status: Status,
     },
@@ -259,9 +268,10 @@ impl ChunkState {
     /// A chunkserver answered one of our orders.
     pub fn answer(&mut self, id: ServerId, answer: OpAnswer) {
         match answer {
-            OpAnswer::Create { chunk, status } | OpAnswer::SetVersion { chunk, status } => {
-                self.busy_answer(id, chunk, status)
-            }
+            OpAnswer::Create { chunk, status }
+            | OpAnswer::SetVersion { chunk, status }
+            | OpAnswer::Truncate { chunk, status }
+            | OpAnswer::Duplicate { chunk, status } => self.busy_answer(id, chunk, status),
             OpAnswer::Delete { chunk, status } => {
                 if let Some(server) = self.servers.get_mut(&id) {
                     server.deleting = server.deleting.saturating_sub(1);

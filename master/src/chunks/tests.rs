@@ -43,7 +43,11 @@ fn answer_all(state: &mut ChunkState, status: Status) {
         let answer = match order {
             Order::Create { chunk, .. } => OpAnswer::Create { chunk, status },
             Order::SetVersion { chunk, .. } => OpAnswer::SetVersion { chunk, status },
+            Order::Truncate { chunk, .. } => OpAnswer::Truncate { chunk, status },
             Order::Delete { chunk, .. } => OpAnswer::Delete { chunk, status },
+            Order::Duplicate { chunk, .. } | Order::Duptrunc { chunk, .. } => {
+                OpAnswer::Duplicate { chunk, status }
+            }
             Order::Replicate { chunk, version, .. } => OpAnswer::Replicate {
                 chunk,
                 version,
@@ -295,6 +299,229 @@ fn writing_a_chunk_whose_copies_changed_steps_its_version_first() {
     let again = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
     assert!(!again.wait);
     assert!(state.orders.is_empty());
+}
+
+/// Chunk 1 (goal 2) in version 3, valid on servers 1 and 2, stale on 3.
+fn truncatable() -> (ChunkState, [ServerId; 3]) {
+    let mut state = ChunkState::default();
+    state
+        .commit(ChunkEntry::Create {
+            file: FILE,
+            goal: 2,
+        })
+        .unwrap();
+    state
+        .commit(ChunkEntry::IncreaseVersion { chunk: 1 })
+        .unwrap();
+    state
+        .commit(ChunkEntry::IncreaseVersion { chunk: 1 })
+        .unwrap();
+    let a = join(&mut state, 1, 5, &[(1, 3)]);
+    let b = join(&mut state, 2, 5, &[(1, 3)]);
+    let c = join(&mut state, 3, 5, &[(1, 2)]);
+    state.journal.clear();
+    (state, [a, b, c])
+}
+
+#[test]
+fn truncating_steps_the_version_and_cuts_every_valid_copy() {
+    let (mut state, [a, b, _]) = truncatable();
+    assert_eq!(
+        state.begin_truncate(FILE, 1, 100_000, 2, 0, 120),
+        Ok(Cutting {
+            chunk: 1,
+            version: 4
+        })
+    );
+    assert_eq!(state.journal, [ChunkEntry::IncreaseVersion { chunk: 1 }]);
+    let cut = Order::Truncate {
+        chunk: 1,
+        length: 100_000,
+        version: 4,
+        old: 3,
+    };
+    let mut sent = state.orders.clone();
+    sent.sort_by_key(|(s, _)| *s);
+    assert_eq!(sent, [(a, cut), (b, cut)], "the stale copy is not cut");
+    assert_eq!(
+        state.begin_write(FILE, 1, 2, 0, 120),
+        Err(Status::CHUNKBUSY)
+    );
+    assert_eq!(
+        state.begin_truncate(FILE, 1, 5, 2, 0, 120),
+        Err(Status::CHUNKBUSY)
+    );
+
+    answer_all(&mut state, Status::OK);
+    assert_eq!(state.finished, [(1, Ok(()))]);
+    assert_eq!(state.locate(1).unwrap().0, 4);
+    assert_eq!(holders(&state, 1), [addr(1), addr(2)]);
+    // Locked until the namespace recorded the length.
+    assert_eq!(state.begin_write(FILE, 1, 2, 5, 120), Err(Status::LOCKED));
+    state.end_write(1).unwrap();
+    let write = state.begin_write(FILE, 1, 2, 5, 120).unwrap();
+    assert!(!write.wait, "the cut was the version step a write needs");
+}
+
+#[test]
+fn a_copy_failing_the_cut_is_dropped_and_all_failing_is_not_done() {
+    let (mut state, [a, b, _]) = truncatable();
+    state.begin_truncate(FILE, 1, 1, 2, 0, 120).unwrap();
+    state.orders.clear();
+    state.answer(
+        a,
+        OpAnswer::Truncate {
+            chunk: 1,
+            status: Status::IO,
+        },
+    );
+    state.disconnected(b);
+    assert_eq!(state.finished, [(1, Err(Status::NOTDONE))]);
+    assert!(holders(&state, 1).is_empty());
+    assert_eq!(
+        state.begin_write(FILE, 1, 2, 0, 120),
+        Err(Status::CHUNKLOST)
+    );
+
+    let (mut state, [a, b, _]) = truncatable();
+    state.begin_truncate(FILE, 1, 1, 2, 0, 120).unwrap();
+    state.orders.clear();
+    state.answer(
+        a,
+        OpAnswer::Truncate {
+            chunk: 1,
+            status: Status::OK,
+        },
+    );
+    state.answer(
+        b,
+        OpAnswer::Truncate {
+            chunk: 1,
+            status: Status::NOCHUNK,
+        },
+    );
+    assert_eq!(state.finished, [(1, Ok(()))]);
+    assert_eq!(holders(&state, 1), [addr(1)]);
+}
+
+#[test]
+fn writing_a_shared_chunk_duplicates_it_where_its_valid_copies_are() {
+    let (mut state, [a, b, _]) = truncatable();
+    state
+        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .unwrap();
+    state.journal.clear();
+    let start = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
+    assert_eq!((start.chunk, start.wait), (2, true));
+    assert_eq!(
+        state.journal,
+        [ChunkEntry::Create {
+            file: FILE,
+            goal: 2
+        }]
+    );
+    let copy = Order::Duplicate {
+        chunk: 2,
+        version: 1,
+        from: 1,
+        from_version: 3,
+    };
+    let mut sent = state.orders.clone();
+    sent.sort_by_key(|(s, _)| *s);
+    assert_eq!(sent, [(a, copy), (b, copy)], "the stale copy is no source");
+    assert_eq!(state.table().get(1).unwrap().ref_count(), 2);
+    assert_eq!(
+        state.table().get(1).unwrap().version,
+        3,
+        "the original stays"
+    );
+
+    answer_all(&mut state, Status::OK);
+    assert_eq!(state.finished, [(2, Ok(()))]);
+    assert_eq!(state.locate(2).unwrap().0, 1);
+    assert_eq!(holders(&state, 2), [addr(1), addr(2)]);
+    assert_eq!(state.begin_write(FILE, 2, 2, 5, 120), Err(Status::LOCKED));
+}
+
+#[test]
+fn truncating_a_shared_chunk_cuts_a_duplicate() {
+    let (mut state, [a, b, _]) = truncatable();
+    state
+        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .unwrap();
+    state.journal.clear();
+    let cutting = state.begin_truncate(FILE, 1, 5000, 2, 0, 120).unwrap();
+    assert_eq!(
+        cutting,
+        Cutting {
+            chunk: 2,
+            version: 1
+        }
+    );
+    let cut = Order::Duptrunc {
+        chunk: 2,
+        version: 1,
+        from: 1,
+        from_version: 3,
+        length: 5000,
+    };
+    let mut sent = state.orders.clone();
+    sent.sort_by_key(|(s, _)| *s);
+    assert_eq!(sent, [(a, cut), (b, cut)]);
+    assert_eq!(
+        state.journal,
+        [ChunkEntry::Create {
+            file: FILE,
+            goal: 2
+        }],
+        "the shared chunk keeps its version"
+    );
+    answer_all(&mut state, Status::OK);
+    assert_eq!(state.finished, [(2, Ok(()))]);
+    assert_eq!(holders(&state, 2), [addr(1), addr(2)]);
+    assert_eq!(state.table().get(1).unwrap().version, 3);
+}
+
+#[test]
+fn a_duplicate_failing_everywhere_is_not_done() {
+    let (mut state, _) = truncatable();
+    state
+        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .unwrap();
+    let start = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
+    answer_all(&mut state, Status::NOSPACE);
+    assert_eq!(state.finished, [(start.chunk, Err(Status::NOTDONE))]);
+    assert!(holders(&state, start.chunk).is_empty());
+}
+
+#[test]
+fn truncation_refuses_leased_and_lost_chunks() {
+    let (mut state, _) = truncatable();
+    state.begin_write(FILE, 1, 2, 0, 120).unwrap();
+    answer_all(&mut state, Status::OK);
+    assert_eq!(
+        state.begin_truncate(FILE, 1, 1, 2, 10, 120),
+        Err(Status::LOCKED)
+    );
+    state.end_write(1).unwrap();
+    assert_eq!(
+        state.begin_truncate(FILE, 9, 1, 2, 10, 120),
+        Err(Status::NOCHUNK)
+    );
+
+    let mut lost = ChunkState::default();
+    lost.commit(ChunkEntry::Create {
+        file: FILE,
+        goal: 1,
+    })
+    .unwrap();
+    join(&mut lost, 1, 5, &[(1, 7)]);
+    lost.journal.clear();
+    assert_eq!(
+        lost.begin_truncate(FILE, 1, 1, 2, 0, 120),
+        Err(Status::CHUNKLOST)
+    );
+    assert!(lost.journal.is_empty(), "a refused cut logs nothing");
 }
 
 #[test]

@@ -70,29 +70,12 @@ impl ChunkState {
             return Ok(WriteStart { chunk, wait: true });
         }
 
-        let record = self.table.get(current).ok_or(Status::NOCHUNK)?;
-        if record.ref_count() > 1 {
-            // Shared by snapshots: the write would need a private copy
-            // first (MooseFS's duplicate), which MooseNG does not do yet.
-            return Err(Status::ENOTSUP);
+        if self.is_shared(current)? {
+            let chunk = self.begin_duplicate(file, current, goal, None, now, until)?;
+            return Ok(WriteStart { chunk, wait: true });
         }
-        let old = record.version;
+        let (old, holders) = self.free_holders(current, now)?;
         let soft = self.soft.entry(current).or_default();
-        if soft.operation.is_some() {
-            return Err(Status::CHUNKBUSY);
-        }
-        if soft.is_leased(now) {
-            return Err(Status::LOCKED);
-        }
-        let holders: Vec<ServerId> = soft
-            .copies
-            .iter()
-            .filter(|c| c.state == CopyState::Valid && c.version == old)
-            .map(|c| c.server)
-            .collect();
-        if holders.is_empty() {
-            return Err(Status::CHUNKLOST);
-        }
         if !soft.needs_bump {
             soft.lease_until = until;
             return Ok(WriteStart {
@@ -100,9 +83,75 @@ impl ChunkState {
                 wait: false,
             });
         }
-        self.commit(ChunkEntry::IncreaseVersion { chunk: current })?;
+        self.step_version(current, old, holders, until, |version, old| {
+            Order::SetVersion {
+                chunk: current,
+                version,
+                old,
+            }
+        })?;
+        Ok(WriteStart {
+            chunk: current,
+            wait: true,
+        })
+    }
+
+    /// True when more than one file (snapshots) refers to `chunk`: a
+    /// change must go to a private duplicate instead.
+    pub(super) fn is_shared(&self, chunk: ChunkId) -> Result<bool, Status> {
+        let record = self.table.get(chunk).ok_or(Status::NOCHUNK)?;
+        Ok(record.ref_count() > 1)
+    }
+
+    /// The version of `chunk` and the servers holding a valid copy in it,
+    /// provided the chunk is free for a change: no operation runs on it
+    /// and no lease holds it.
+    pub(super) fn free_holders(
+        &mut self,
+        chunk: ChunkId,
+        now: u64,
+    ) -> Result<(u32, Vec<ServerId>), Status> {
+        let record = self.table.get(chunk).ok_or(Status::NOCHUNK)?;
+        let version = record.version;
+        let soft = self.soft.entry(chunk).or_default();
+        let holders: Vec<ServerId> = soft
+            .copies
+            .iter()
+            .filter(|c| c.state == CopyState::Valid && c.version == version)
+            .map(|c| c.server)
+            .collect();
+        let refusal = if soft.operation.is_some() {
+            Some(Status::CHUNKBUSY)
+        } else if soft.is_leased(now) {
+            Some(Status::LOCKED)
+        } else if holders.is_empty() {
+            Some(Status::CHUNKLOST)
+        } else {
+            None
+        };
+        match refusal {
+            Some(status) => {
+                self.tidy(chunk);
+                Err(status)
+            }
+            None => Ok((version, holders)),
+        }
+    }
+
+    /// Steps the version of `chunk` from `old` in the table and on every
+    /// copy of `holders`, each told so by the order `order(new, old)`
+    /// makes, and leases the chunk `until` then. Returns the new version.
+    pub(super) fn step_version(
+        &mut self,
+        chunk: ChunkId,
+        old: u32,
+        holders: Vec<ServerId>,
+        until: Option<u64>,
+        order: impl Fn(u32, u32) -> Order,
+    ) -> Result<u32, Status> {
+        self.commit(ChunkEntry::IncreaseVersion { chunk })?;
         let version = old + 1;
-        let soft = self.soft.entry(current).or_default();
+        let soft = self.soft.entry(chunk).or_default();
         soft.lease_until = until;
         for copy in soft
             .copies
@@ -113,18 +162,10 @@ impl ChunkState {
             copy.version = version;
         }
         for server in &holders {
-            let order = Order::SetVersion {
-                chunk: current,
-                version,
-                old,
-            };
-            self.orders.push((*server, order));
+            self.orders.push((*server, order(version, old)));
         }
-        self.start_operation(current, holders);
-        Ok(WriteStart {
-            chunk: current,
-            wait: true,
-        })
+        self.start_operation(chunk, holders);
+        Ok(version)
     }
 
     /// The client finished writing (or gave up): the lease ends.

@@ -105,8 +105,8 @@ impl Request<'_> {
             expect: current,
             chunk: lease.chunk,
         };
-        if let Err(status) = self.master.store.change(&Caller::root(), record).await {
-            // The file went away or another writer filled the hole first:
+        if let Err(status) = self.change(&Caller::root(), record).await {
+            // The file went away or another writer filled the slot first:
             // give the lease (and a chunk made for nothing) back.
             if lease.chunk != current {
                 let entry = ChunkEntry::DropRef {
@@ -235,8 +235,19 @@ impl Request<'_> {
 }
 
 /// Applies to the chunk table what a namespace change did to chunk
-/// references: dropped ones (a freed file's) and moved goals.
+/// references: added ones (a snapshot's) first, so that a chunk both
+/// gained and lost never looks unreferenced to the planner in between,
+/// then dropped ones (a freed file's) and moved goals.
 pub(super) fn commit_chunk_changes(master: &Master, outcome: &Outcome) {
+    for added in outcome.added() {
+        let entry = ChunkEntry::AddRef {
+            chunk: added.chunk,
+            goal: added.goal,
+        };
+        if let Err(status) = master.chunks.commit(entry) {
+            tracing::warn!(chunk = added.chunk, ?status, "cannot add a chunk reference");
+        }
+    }
     for released in outcome.released() {
         let entry = ChunkEntry::DropRef {
             chunk: released.chunk,

@@ -21,7 +21,9 @@ mod remove;
 mod reply;
 mod sclass;
 mod setattr;
+mod snapshot;
 mod trash;
+mod truncate;
 mod xattr;
 
 use std::net::Ipv4Addr;
@@ -60,6 +62,8 @@ pub(crate) mod disable {
     pub const READ: u32 = 14;
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
+    pub const SETLENGTH: u32 = 17;
+    pub const SNAPSHOT: u32 = 19;
     pub const SETTRASH: u32 = 20;
     pub const SETSCLASS: u32 = 21;
     pub const SETEATTR: u32 = 22;
@@ -80,6 +84,7 @@ pub struct Master {
     pub chunks: Arc<ChunkService>,
     /// Identifies this metadata set; a session from another one is refused.
     pub metaid: u64,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// What a connection has registered as.
@@ -209,11 +214,12 @@ impl Request<'_> {
             M::FuseTimeSync(m) => reply::time_sync(m.msgid),
             M::FuseSustainedInodes(m) => self.sync_open(m.inodes.0).await,
             M::FuseSustainedInodesDeprecated(m) => self.sync_open(m.inodes.0).await,
-            M::FuseAmtimeInodes(_) => Action::Nothing,
+            M::FuseAmtimeInodes(m) => self.amtime(m.inodes.0).await,
             M::FuseReadChunk(m) => self.read_chunk(m).await,
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseSnapshot(m) => self.snapshot(m).await,
             M::FuseGetxattr(m) => self.getxattr(m).await,
             M::FuseSetxattr(m) => self.setxattr(m).await,
             M::FuseGetfacl(m) => self.getfacl(m).await,
@@ -258,3 +264,5 @@ impl Request<'_> {
 mod tests;
 #[cfg(test)]
 mod trash_tests;
+#[cfg(test)]
+mod truncate_tests;

@@ -1,14 +1,13 @@
 //! Requests that read or check one node: STATFS, ACCESS, LOOKUP, GETATTR,
-//! READLINK, OPEN, TRUNCATE and GETDIRSTATS.
+//! READLINK, OPEN and GETDIRSTATS.
 
 use mooseng_wire::cltoma::{
     FuseAccess, FuseGetattr, FuseGetdirstats, FuseLookup, FuseOpen, FuseReadlink, FuseStatfs,
-    FuseTruncate,
 };
 use mooseng_wire::matocl::{
     DirStats, DirStatsReply, FuseAccessReply, FuseGetattrReply, FuseGetdirstatsReply,
-    FuseLookupReply, FuseOpenReply, FuseReadlinkReply, FuseStatfsReply, FuseTruncateReply, Lookup,
-    LookupExtra, OldStatfs, Opened, Statfs, StatfsReply, Truncated,
+    FuseLookupReply, FuseOpenReply, FuseReadlinkReply, FuseStatfsReply, Lookup, LookupExtra,
+    OldStatfs, Opened, Statfs, StatfsReply,
 };
 use mooseng_wire::{Bytes32, Reply, Status, Version};
 
@@ -224,47 +223,6 @@ impl Request<'_> {
             }
         }
         Ok(inode)
-    }
-
-    /// Sets the length only; freeing chunks beyond it is the chunk
-    /// module's work once it exists.
-    pub(super) async fn truncate(self, m: FuseTruncate) -> Action {
-        let who = self.session.identity(m.uid, m.gids.gids());
-        let result = if self.read_only() {
-            Err(Status::EROFS)
-        } else if self.disabled(disable::TRUNCATE) {
-            Err(Status::EPERM)
-        } else {
-            self.truncate_to(&who, m.inode, m.length).await
-        };
-        reply(FuseTruncateReply {
-            msgid: m.msgid,
-            reply: into_reply(result),
-        })
-    }
-
-    async fn truncate_to(
-        &self,
-        who: &Identity,
-        inode: Inode,
-        length: u64,
-    ) -> Result<Truncated, Status> {
-        let (inode, previous) = {
-            let ns = self.master.store.read().await;
-            let (inode, node) = View::new(&ns, self.session, self.version).node(inode)?;
-            match &node.data {
-                NodeData::File(file) => (inode, file.length),
-                _ => return Err(Status::EPERM),
-            }
-        };
-        self.change(&who.caller, Mutation::SetLength { inode, length })
-            .await?;
-        let ns = self.master.store.read().await;
-        let attr = View::new(&ns, self.session, self.version).attr(who, inode, None)?;
-        Ok(Truncated {
-            previous_length: (self.version >= OPEN_FLAGS_SINCE).then_some(previous),
-            attr,
-        })
     }
 
     /// Totals below a directory; chunk counts and sizes on disk come with

@@ -1,13 +1,14 @@
-//! SETATTR: chmod, chown, utimes and the Windows attribute byte.
+//! SETATTR: chmod, chown, utimes and the Windows attribute byte; and
+//! AMTIME_INODES, the times a mount changed locally.
 
-use mooseng_wire::cltoma::{set_flag, FuseSetattr};
+use mooseng_wire::cltoma::{set_flag, AmTime, FuseSetattr};
 use mooseng_wire::matocl::FuseSetattrReply;
 use mooseng_wire::Status;
 
 use super::node::into_reply;
 use super::reply::reply;
 use super::{disable, Action, Request};
-use crate::namespace::{AttrChange, Mutation, SugidClear, TimeChange};
+use crate::namespace::{AttrChange, Caller, Mutation, SugidClear, TimeChange};
 use crate::view::View;
 
 impl Request<'_> {
@@ -47,6 +48,34 @@ impl Request<'_> {
             msgid: m.msgid,
             reply: into_reply(result),
         })
+    }
+}
+
+impl Request<'_> {
+    /// AMTIME_INODES: no answer, no permission check (as in MooseFS);
+    /// reports that change nothing are not logged.
+    pub(super) async fn amtime(self, times: Vec<AmTime>) -> Action {
+        let changes: Vec<Mutation> = {
+            let ns = self.master.store.read().await;
+            let view = View::new(&ns, self.session, self.version);
+            times
+                .into_iter()
+                .filter(|t| t.atime != 0 || t.mtime != 0)
+                .filter_map(|t| Some((view.resolve(t.inode).ok()?, t)))
+                .filter(|(inode, t)| ns.amtime_changes(*inode, t.atime, t.mtime))
+                .map(|(inode, t)| Mutation::AmTime {
+                    inode,
+                    atime: t.atime,
+                    mtime: t.mtime,
+                })
+                .collect()
+        };
+        for change in changes {
+            if let Err(status) = self.master.store.change(&Caller::root(), change).await {
+                tracing::debug!(?status, "reported times not applied");
+            }
+        }
+        Action::Nothing
     }
 }
 

@@ -34,6 +34,7 @@ pub(super) fn master(exports: &str) -> Master {
         exports: Exports::parse(exports, &UserDb::default()).unwrap(),
         chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 0x6b09_6435_50f4_a3ac,
+        metrics: Default::default(),
     }
 }
 

@@ -152,6 +152,13 @@ impl Link {
                     status: a.status,
                 },
             ),
+            Msg::Truncate(a) => service.answer(
+                id,
+                OpAnswer::Truncate {
+                    chunk: a.chunkid,
+                    status: a.status,
+                },
+            ),
             Msg::Delete(a) => service.answer(
                 id,
                 OpAnswer::Delete {
@@ -167,9 +174,23 @@ impl Link {
                     status: a.status,
                 },
             ),
+            Msg::Duplicate(a) => service.answer(
+                id,
+                OpAnswer::Duplicate {
+                    chunk: a.chunkid,
+                    status: a.status,
+                },
+            ),
+            Msg::Duptrunc(a) => service.answer(
+                id,
+                OpAnswer::Duplicate {
+                    chunk: a.chunkid,
+                    status: a.status,
+                },
+            ),
             unasked => {
-                // Answers to orders MooseNG never sends (duplicate,
-                // truncate, checksums): harmless, so only noted.
+                // Answers to orders MooseNG never sends (checksums, the
+                // all-in-one CHUNKOP): harmless, so only noted.
                 tracing::debug!(peer = %self.peer, message = unasked.name(), "unasked answer ignored");
             }
         }

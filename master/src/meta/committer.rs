@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot, RwLock};
 
 use super::lock::DirLock;
 use super::segment::LogWriter;
+use super::stats::LogStats;
 use super::{format, record, snapshot, ImageRef, LogEntry};
 use crate::chunks::{ChunkEntry, ChunkTable};
 use crate::namespace::{Entry, Namespace, Outcome};
@@ -55,6 +56,7 @@ struct Request {
 pub struct Committer {
     queue: Option<mpsc::UnboundedSender<Request>>,
     thread: Option<JoinHandle<()>>,
+    stats: Arc<LogStats>,
 }
 
 impl Committer {
@@ -67,8 +69,10 @@ impl Committer {
         disk: Option<Disk>,
     ) -> Committer {
         let (queue, requests) = mpsc::unbounded_channel();
+        let stats = Arc::new(LogStats::default());
         let worker = Worker {
             requests,
+            stats: Arc::clone(&stats),
             namespace,
             chunks,
             disk: disk.map(|disk| DiskState {
@@ -82,7 +86,12 @@ impl Committer {
         Committer {
             queue: Some(queue),
             thread: Some(thread),
+            stats,
         }
+    }
+
+    pub fn stats(&self) -> &Arc<LogStats> {
+        &self.stats
     }
 
     /// Appends `entry`, waits until it is durable, applies it and returns
@@ -101,7 +110,11 @@ impl Committer {
 
     fn send(&self, entry: LogEntry, reply: Option<Reply>) -> Result<(), Status> {
         let queue = self.queue.as_ref().ok_or(Status::IO)?;
-        queue.send(Request { entry, reply }).map_err(|_| Status::IO)
+        queue
+            .send(Request { entry, reply })
+            .map_err(|_| Status::IO)?;
+        self.stats.submitted();
+        Ok(())
     }
 }
 
@@ -125,6 +138,7 @@ struct DiskState {
 
 struct Worker {
     requests: mpsc::UnboundedReceiver<Request>,
+    stats: Arc<LogStats>,
     namespace: Arc<RwLock<Namespace>>,
     chunks: ChunkTable,
     disk: Option<DiskState>,
@@ -149,6 +163,7 @@ impl Worker {
                     Err(error) => {
                         tracing::error!(%error, entry = ?request.entry, "entry not logged");
                         answer(request.reply, Err(Status::IO));
+                        self.stats.dropped(1);
                     }
                 }
                 if bytes.len() < MAX_BATCH {
@@ -173,6 +188,7 @@ impl Worker {
             for request in batch.drain(..) {
                 answer(request.reply, Err(Status::IO));
             }
+            self.stats.dropped(count);
             return;
         }
         let answers: Vec<_> = {
@@ -191,6 +207,10 @@ impl Worker {
             }
         }
         self.maybe_snapshot(count);
+        let (last_index, since_snapshot) = self.disk.as_ref().map_or((0, 0), |state| {
+            (state.disk.writer.next_index() - 1, state.since_snapshot)
+        });
+        self.stats.committed(count, last_index, since_snapshot);
     }
 
     fn write(&mut self, records: &[u8], count: u64) -> bool {
@@ -205,6 +225,7 @@ impl Worker {
             Err(error) => {
                 tracing::error!(%error, "metadata log write failed; refusing every further change");
                 self.broken = true;
+                self.stats.broke();
                 false
             }
         }

@@ -59,6 +59,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             Mutation::Rename { src_parent, src_name, dst_parent, dst_name }
         }),
         1 => (1u32..16, any::<u64>()).prop_map(|(inode, length)| Mutation::SetLength { inode, length }),
+        1 => (1u32..16, any::<u64>(), any::<bool>(), any::<bool>()).prop_map(|(inode, length, opened, keep_times)| {
+            Mutation::Truncate { inode, length, opened, keep_times }
+        }),
+        1 => (1u32..16, any::<u32>(), any::<u32>()).prop_map(|(inode, atime, mtime)| {
+            Mutation::AmTime { inode, atime, mtime }
+        }),
     ]
 }
 

@@ -11,6 +11,7 @@ use super::access::EATTR_IMMUTABLE;
 use super::mutation::Outcome;
 use super::node::{FileData, Inode, NodeData};
 use super::quota;
+use super::remove::chunk_refs;
 use super::Namespace;
 
 /// Size of one chunk: a file's chunk table has one slot per 64 MiB.
@@ -61,6 +62,7 @@ impl Namespace {
         if let Some(node) = self.get(inode) {
             self.check_quota(ts, inode, &quota::write_growth(node, index))?;
         }
+        let goal = self.get(inode).map_or(0, |n| self.classes.copies(n.sclass));
         let file = self.file_mut(inode);
         let slot = index as usize;
         if file.chunks.len() <= slot {
@@ -72,7 +74,14 @@ impl Namespace {
             file.length = u64::from(index) * CHUNK_SIZE;
         }
         self.note_quota_usage(ts, inode);
-        Ok(Outcome::Node(inode))
+        // A private duplicate of a chunk shared with a snapshot replaced
+        // it: this file no longer refers to the shared one.
+        let replaced = if expect != 0 && expect != chunk {
+            chunk_refs(&[expect], goal)
+        } else {
+            Vec::new()
+        };
+        Ok(Outcome::with_released(inode, replaced))
     }
 
     pub(super) fn grow_length(&mut self, inode: Inode, length: u64) -> Result<Outcome, Status> {

@@ -58,12 +58,15 @@ pub enum Mutation {
         inode: Inode,
         change: AttrChange,
     },
+    /// `O_TRUNC`: the length, checked as by a truncation without flags.
     SetLength {
         inode: Inode,
         length: u64,
     },
     /// A write lease was granted for slot `index` of a file: the slot now
     /// holds `chunk` (a new one, or `expect` itself after a version step).
+    /// A new chunk in place of `expect` (the private duplicate of a chunk
+    /// shared with a snapshot) releases the file's reference to `expect`.
     /// Refused with `EAGAIN` when the slot no longer holds `expect`, so two
     /// writers racing for one hole cannot both fill it. As MooseFS's
     /// `WRITE` changelog line, a slot past the last chunk extends the
@@ -167,6 +170,33 @@ pub enum Mutation {
         inode: Inode,
         change: QuotaChange,
     },
+    /// TRUNCATE, once the chunk the new end falls inside of has been cut
+    /// (see [`super::Namespace::plan_truncate`]). `opened`
+    /// (`TRUNCATE_FLAG_OPENED`: ftruncate on an open file) waives the
+    /// write permission check; `keep_times` (`TRUNCATE_FLAG_TIMEFIX`)
+    /// leaves the times alone when the length does not change.
+    Truncate {
+        inode: Inode,
+        length: u64,
+        opened: bool,
+        keep_times: bool,
+    },
+    /// SNAPSHOT (`mfsmakesnapshot`): `src` copied to `dst_parent/name`,
+    /// sharing its chunks; `smode` is `SNAPSHOT_MODE_*`, `umask` the
+    /// request's together with the export's.
+    Snapshot {
+        src: Inode,
+        dst_parent: Inode,
+        name: NameBytes,
+        smode: u8,
+        umask: u16,
+    },
+    /// AMTIME_INODES: the atime and mtime a mount keeps for `inode`.
+    AmTime {
+        inode: Inode,
+        atime: u32,
+        mtime: u32,
+    },
 }
 
 /// What kind of node a `Create` makes.
@@ -259,6 +289,13 @@ pub enum Outcome {
         inode: Inode,
         released: Vec<ChunkRef>,
     },
+    /// A snapshot made `inode`: its files add references to the chunks
+    /// in `added`; files it replaced released theirs.
+    Snapshot {
+        inode: Inode,
+        added: Vec<ChunkRef>,
+        released: Vec<ChunkRef>,
+    },
     /// A SET request's counts, and the chunk goals it moved.
     Changed {
         inode: Inode,
@@ -274,6 +311,7 @@ impl Outcome {
             Outcome::Node(inode)
             | Outcome::Removed { inode, .. }
             | Outcome::Released { inode, .. }
+            | Outcome::Snapshot { inode, .. }
             | Outcome::Changed { inode, .. } => *inode,
         }
     }
@@ -282,7 +320,17 @@ impl Outcome {
     pub fn released(&self) -> &[ChunkRef] {
         match self {
             Outcome::Node(_) | Outcome::Changed { .. } => &[],
-            Outcome::Removed { released, .. } | Outcome::Released { released, .. } => released,
+            Outcome::Removed { released, .. }
+            | Outcome::Released { released, .. }
+            | Outcome::Snapshot { released, .. } => released,
+        }
+    }
+
+    /// Chunk references the change started (a snapshot's shared chunks).
+    pub fn added(&self) -> &[ChunkRef] {
+        match self {
+            Outcome::Snapshot { added, .. } => added,
+            _ => &[],
         }
     }
 

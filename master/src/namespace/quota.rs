@@ -48,11 +48,19 @@ pub struct Usage {
 }
 
 impl Usage {
-    fn add(&mut self, other: &Usage) {
+    pub(super) fn add(&mut self, other: &Usage) {
         self.inodes = self.inodes.saturating_add(other.inodes);
         self.length = self.length.saturating_add(other.length);
         self.size = self.size.saturating_add(other.size);
         self.real_size = self.real_size.saturating_add(other.real_size);
+    }
+
+    /// Takes `other` away, stopping at zero.
+    pub(super) fn subtract(&mut self, other: &Usage) {
+        self.inodes = self.inodes.saturating_sub(other.inodes);
+        self.length = self.length.saturating_sub(other.length);
+        self.size = self.size.saturating_sub(other.size);
+        self.real_size = self.real_size.saturating_sub(other.real_size);
     }
 }
 
@@ -232,7 +240,7 @@ pub(super) fn write_growth(node: &Node, index: u32) -> Usage {
     }
 }
 
-fn node_usage(node: &Node) -> Usage {
+pub(super) fn node_usage(node: &Node) -> Usage {
     match &node.data {
         NodeData::File(file) => {
             let size = file_size(file.length, &file.chunks);

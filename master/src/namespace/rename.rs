@@ -72,7 +72,7 @@ impl Namespace {
     }
 
     /// True when `dir` is `inode` or lies below it.
-    fn is_ancestor_or_self(&self, inode: Inode, mut dir: Inode) -> bool {
+    pub(super) fn is_ancestor_or_self(&self, inode: Inode, mut dir: Inode) -> bool {
         loop {
             if dir == inode {
                 return true;

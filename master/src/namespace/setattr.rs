@@ -1,5 +1,5 @@
-//! chmod, chown, utimes and truncate-to-length (which releases the chunks
-//! past the new end).
+//! chmod, chown, utimes and the Windows attribute byte (a new length is
+//! [`super::truncate`]'s).
 //!
 //! Permission rules as MooseFS 3.0.117 applies them: only root or the owner
 //! may change mode, owner or explicit times; anyone with write access may
@@ -9,11 +9,8 @@
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_IMMUTABLE, MAY_WRITE};
-use super::data::CHUNK_SIZE;
 use super::mutation::{AttrChange, Outcome, SugidClear, TimeChange};
-use super::node::{Inode, Node, NodeData};
-use super::quota;
-use super::remove::chunk_refs;
+use super::node::{Inode, Node};
 use super::Namespace;
 
 const SETUID_SETGID: u16 = 0o6000;
@@ -71,42 +68,6 @@ impl Namespace {
         }
         node.ctime = ts;
         Ok(Outcome::Node(inode))
-    }
-
-    pub(super) fn set_length(
-        &mut self,
-        ts: u32,
-        caller: &Caller,
-        inode: Inode,
-        length: u64,
-    ) -> Result<Outcome, Status> {
-        let node = self.get(inode).ok_or(Status::ENOENT)?;
-        if !matches!(node.data, NodeData::File(_)) {
-            return Err(Status::EINVAL);
-        }
-        if node.eattr & EATTR_IMMUTABLE != 0 {
-            return Err(Status::EPERM);
-        }
-        if !caller.may(node, MAY_WRITE) {
-            return Err(Status::EACCES);
-        }
-        self.check_quota(ts, inode, &quota::length_growth(node, length))?;
-        let sclass = self.node_mut(inode).sclass;
-        let goal = self.classes.copies(sclass);
-        let node = self.node_mut(inode);
-        let mut released = Vec::new();
-        if let NodeData::File(file) = &mut node.data {
-            file.length = length;
-            let kept = usize::try_from(length.div_ceil(CHUNK_SIZE)).unwrap_or(usize::MAX);
-            if kept < file.chunks.len() {
-                released = chunk_refs(&file.chunks[kept..], goal);
-                file.chunks.truncate(kept);
-            }
-        }
-        node.mtime = ts;
-        node.ctime = ts;
-        self.note_quota_usage(ts, inode);
-        Ok(Outcome::with_released(inode, released))
     }
 }
 

@@ -353,6 +353,162 @@ fn truncate_drops_chunk_slots_past_the_end() {
     assert_eq!(ns.attr(file).unwrap().length, (64 << 20) + 1);
 }
 
+/// A file of 64 MiB + 3 MiB in chunks 11 and 12, owned by root, mode 0644.
+fn two_chunk_file(ns: &mut Namespace) -> Inode {
+    let file = make(ns, &Caller::root(), ROOT, "f", NewNode::File, 0o644);
+    set_chunks(ns, file, &[11, 12]);
+    run(
+        ns,
+        &Caller::root(),
+        Mutation::GrowLength {
+            inode: file,
+            length: 67 << 20,
+        },
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_truncation_cuts_the_chunk_its_new_end_falls_inside_of() {
+    let mut ns = Namespace::new(T0);
+    let file = two_chunk_file(&mut ns);
+    let root = Caller::root();
+    let plan = |ns: &Namespace, length| ns.plan_truncate(T0, &root, file, length, false);
+    let cut = |chunk, offset| {
+        Ok(TruncatePlan {
+            previous: 67 << 20,
+            cut: Some(Cut {
+                chunk,
+                index: if chunk == 11 { 0 } else { 1 },
+                offset,
+            }),
+        })
+    };
+    let no_cut = Ok(TruncatePlan {
+        previous: 67 << 20,
+        cut: None,
+    });
+    assert_eq!(plan(&ns, 100_000), cut(11, 100_000));
+    assert_eq!(plan(&ns, (64 << 20) + 5), cut(12, 5));
+    // Growing inside the last chunk cuts it too, as MooseFS does.
+    assert_eq!(plan(&ns, 70 << 20), cut(12, 6 << 20));
+    assert_eq!(plan(&ns, 64 << 20), no_cut, "a chunk boundary");
+    assert_eq!(plan(&ns, 67 << 20), no_cut, "the same length");
+    assert_eq!(plan(&ns, (200 << 20) + 1), no_cut, "past the last chunk");
+    set_chunks(&mut ns, file, &[0, 12]);
+    assert_eq!(plan(&ns, 100), no_cut, "a hole");
+}
+
+#[test]
+fn truncation_checks_rights_unless_opened_and_refuses_append_only_files() {
+    let mut ns = Namespace::new(T0);
+    let file = two_chunk_file(&mut ns);
+    let bob = user(1000, &[1000]);
+    assert_eq!(
+        ns.plan_truncate(T0, &bob, file, 5, false)
+            .map(|p| p.previous),
+        Err(Status::EACCES)
+    );
+    assert!(ns.plan_truncate(T0, &bob, file, 5, true).is_ok());
+    let opened = Mutation::Truncate {
+        inode: file,
+        length: 5,
+        opened: true,
+        keep_times: false,
+    };
+    let outcome = run(&mut ns, &bob, opened).unwrap();
+    assert_eq!(outcome.released(), [ChunkRef { chunk: 12, goal: 2 }]);
+    assert_eq!(ns.attr(file).unwrap().length, 5);
+
+    ns.nodes.get_mut(&file).unwrap().eattr = EATTR_APPENDONLY;
+    assert_eq!(
+        ns.plan_truncate(T0, &Caller::root(), file, 1, true),
+        Err(Status::EPERM)
+    );
+    let dir = make(
+        &mut ns,
+        &Caller::root(),
+        ROOT,
+        "d",
+        NewNode::Directory,
+        0o755,
+    );
+    assert_eq!(
+        ns.plan_truncate(T0, &Caller::root(), dir, 1, false),
+        Err(Status::EPERM)
+    );
+}
+
+#[test]
+fn timefix_keeps_the_times_of_a_truncation_to_the_same_length() {
+    let mut ns = Namespace::new(T0);
+    let file = two_chunk_file(&mut ns);
+    let later = T0 + 100;
+    let mut truncate = |length, keep_times| {
+        let mutation = Mutation::Truncate {
+            inode: file,
+            length,
+            opened: false,
+            keep_times,
+        };
+        let caller = Caller::root();
+        ns.apply(&Entry {
+            ts: later,
+            caller,
+            mutation,
+        })
+        .unwrap();
+        let attr = ns.attr(file).unwrap();
+        (attr.mtime, attr.ctime)
+    };
+    assert_eq!(truncate(67 << 20, true), (T0 + 10, T0 + 10));
+    assert_eq!(truncate(67 << 20, false), (later, later));
+    assert_eq!(truncate(66 << 20, true), (later, later));
+}
+
+#[test]
+fn reported_times_move_mtime_and_ctime_forward_and_atime_by_relatime() {
+    let mut ns = Namespace::new(T0);
+    let file = make(&mut ns, &Caller::root(), ROOT, "f", NewNode::File, 0o644);
+    let created = T0 + 10;
+    let mut report = |atime, mtime| {
+        let changes = ns.amtime_changes(file, atime, mtime);
+        let mutation = Mutation::AmTime {
+            inode: file,
+            atime,
+            mtime,
+        };
+        run(&mut ns, &Caller::root(), mutation).unwrap();
+        let attr = ns.attr(file).unwrap();
+        (changes, attr.atime, attr.mtime, attr.ctime)
+    };
+    assert_eq!(
+        report(0, created + 5),
+        (true, created, created + 5, created + 5)
+    );
+    assert_eq!(
+        report(0, created + 1),
+        (false, created, created + 5, created + 5),
+        "an older mtime"
+    );
+    // The atime is not after the new mtime: it follows.
+    assert_eq!(
+        report(created + 6, 0),
+        (true, created + 6, created + 5, created + 5)
+    );
+    // Now it is after both: a later read within a day changes nothing.
+    assert_eq!(
+        report(created + 60, 0),
+        (false, created + 6, created + 5, created + 5)
+    );
+    assert_eq!(
+        report(created + 6 + 86_401, 0),
+        (true, created + 6 + 86_401, created + 5, created + 5)
+    );
+    assert!(!ns.amtime_changes(999, 1, 1), "no such inode");
+}
+
 #[test]
 fn checker_reports_a_broken_parent_pointer() {
     let mut ns = Namespace::new(T0);

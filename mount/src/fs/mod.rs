@@ -5,6 +5,7 @@ mod acl;
 pub mod core;
 mod groups;
 pub mod locks;
+pub mod special;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -24,10 +25,11 @@ use tokio::runtime::Handle;
 use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
+use self::special::{MasterInfo, MASTERINFO_INODE};
 use crate::convert::{SetattrFields, BLKSIZE};
 use crate::data::lock;
 use crate::data::AfterWrite;
-use crate::error::FsResult;
+use crate::error::{Errno, FsResult};
 
 /// FUSE requests the kernel may have in flight in the background.
 const MAX_BACKGROUND: u16 = 64;
@@ -40,6 +42,7 @@ pub struct MooseFs {
     dirs: Arc<Mutex<HashMap<u64, Arc<Vec<DirItem>>>>>,
     next_fh: AtomicU64,
     groups: GroupsCache,
+    masterinfo: MasterInfo,
 }
 
 fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
@@ -67,13 +70,14 @@ fn reply_xattr(reply: ReplyXattr, size: u32, result: FsResult<XattrValue>) {
 }
 
 impl MooseFs {
-    pub fn new(core: Core, runtime: Handle) -> Self {
+    pub fn new(core: Core, runtime: Handle, masterinfo: MasterInfo) -> Self {
         MooseFs {
             core: Arc::new(core),
             runtime,
             dirs: Arc::default(),
             next_fh: AtomicU64::new(1),
             groups: GroupsCache::default(),
+            masterinfo,
         }
     }
 
@@ -117,11 +121,26 @@ impl Filesystem for MooseFs {
     }
 
     fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+        if special::found_without_master(parent, name) {
+            return reply_entry(reply, Ok(special::masterinfo_entry()));
+        }
         let (who, name) = (self.caller(req), name.to_owned());
-        self.spawn(move |c| async move { reply_entry(reply, c.lookup(who, parent, &name).await) });
+        self.spawn(move |c| async move {
+            let found = match c.lookup(who, parent, &name).await {
+                Err(Errno::ENOENT) if special::is_masterinfo(&name) => {
+                    Ok(special::masterinfo_entry())
+                }
+                found => found,
+            };
+            reply_entry(reply, found)
+        });
     }
 
     fn getattr(&mut self, req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+        if ino == MASTERINFO_INODE {
+            let e = special::masterinfo_entry();
+            return reply.attr(&e.attr_ttl, &e.attr);
+        }
         let who = self.caller(req);
         self.spawn(move |c| async move {
             match c.getattr(who, ino).await {
@@ -149,6 +168,9 @@ impl Filesystem for MooseFs {
         _flags: Option<u32>,
         reply: ReplyAttr,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let who = self.caller(req);
         let fields = SetattrFields::new(mode, uid, gid, atime, mtime);
         self.spawn(move |c| async move {
@@ -178,6 +200,9 @@ impl Filesystem for MooseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
+        if let Some(e) = special::name_refused(parent, name) {
+            return reply.error(e);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_entry(reply, c.mknod(who, parent, &name, mode, umask, rdev).await)
@@ -193,6 +218,9 @@ impl Filesystem for MooseFs {
         umask: u32,
         reply: ReplyEntry,
     ) {
+        if let Some(e) = special::name_refused(parent, name) {
+            return reply.error(e);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_entry(reply, c.mkdir(who, parent, &name, mode, umask).await)
@@ -200,11 +228,17 @@ impl Filesystem for MooseFs {
     }
 
     fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        if let Some(e) = special::name_refused(parent, name) {
+            return reply.error(e);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_empty(reply, c.unlink(who, parent, &name).await) });
     }
 
     fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        if let Some(e) = special::name_refused(parent, name) {
+            return reply.error(e);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_empty(reply, c.rmdir(who, parent, &name).await) });
     }
@@ -217,6 +251,9 @@ impl Filesystem for MooseFs {
         target: &std::path::Path,
         reply: ReplyEntry,
     ) {
+        if let Some(e) = special::name_refused(parent, link_name) {
+            return reply.error(e);
+        }
         let (who, name, target) = (
             self.caller(req),
             link_name.to_owned(),
@@ -242,6 +279,11 @@ impl Filesystem for MooseFs {
             reply.error(libc::EINVAL);
             return;
         }
+        let refused = special::name_refused(parent, name)
+            .or_else(|| special::name_refused(newparent, newname));
+        if let Some(e) = refused {
+            return reply.error(e);
+        }
         let (who, name, newname) = (self.caller(req), name.to_owned(), newname.to_owned());
         self.spawn(move |c| async move {
             reply_empty(
@@ -259,6 +301,12 @@ impl Filesystem for MooseFs {
         newname: &OsStr,
         reply: ReplyEntry,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EACCES);
+        }
+        if let Some(e) = special::name_refused(newparent, newname) {
+            return reply.error(e);
+        }
         let (who, newname) = (self.caller(req), newname.to_owned());
         self.spawn(move |c| async move {
             reply_entry(reply, c.link(who, ino, newparent, &newname).await)
@@ -266,6 +314,12 @@ impl Filesystem for MooseFs {
     }
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        if ino == MASTERINFO_INODE {
+            return match special::open(flags) {
+                Ok(()) => reply.opened(0, 0),
+                Err(e) => reply.error(e),
+            };
+        }
         let who = self.caller(req);
         self.spawn(move |c| async move {
             match c.open(who, ino, flags).await {
@@ -289,6 +343,9 @@ impl Filesystem for MooseFs {
         _flags: i32,
         reply: ReplyCreate,
     ) {
+        if let Some(e) = special::name_refused(parent, name) {
+            return reply.error(e);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             match c.create(who, parent, &name, mode, umask).await {
@@ -316,6 +373,9 @@ impl Filesystem for MooseFs {
             reply.error(libc::EINVAL);
             return;
         };
+        if ino == MASTERINFO_INODE {
+            return reply.data(&self.masterinfo.read(offset, size));
+        }
         self.spawn(move |c| async move {
             let file = c.data.open(ino);
             let result = match c.data.flush_file(ino, &file).await {
@@ -373,6 +433,9 @@ impl Filesystem for MooseFs {
         lock_owner: u64,
         reply: ReplyEmpty,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.ok();
+        }
         self.spawn(move |c| async move {
             let flushed = c.data.flush(ino).await;
             let unlocked = c.unlock_owner(ino, lock_owner).await;
@@ -390,6 +453,9 @@ impl Filesystem for MooseFs {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.ok();
+        }
         self.spawn(move |c| async move {
             let mut result = c.data.flush(ino).await;
             c.data.close(ino);
@@ -413,6 +479,9 @@ impl Filesystem for MooseFs {
         pid: u32,
         reply: ReplyLock,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let asked = KernelLock {
             start,
             end,
@@ -440,6 +509,9 @@ impl Filesystem for MooseFs {
         sleep: bool,
         reply: ReplyEmpty,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let asked = KernelLock {
             start,
             end,
@@ -459,10 +531,16 @@ impl Filesystem for MooseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.ok();
+        }
         self.spawn(move |c| async move { reply_empty(reply, c.data.flush(ino).await) });
     }
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::ENOTDIR);
+        }
         let who = self.caller(req);
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
         let dirs = self.dirs.clone();
@@ -534,6 +612,12 @@ impl Filesystem for MooseFs {
     }
 
     fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
+        if ino == MASTERINFO_INODE {
+            return match special::access(mask) {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(e),
+            };
+        }
         let who = self.caller(req);
         self.spawn(move |c| async move { reply_empty(reply, c.access(who, ino, mask).await) });
     }
@@ -546,6 +630,9 @@ impl Filesystem for MooseFs {
         size: u32,
         reply: ReplyXattr,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_xattr(reply, size, c.getxattr(who, ino, &name, size).await)
@@ -553,6 +640,9 @@ impl Filesystem for MooseFs {
     }
 
     fn listxattr(&mut self, req: &Request<'_>, ino: u64, size: u32, reply: ReplyXattr) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let who = self.caller(req);
         self.spawn(
             move |c| async move { reply_xattr(reply, size, c.listxattr(who, ino, size).await) },
@@ -569,6 +659,9 @@ impl Filesystem for MooseFs {
         _position: u32,
         reply: ReplyEmpty,
     ) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let (who, name, value) = (self.caller(req), name.to_owned(), value.to_vec());
         self.spawn(move |c| async move {
             reply_empty(
@@ -579,6 +672,9 @@ impl Filesystem for MooseFs {
     }
 
     fn removexattr(&mut self, req: &Request<'_>, ino: u64, name: &OsStr, reply: ReplyEmpty) {
+        if ino == MASTERINFO_INODE {
+            return reply.error(libc::EPERM);
+        }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             reply_empty(reply, c.setxattr(who, ino, &name, None, 0).await)

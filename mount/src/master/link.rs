@@ -38,14 +38,16 @@ struct Link {
 pub struct Master {
     link: watch::Receiver<Option<Link>>,
     msgid: Arc<AtomicU32>,
-    registered: Registered,
+    /// The session as last registered: its id and the master's version
+    /// change when a reconnect lands on a new session or another master.
+    session: Arc<Mutex<Registered>>,
     retries: u32,
 }
 
 impl std::fmt::Debug for Master {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Master")
-            .field("registered", &self.registered)
+            .field("session", &self.session())
             .finish()
     }
 }
@@ -57,17 +59,19 @@ impl Master {
     pub async fn connect(config: SessionConfig, retries: u32) -> anyhow::Result<Master> {
         let (stream, registered) = register(&config, None).await?;
         let (tx, rx) = watch::channel(None);
-        tokio::spawn(supervise(config, stream, registered, tx));
+        let session = Arc::new(Mutex::new(registered));
+        tokio::spawn(supervise(config, stream, session.clone(), tx));
         Ok(Master {
             link: rx,
             msgid: Arc::new(AtomicU32::new(1)),
-            registered,
+            session,
             retries: retries.max(1),
         })
     }
 
-    pub fn registered(&self) -> Registered {
-        self.registered
+    /// The current session: id, master version, flags.
+    pub fn session(&self) -> Registered {
+        *lock(&self.session)
     }
 
     /// Sends the request `build` makes for a fresh msgid and waits for its
@@ -86,11 +90,42 @@ impl Master {
         self.call_within(build, None).await
     }
 
+    /// Sends a request of type `kind` whose payload is a msgid followed by
+    /// `body`, as it comes from a MooseFS tool, and returns the answer
+    /// frame whatever its type; its payload starts with our msgid.
+    pub async fn forward(&self, kind: u32, body: &[u8]) -> FsResult<Frame> {
+        let frame = |msgid: u32| {
+            let mut payload = Vec::with_capacity(4 + body.len());
+            payload.extend_from_slice(&msgid.to_be_bytes());
+            payload.extend_from_slice(body);
+            Frame::new(kind, payload)
+        };
+        let (answer, _) = self.exchange(frame, Some(ANSWER_TIMEOUT)).await?;
+        Ok(answer)
+    }
+
     async fn call_within<Q: Message, A: Message>(
         &self,
         build: impl Fn(u32) -> Q,
         patience: Option<Duration>,
     ) -> FsResult<A> {
+        let (frame, ctx) = self
+            .exchange(|msgid| build(msgid).to_frame(), patience)
+            .await?;
+        frame_io::decode(&frame, ctx).map_err(|e| {
+            tracing::warn!("bad answer from master: {e}");
+            Errno::EIO
+        })
+    }
+
+    /// Sends the frame `build` makes for a fresh msgid and returns the
+    /// answer with the context to decode it in, asking again across
+    /// reconnects at most `retries` times.
+    async fn exchange(
+        &self,
+        build: impl Fn(u32) -> Frame,
+        patience: Option<Duration>,
+    ) -> FsResult<(Frame, Ctx)> {
         for _ in 0..self.retries {
             let Some(link) = self.current_link().await else {
                 continue;
@@ -98,7 +133,7 @@ impl Master {
             let msgid = self.next_msgid();
             let (tx, rx) = oneshot::channel();
             lock(&link.waiters).insert(msgid, tx);
-            if link.out.send(build(msgid).to_frame()).is_err() {
+            if link.out.send(build(msgid)).is_err() {
                 lock(&link.waiters).remove(&msgid);
                 continue;
             }
@@ -107,12 +142,7 @@ impl Master {
                 None => Ok(rx.await),
             };
             match answer {
-                Ok(Ok(frame)) => {
-                    return frame_io::decode(&frame, link.ctx).map_err(|e| {
-                        tracing::warn!("bad answer from master: {e}");
-                        Errno::EIO
-                    })
-                }
+                Ok(Ok(frame)) => return Ok((frame, link.ctx)),
                 Ok(Err(_)) => {}
                 Err(_) => {
                     lock(&link.waiters).remove(&msgid);
@@ -158,15 +188,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn supervise(
     config: SessionConfig,
     first: tokio::net::TcpStream,
-    registered: Registered,
+    session: Arc<Mutex<Registered>>,
     link: watch::Sender<Option<Link>>,
 ) {
     let mut stream = first;
-    let mut ctx = Ctx {
-        peer_version: registered.master_version,
-    };
-    let sessionid = registered.sessionid;
     loop {
+        let ctx = Ctx {
+            peer_version: lock(&session).master_version,
+        };
         let (read, write) = stream.into_split();
         let (out, queue) = mpsc::unbounded_channel();
         let waiters = Waiters::default();
@@ -187,10 +216,22 @@ async fn supervise(
             if link.is_closed() {
                 return;
             }
-            match register(&config, Some(sessionid)).await {
+            let previous = *lock(&session);
+            match register(&config, Some(previous.sessionid)).await {
                 Ok((stream, again)) => {
-                    ctx = Ctx {
-                        peer_version: again.master_version,
+                    *lock(&session) = if again.sessionid == previous.sessionid {
+                        // A resumed session keeps its flags; RECONNECT does not repeat them.
+                        Registered {
+                            sesflags: previous.sesflags,
+                            ..again
+                        }
+                    } else {
+                        tracing::warn!(
+                            "master forgot session {}; now session {}",
+                            previous.sessionid,
+                            again.sessionid
+                        );
+                        again
                     };
                     break stream;
                 }

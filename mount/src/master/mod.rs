@@ -1,7 +1,9 @@
-//! The session with the master.
+//! The session with the master, and the proxy MooseFS's tools reach it by.
 
 mod link;
+pub mod proxy;
 pub mod register;
 
 pub use link::Master;
+pub use proxy::ToolsProxy;
 pub use register::{Registered, SessionConfig};

@@ -30,6 +30,9 @@ pub struct SessionConfig {
     pub password_md5: Option<[u8; 16]>,
     /// Free text the master shows for the session (mfsmount sends the mount point).
     pub info: String,
+    /// A meta session (trash and sustained files) instead of one on the tree;
+    /// `subfolder` is then not sent.
+    pub meta: bool,
 }
 
 /// What the master told us about the session.
@@ -134,7 +137,7 @@ async fn register_at(
     let request = RegisterRequest::NewSession(NewSession {
         version: CLIENT_VERSION,
         info: c_string(&config.info),
-        path: Some(c_string(&config.subfolder)),
+        path: (!config.meta).then(|| c_string(&config.subfolder)),
         previous: previous.map(|sessionid| PreviousSession {
             sessionid,
             metaid: None,
@@ -143,6 +146,14 @@ async fn register_at(
     });
     match ask(&mut stream, request).await? {
         RegisterReply::Session(session) => {
+            let registered = Registered {
+                sessionid: session.sessionid,
+                master_version: session.version,
+                sesflags: session.sesflags,
+            };
+            Ok((stream, Ok(registered)))
+        }
+        RegisterReply::MetaSession(session) if config.meta => {
             let registered = Registered {
                 sessionid: session.sessionid,
                 master_version: session.version,

@@ -78,8 +78,14 @@ pub mod getdir_flag {
 
 /// Bits of TRUNCATE's `flags` (`TRUNCATE_FLAG_*`).
 pub mod truncate_flag {
+    /// The caller has the file open: no write permission check.
     pub const OPENED: u8 = 0x01;
+    /// Part of a write: the length the client's writes reached.
     pub const UPDATE: u8 = 0x02;
+    /// An unchanged length leaves the times alone.
+    pub const TIMEFIX: u8 = 0x04;
+    /// Part of an append: reserve `length` bytes at the end.
+    pub const RESERVE: u8 = 0x08;
 }
 
 /// FLOCK's `cmd` (`FLOCK_*`).
