@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs what the test suite needs on a Debian bookworm machine: the
-# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools, and
-# the font of mooseng-bench's chart.
+# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools, the
+# font of mooseng-bench's chart, and what builds and runs the vendored
+# pjdfstest (autotools, a C compiler, make, perl's prove, and openssl, which
+# makes its file names).
 # Idempotent; run as root (CI and the project's machines are root).
 set -eu
 
 packages="moosefs-master moosefs-chunkserver moosefs-client moosefs-cli \
-moosefs-metalogger fuse3 tshark iproute2 attr acl fio fonts-dejavu-core"
+moosefs-metalogger fuse3 tshark iproute2 attr acl fio fonts-dejavu-core \
+autoconf automake gcc make perl openssl"
 
 missing=""
 for p in $packages; do

@@ -16,6 +16,7 @@ pub mod framing;
 pub mod hexdump;
 pub mod matrix;
 pub mod packet;
+pub mod pjdfstest;
 pub mod protocol_doc;
 pub mod reassembly;
 pub mod replay;

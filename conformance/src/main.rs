@@ -14,6 +14,7 @@ use mooseng_conformance::{decode_files, protocol_doc, replay, Options, PortRole}
 use mooseng_wire::direction::port;
 
 mod matrix_cli;
+mod pjdfstest_cli;
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -92,6 +93,13 @@ enum Command {
     ///
     /// Exits with status 1 when a cell fails that is not a known failure.
     Matrix(matrix_cli::MatrixArgs),
+    /// Runs the POSIX suite pjdfstest on the mount of an all-Debian cluster
+    /// and of clusters where MooseNG plays a part, and compares them case
+    /// by case (needs root).
+    ///
+    /// Exits with status 1 when a setup fails a case the first one passes
+    /// and no known difference lists it.
+    Pjdfstest(pjdfstest_cli::PjdfstestArgs),
 }
 
 fn main() -> ExitCode {
@@ -160,6 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(!report.has_failures())
         }
         Command::Matrix(args) => matrix_cli::run(&args),
+        Command::Pjdfstest(args) => pjdfstest_cli::run(&args),
     }
 }
 

@@ -1,11 +1,12 @@
 //! The `matrix` subcommand's flags, progress output and page writing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
 use mooseng_conformance::matrix::{self, workload, Cell, Network, RunNotes, KNOWN_FAILURES};
+use mooseng_conformance::pjdfstest;
 
 /// Flags of `mooseng-conformance matrix`.
 #[derive(Debug, clap::Args)]
@@ -70,6 +71,7 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<bool> {
         big_file_bytes,
     };
     let page = matrix::page(&rows, &notes, KNOWN_FAILURES, &workload::all_steps());
+    let page = with_kept_pjdfstest_section(&args.output, page)?;
     std::fs::write(&args.output, page)
         .with_context(|| format!("write {}", args.output.display()))?;
     eprintln!("wrote {}", args.output.display());
@@ -84,8 +86,21 @@ fn prefix(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// `page`, followed by the pjdfstest section of the page at `path` if it
+/// has one: the two commands write one page, each its own part.
+fn with_kept_pjdfstest_section(path: &Path, page: String) -> anyhow::Result<String> {
+    let old = match std::fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(page),
+        read => read.with_context(|| format!("read {}", path.display()))?,
+    };
+    Ok(match pjdfstest::page::section_of(&old) {
+        Some(section) => pjdfstest::page::with_section(&page, section),
+        None => page,
+    })
+}
+
 /// The current UTC time, as `date` prints it.
-fn now() -> anyhow::Result<String> {
+pub fn now() -> anyhow::Result<String> {
     let out = Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()

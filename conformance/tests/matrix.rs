@@ -1,8 +1,9 @@
 //! One real run of `mooseng-conformance matrix` in quick mode, restricted
 //! to the reference cell (Debian's mfsmount, mfsmaster and chunkservers)
 //! and the cell with MooseNG chunkservers under Debian's master and mount.
-//! Both must pass every step. Needs root, network namespaces, FUSE and the
-//! MooseFS packages (scripts/setup.sh).
+//! Both must pass every step, and the page keeps the pjdfstest section it
+//! had. Needs root, network namespaces, FUSE and the MooseFS packages
+//! (scripts/setup.sh).
 
 use std::process::Command;
 
@@ -28,6 +29,9 @@ fn reference_and_ng_chunkserver_cells_pass() {
     build_chunkserver();
     let dir = tempfile::tempdir().expect("temporary directory");
     let page = dir.path().join("conformance.md");
+    // The section `mooseng-conformance pjdfstest` wrote: the matrix keeps it.
+    let pjdfstest = "## POSIX suite (pjdfstest)\n\nthe suite's results\n";
+    std::fs::write(&page, format!("# Old page\n\n{pjdfstest}")).expect("seed the page");
     let out = Command::new(env!("CARGO_BIN_EXE_mooseng-conformance"))
         .arg("matrix")
         .arg("--quick")
@@ -51,6 +55,8 @@ fn reference_and_ng_chunkserver_cells_pass() {
     }
     let text = std::fs::read_to_string(&page).expect("the page is written");
     assert!(text.contains("- Large file: 128 MiB, goal 2"), "{text}");
+    assert!(text.starts_with("# Conformance matrix\n"), "{text}");
+    assert!(text.ends_with(&format!("\n\n{pjdfstest}")), "{text}");
     assert!(
         !dir.path().join("state/mfs-mfs-mfs/state.json").exists(),
         "the cell was left up"

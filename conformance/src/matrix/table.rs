@@ -95,7 +95,9 @@ pub fn page<E>(
          chunkservers, two mounts). A cell stops at its first failing step. \
          `FAIL (known)` is a failure listed below; any other `FAIL` makes \
          the run exit non-zero. Regenerate with the command below (as root); \
-         CI runs it with `--quick` (a 128 MiB large file) after the tests.\n\n",
+         CI runs it with `--quick` (a 128 MiB large file) after the tests. \
+         The last section, the POSIX suite pjdfstest, comes from \
+         `mooseng-conformance pjdfstest`; regenerating the matrix keeps it.\n\n",
     );
     let _ = writeln!(out, "- Date: {}", notes.date);
     let _ = writeln!(out, "- Command: `{}`", notes.command);
