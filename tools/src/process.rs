@@ -212,15 +212,21 @@ mod tests {
         assert!(!impostor.is_alive());
     }
 
-    #[test]
-    fn kill_needs_no_cooperation() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("stubborn.log");
+    /// A shell that ignores SIGTERM, once it runs.
+    fn stubborn(dir: &Path) -> ProcessId {
+        let log = dir.join("stubborn.log");
         let id = sh(
             "trap '' TERM; echo ready; while :; do sleep 0.1; done",
             &log,
         );
         assert!(wait_for_log(&log, "ready"));
+        id
+    }
+
+    #[test]
+    fn kill_needs_no_cooperation() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = stubborn(dir.path());
         assert!(kill(id, Duration::from_secs(5)));
         assert!(!id.is_alive());
     }
@@ -228,12 +234,7 @@ mod tests {
     #[test]
     fn term_ignored_means_kill() {
         let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("stubborn.log");
-        let id = sh(
-            "trap '' TERM; echo ready; while :; do sleep 0.1; done",
-            &log,
-        );
-        assert!(wait_for_log(&log, "ready"));
+        let id = stubborn(dir.path());
         stop_all(&[id], Duration::from_millis(300));
         assert!(!id.is_alive());
     }
