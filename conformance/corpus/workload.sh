@@ -8,18 +8,6 @@
 MNT=""
 META=""
 
-# Mounts the file system ($1 = mountpoint, rest = extra mfsmount options).
-mount_mfs() {
-    local dir=$1 name
-    shift
-    name=mount-$(basename "$dir")
-    mkdir -p "$dir"
-    mfsmount -f -H "$MASTER_IP" "$@" "$dir" >>"$WORK/$name.log" 2>&1 &
-    DAEMON_PIDS[$name]=$!
-    MOUNTS+=("$dir")
-    wait_for 30 mountpoint -q "$dir" || die "mfsmount $dir failed"
-}
-
 # Python helpers for what coreutils cannot do (sockets, locks, fsync).
 py() { step python3 -c "$1"; }
 

@@ -6,7 +6,8 @@
 //! streams ([`reassembly`]), streams are told apart by port ([`classify`])
 //! and cut into MooseFS frames ([`framing`]), and every frame must decode
 //! and re-encode to the same bytes ([`check`]). [`decode`] runs the whole
-//! pipeline and [`report`] holds what it found.
+//! pipeline and [`report`] holds what it found; [`unsent`] says which
+//! messages no MooseFS 3.0.117 program sends, so none can be captured.
 
 pub mod capture;
 pub mod check;
@@ -22,6 +23,7 @@ pub mod reassembly;
 pub mod replay;
 pub mod report;
 mod text;
+pub mod unsent;
 
 pub use classify::{PortRole, Role};
 pub use decode::{decode_files, Decoder, Options};

@@ -1,6 +1,7 @@
 //! `docs/protocol.md`: every message of every direction, its layout as the
 //! wire crate documents it, who sends it, and whether the capture corpus
-//! holds it with real bytes that decode and re-encode identically.
+//! holds it with real bytes that decode and re-encode identically, or why
+//! no MooseFS 3.0.117 program ever sends it ([`crate::unsent`]).
 //!
 //! The page is generated so that it cannot drift from the code: a test
 //! regenerates it and compares it with the committed file.
@@ -10,13 +11,12 @@ use std::fmt::Write;
 use mooseng_wire::{Direction, MessageInfo};
 
 use crate::report::Report;
+use crate::unsent::{self, Unsent, Why};
 
 /// The page, with coverage taken from `corpus` (a decode of the corpus).
 pub fn render(corpus: &Report) -> String {
     let mut page = String::new();
     page.push_str(HEADER);
-    let mut total = 0;
-    let mut covered = 0;
     for direction in Direction::ALL {
         let messages = direction.messages();
         let _ = writeln!(
@@ -26,28 +26,93 @@ pub fn render(corpus: &Report) -> String {
             channel(direction)
         );
         for info in messages {
-            let coverage = coverage(corpus, direction, info);
-            total += 1;
-            if coverage.starts_with("yes") {
-                covered += 1;
-            }
+            let frames = frames(corpus, direction, info);
+            let (sent_by, coverage) = match (frames, unsent::reason(direction, info.name)) {
+                (0, Some(reason)) => (unsent_sender(reason), unsent_cell(reason)),
+                (0, None) => (
+                    sender(direction, info.name),
+                    "no: sent, not captured".to_owned(),
+                ),
+                (n, _) => (sender(direction, info.name), format!("yes ({n})")),
+            };
             let _ = writeln!(
                 page,
                 "| {} | `{}` | {} | {} | {} |",
                 info.code,
                 info.name,
-                sender(direction, info.name),
+                sent_by,
                 coverage,
                 layout_cell(info.layout)
             );
         }
     }
-    let _ = writeln!(
-        page,
-        "\n{covered} of {total} (direction, message) pairs appear in the corpus; every one of \
-         them decodes and re-encodes to identical bytes, or the test that renders this page fails."
-    );
+    let _ = writeln!(page, "\n{}", tally(corpus).summary());
     page
+}
+
+/// Pairs counted over the whole page.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub total: usize,
+    /// Pairs with frames in the corpus.
+    pub covered: usize,
+    /// Pairs no 3.0.117 program sends.
+    pub unsent: usize,
+}
+
+impl Tally {
+    fn count(&mut self, frames: u64, unsent: Option<&Unsent>) {
+        self.total += 1;
+        if frames > 0 {
+            self.covered += 1;
+        } else if unsent.is_some() {
+            self.unsent += 1;
+        }
+    }
+
+    /// The pairs the 3.0.117 programs send: the figure's denominator.
+    pub fn sent(&self) -> usize {
+        self.total - self.unsent
+    }
+
+    /// Covered pairs per thousand of those the programs send.
+    pub fn per_mille(&self) -> usize {
+        (self.covered * 1000).checked_div(self.sent()).unwrap_or(0)
+    }
+
+    fn summary(&self) -> String {
+        let Tally {
+            total,
+            covered,
+            unsent,
+        } = *self;
+        let per_mille = self.per_mille();
+        format!(
+            "{covered} of {total} (direction, message) pairs appear in the corpus; every one of \
+             them decodes and re-encodes to identical bytes, or the test that renders this page \
+             fails. {unsent} pairs are never sent by the MooseFS 3.0.117 programs (mfsmaster, \
+             mfschunkserver, mfsmount and the mfs tools, mfscli, mfsmetalogger); the table says \
+             why for each. Coverage of what those programs send: {covered} of {} pairs \
+             ({}.{}%).",
+            self.sent(),
+            per_mille / 10,
+            per_mille % 10
+        )
+    }
+}
+
+/// The page's coverage figures alone.
+pub fn tally(corpus: &Report) -> Tally {
+    let mut tally = Tally::default();
+    for direction in Direction::ALL {
+        for info in direction.messages() {
+            tally.count(
+                frames(corpus, direction, info),
+                unsent::reason(direction, info.name),
+            );
+        }
+    }
+    tally
 }
 
 const HEADER: &str = "# The MooseFS 3.0.117 protocol as MooseNG implements it
@@ -62,7 +127,8 @@ does and re-encodes the same variant.
 
 \"in corpus\" counts frames of the type in `conformance/corpus/` that decode
 and re-encode byte for byte; \"no\" means the type is covered by round-trip
-property tests and unit tests only.
+property tests and unit tests only, and says why no MooseFS 3.0.117 program
+sends it (read in the source at tag `v3.0.117`; `conformance/src/unsent.rs`).
 ";
 
 fn channel(direction: Direction) -> &'static str {
@@ -89,6 +155,8 @@ fn sender(direction: Direction, name: &str) -> &'static str {
             "CLTOCS_READ" | "CLTOCS_WRITE" | "CLTOCS_WRITE_DATA" | "CLTOCS_WRITE_FINISH" => {
                 "mfsmount, mfschunkserver"
             }
+            "ANTOCS_GET_CHUNK_BLOCKS" => "mfschunkserver, mfsfileinfo",
+            "ANTOCS_GET_CHUNK_CHECKSUM_TAB" => "mfsfileinfo",
             _ if name.starts_with("ANTOCS_") => "mfschunkserver",
             _ => "mfscli",
         },
@@ -97,7 +165,7 @@ fn sender(direction: Direction, name: &str) -> &'static str {
 }
 
 fn client_sender(name: &str) -> &'static str {
-    const TOOLS: [&str; 17] = [
+    const TOOLS: [&str; 16] = [
         "CLTOMA_FUSE_CHECK",
         "CLTOMA_FUSE_GETTRASHTIME",
         "CLTOMA_FUSE_SETTRASHTIME",
@@ -112,7 +180,6 @@ fn client_sender(name: &str) -> &'static str {
         "CLTOMA_FUSE_APPEND_SLICE",
         "CLTOMA_FUSE_ARCHCTL",
         "CLTOMA_FUSE_PATHS",
-        "CLTOMA_FUSE_PARENTS",
         "CLTOMA_NODE_INFO",
         "CLTOMA_FUSE_TIME_SYNC",
     ];
@@ -127,11 +194,22 @@ fn client_sender(name: &str) -> &'static str {
     }
 }
 
-fn coverage(corpus: &Report, direction: Direction, info: &MessageInfo) -> String {
-    match corpus.row(direction, info.code) {
-        Some(row) if row.identical > 0 => format!("yes ({})", row.identical),
-        _ => "no".to_owned(),
+/// Frames of the type in the corpus that decode and re-encode identically.
+fn frames(corpus: &Report, direction: Direction, info: &MessageInfo) -> u64 {
+    corpus
+        .row(direction, info.code)
+        .map_or(0, |row| row.identical)
+}
+
+fn unsent_sender(reason: &Unsent) -> &'static str {
+    match reason.why {
+        Why::CgiOnly => "CGI only",
+        Why::NoSender | Why::Unreachable | Why::AnswerToUnsent => "none",
     }
+}
+
+fn unsent_cell(reason: &Unsent) -> String {
+    format!("no: never sent, {} ({})", reason.why.label(), reason.detail)
 }
 
 /// The doc comment's lines, one per layout, fit for a table cell.
@@ -162,9 +240,39 @@ mod tests {
         );
         assert_eq!(
             sender(Direction::ToChunkserver, "ANTOCS_GET_CHUNK_BLOCKS"),
-            "mfschunkserver"
+            "mfschunkserver, mfsfileinfo"
+        );
+        assert_eq!(
+            sender(Direction::ToChunkserver, "CLTOCS_HDD_LIST"),
+            "mfscli"
         );
         assert_eq!(sender(Direction::MasterToClient, "ANTOAN_NOP"), "any");
+    }
+
+    #[test]
+    fn unsent_pairs_say_why_instead_of_who() {
+        let page = render(&Report::default());
+        assert!(page.contains(
+            "| 498 | `CLTOMA_FUSE_FSYNC` | none | no: never sent, unreachable sender (fs_fsync_send"
+        ));
+        assert!(page.contains("| 504 | `CLTOAN_CHART` | CGI only | no: never sent, CGI only ("));
+    }
+
+    #[test]
+    fn coverage_counts_only_what_the_programs_send() {
+        let empty = tally(&Report::default());
+        let listed: usize = unsent::UNSENT.iter().map(|u| u.directions.len()).sum();
+        assert_eq!(empty.unsent, listed);
+        assert_eq!(empty.covered, 0);
+        assert_eq!(empty.per_mille(), 0);
+        let half = Tally {
+            total: 10,
+            covered: 4,
+            unsent: 2,
+        };
+        assert_eq!(half.sent(), 8);
+        assert_eq!(half.per_mille(), 500);
+        assert!(half.summary().ends_with("4 of 8 pairs (50.0%)."));
     }
 
     #[test]
@@ -181,6 +289,6 @@ mod tests {
             .count();
         let expected: usize = Direction::ALL.iter().map(|d| d.messages().len()).sum();
         assert_eq!(rows, expected);
-        assert!(page.contains("| 406 | `CLTOMA_FUSE_LOOKUP` | mfsmount | no |"));
+        assert!(page.contains("| 406 | `CLTOMA_FUSE_LOOKUP` | mfsmount | no: sent, not captured |"));
     }
 }

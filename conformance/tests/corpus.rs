@@ -1,10 +1,12 @@
 //! The capture corpus against the wire crate: every frame of real MooseFS
-//! 3.0.117 traffic decodes and re-encodes to the same bytes, and
-//! docs/protocol.md says exactly what the tables and the corpus say.
+//! 3.0.117 traffic decodes and re-encodes to the same bytes, the corpus
+//! holds every message the 3.0.117 programs send (the others are listed
+//! with a reason in `unsent`), and docs/protocol.md says exactly what the
+//! tables and the corpus say.
 
 use std::path::{Path, PathBuf};
 
-use mooseng_conformance::{decode_files, protocol_doc, Options};
+use mooseng_conformance::{decode_files, protocol_doc, unsent, Options};
 use mooseng_wire::Direction;
 
 fn repo() -> PathBuf {
@@ -50,6 +52,30 @@ fn every_captured_frame_decodes_and_reencodes_identically() {
             .sum();
         assert!(seen > 0, "no {direction} traffic in the corpus");
     }
+}
+
+/// A pair listed as never sent must not be in the corpus (the reason would
+/// be wrong), and a pair missing from the corpus must be listed (it needs a
+/// capture or a reason).
+#[test]
+fn the_corpus_holds_exactly_the_pairs_the_programs_send() {
+    let report = decode_files(&corpus_files(), &Options::default()).expect("corpus decodes");
+    let mut wrong = Vec::new();
+    for direction in Direction::ALL {
+        for info in direction.messages() {
+            let captured = report
+                .row(direction, info.code)
+                .is_some_and(|row| row.identical > 0);
+            match (captured, unsent::reason(direction, info.name)) {
+                (true, Some(_)) => wrong.push(format!("{direction} {}: captured", info.name)),
+                (false, None) => wrong.push(format!("{direction} {}: no frame", info.name)),
+                _ => {}
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let tally = protocol_doc::tally(&report);
+    assert!(tally.per_mille() >= 900, "{tally:?}");
 }
 
 #[test]
