@@ -51,7 +51,8 @@ impl Request<'_> {
         let inodes = ns.tree_stats(root).inodes;
         // Only a mount of the whole tree is told the trash's size.
         let (trash, sustained) = if root == crate::namespace::ROOT {
-            ns.detached_space()
+            let census = ns.census();
+            (census.trash_length, census.sustained_length)
         } else {
             (0, 0)
         };

@@ -7,6 +7,7 @@ use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_IMMUTABLE, MAY_WRITE};
 use super::node::{Inode, NodeData, ROOT};
+use super::trash::DetachedKind;
 use super::Namespace;
 
 /// Totals of a subtree, as `mfsdirinfo` and `df` show them.
@@ -19,7 +20,52 @@ pub struct TreeStats {
     pub length: u64,
 }
 
+/// Counts of the whole file system as MooseFS's status answer gives them:
+/// trash and sustained files are still nodes and files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Census {
+    pub nodes: u32,
+    pub dirs: u32,
+    pub files: u32,
+    pub trash_files: u32,
+    /// Sum of the lengths of the files in the trash.
+    pub trash_length: u64,
+    pub sustained_files: u32,
+    pub sustained_length: u64,
+}
+
 impl Namespace {
+    pub fn census(&self) -> Census {
+        let mut census = Census {
+            nodes: self.nodes.len() as u32,
+            ..Census::default()
+        };
+        for node in self.nodes.values() {
+            match node.data {
+                NodeData::Directory(_) => census.dirs += 1,
+                NodeData::File(_) => census.files += 1,
+                _ => {}
+            }
+        }
+        for (inode, entry) in &self.detached {
+            let length = match self.get(*inode).map(|n| &n.data) {
+                Some(NodeData::File(file)) => file.length,
+                _ => 0,
+            };
+            match entry.kind {
+                DetachedKind::Trash => {
+                    census.trash_files += 1;
+                    census.trash_length += length;
+                }
+                DetachedKind::Sustained => {
+                    census.sustained_files += 1;
+                    census.sustained_length += length;
+                }
+            }
+        }
+        census
+    }
+
     /// MooseFS's ACCESS rule: immutable nodes refuse write (EPERM), then the
     /// mode bits decide (EACCES).
     pub fn access(&self, caller: &Caller, inode: Inode, mask: u8) -> Result<(), Status> {
