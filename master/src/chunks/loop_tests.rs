@@ -84,7 +84,7 @@ fn work_no_server_may_take_now_counts_as_not_done() {
         del_unused: not_done(1),
         del_diskclean: not_done(1),
         del_overgoal: not_done(2),
-        copy_undergoal: not_done(2),
+        copy_undergoal: not_done(1),
         locked_unused: 0,
         locked_used: 1,
     };

@@ -176,9 +176,10 @@ fn delete(
     work.count(planned);
 }
 
-/// Plans up to `missing` new copies of `chunk`; those no server can take
-/// now count as not done. A chunk without a copy to read from is not
-/// counted at all, as in MooseFS: nothing can be done for it.
+/// Plans up to `missing` new copies of `chunk`. As in MooseFS, each copy
+/// started counts as done, a chunk for which none could be started as one
+/// not done, and a chunk without a copy to read from not at all: nothing
+/// can be done for it.
 fn replicate(
     state: &ChunkState,
     plan: &mut Plan,
@@ -226,7 +227,9 @@ fn replicate(
     }
     let work = &mut plan.tally.copy_undergoal;
     work.done += planned as u32;
-    work.not_done += (missing - planned) as u32;
+    if planned == 0 {
+        work.not_done += 1;
+    }
 }
 
 /// Deletes `surplus` regular copies of `chunk` from the fullest servers,

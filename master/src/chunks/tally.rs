@@ -40,7 +40,8 @@ pub struct PassTally {
     pub del_diskclean: Work,
     /// Regular copies beyond the goal deleted.
     pub del_overgoal: Work,
-    /// Copies made for chunks under their goal.
+    /// Copies started for chunks under their goal; not done counts the
+    /// chunks for which none could be started.
     pub copy_undergoal: Work,
     /// Chunks left alone because a write lease or an operation holds
     /// them, split by whether files refer to them.
