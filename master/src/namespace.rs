@@ -48,7 +48,7 @@ pub use mutation::{
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
 pub use paths::Whereabouts;
 pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
-pub use query::{Census, TreeStats};
+pub use query::{Census, DirStats, TreeStats};
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
 pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
 pub use snapshot::snapshot_mode;
