@@ -17,7 +17,8 @@ pub enum Whereabouts<'a> {
     /// Unlinked but held open, with the path it had.
     Sustained(&'a [u8]),
     /// One path per link that leads up to the root, without a leading
-    /// slash, the newest link first.
+    /// slash, the newest link first; several links in one directory come
+    /// together, by name (the tree does not know which came first).
     Linked(Vec<Vec<u8>>),
 }
 

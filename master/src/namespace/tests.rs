@@ -749,3 +749,46 @@ fn dir_stats_are_what_mfsdirinfo_shows_from_mfsmaster() {
     let symlink = ns.lookup(&root, d, b"sym").unwrap();
     assert_eq!(ns.dir_stats(symlink), None, "EPERM for a symlink");
 }
+
+#[test]
+fn whereabouts_name_every_link_and_unlinked_files() {
+    let root = Caller::root();
+    let mut ns = without_trash(Namespace::new(T0));
+    let d = make(&mut ns, &root, ROOT, "d", NewNode::Directory, 0o755);
+    let f = make(&mut ns, &root, d, "f", NewNode::File, 0o644);
+    for (parent, name) in [(ROOT, "top"), (d, "again")] {
+        let link = Mutation::Link {
+            inode: f,
+            parent,
+            name: name.as_bytes().into(),
+        };
+        run(&mut ns, &root, link).unwrap();
+    }
+    let paths = |ns: &Namespace, inode| match ns.whereabouts(inode) {
+        Whereabouts::Linked(paths) => paths,
+        other => panic!("not linked: {other:?}"),
+    };
+    // The newest link's directory first; names within one directory in
+    // name order.
+    let expected: Vec<Vec<u8>> = vec![b"d/again".to_vec(), b"d/f".to_vec(), b"top".to_vec()];
+    assert_eq!(paths(&ns, f), expected);
+    assert_eq!(paths(&ns, d), vec![b"d".to_vec()]);
+    assert_eq!(ns.whereabouts(ROOT), Whereabouts::Root);
+    assert_eq!(ns.whereabouts(999), Whereabouts::Unknown);
+
+    // Held open and unlinked without trash time: sustained, with its path.
+    let open = make(&mut ns, &root, d, "open", NewNode::File, 0o644);
+    let session = 3;
+    run(
+        &mut ns,
+        &root,
+        Mutation::Acquire {
+            inode: open,
+            session,
+        },
+    )
+    .unwrap();
+    let name = b"open"[..].into();
+    run(&mut ns, &root, Mutation::Unlink { parent: d, name }).unwrap();
+    assert_eq!(ns.whereabouts(open), Whereabouts::Sustained(b"d/open"));
+}
