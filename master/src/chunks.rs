@@ -16,6 +16,7 @@
 mod copies;
 mod duplicate;
 mod entry;
+mod health;
 mod matrix;
 mod orders;
 mod planner;
@@ -23,20 +24,23 @@ mod servers;
 mod service;
 mod state;
 mod table;
+mod tally;
 mod truncate;
 mod write;
 
 pub use copies::{ChunkCopy, CopyState};
 pub use entry::{ChunkEntry, FileRef};
+pub use health::{ChunkHealth, MissingKind};
 pub use matrix::HealthMatrix;
 pub use orders::Order;
-pub use planner::{plan, Job, Limits};
+pub use planner::{plan, Job, Limits, Plan};
 pub use servers::{Server, ServerId, Usage};
 pub use service::{
     ChunkConfig, ChunkInfo, ChunkLocation, ChunkService, Holder, Registration, WriteLease,
 };
 pub use state::{ChunkState, OpAnswer, Refusal};
 pub use table::{ChunkRecord, ChunkTable};
+pub use tally::{ChunkLoop, PassTally, Work};
 pub use truncate::Cutting;
 
 /// Chunk ids as MooseFS numbers them; 0 marks a hole in a file.
@@ -46,5 +50,7 @@ pub type ChunkId = u64;
 /// removal.
 pub const TODEL_FLAG: u32 = 0x8000_0000;
 
+#[cfg(test)]
+mod loop_tests;
 #[cfg(test)]
 mod tests;

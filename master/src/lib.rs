@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod cslink;
 pub mod exports;
+pub mod fscheck;
 pub mod locks;
 pub mod meta;
 pub mod metrics;

@@ -15,6 +15,7 @@ mod data;
 mod eattr;
 mod mutation;
 mod node;
+mod paths;
 mod policy;
 mod query;
 mod quota;
@@ -45,8 +46,9 @@ pub use mutation::{
     TimeChange,
 };
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
+pub use paths::Whereabouts;
 pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
-pub use query::TreeStats;
+pub use query::{Census, DirStats, TreeStats};
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
 pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
 pub use snapshot::snapshot_mode;

@@ -33,6 +33,12 @@ impl ChunkCopy {
     pub fn is_regular(&self) -> bool {
         self.state == CopyState::Valid && !self.todel
     }
+
+    /// Holds the chunk's data: valid, or being changed by an operation
+    /// (the copies `mfscheckfile` counts and MooseFS's "valid copies").
+    pub fn is_usable(&self) -> bool {
+        matches!(self.state, CopyState::Valid | CopyState::Busy)
+    }
 }
 
 /// The operation that holds a chunk while chunkservers carry it out.

@@ -7,11 +7,14 @@
 //! racks and rebalancing; it does bring under-goal chunks up (targets with
 //! the most free space first), deletes surplus copies (from the fullest
 //! servers first), copies no file refers to and copies in a wrong version.
+//! Each pass also tallies what it started and what it could not
+//! ([`PassTally`]), for `mfscli`'s "chunk loop" figures.
 
 use std::collections::BTreeMap;
 
 use mooseng_wire::Status;
 
+use super::tally::{PassTally, Work};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, Order, ServerId};
 
 /// How much work one pass may hand out.
@@ -85,28 +88,50 @@ impl Budget {
     }
 }
 
-/// The jobs that bring the chunks closer to their goals right now.
-pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Vec<Job> {
+/// One pass: the jobs that bring the chunks closer to their goals right
+/// now, and the tally of what was needed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub jobs: Vec<Job>,
+    pub tally: PassTally,
+}
+
+/// Plans one pass over every chunk.
+pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
     let mut budget = Budget::new(state, limits);
-    let mut jobs = Vec::new();
+    let mut pass = Plan::default();
     for (chunk, record) in state.table().iter() {
         let soft = state.soft.get(&chunk);
+        let goal = usize::from(record.goal());
         if soft.is_some_and(|s| s.operation.is_some() || s.is_leased(now)) {
+            if goal == 0 {
+                pass.tally.locked_unused += 1;
+            } else {
+                pass.tally.locked_used += 1;
+            }
             continue;
         }
         let copies = state.copies(chunk);
-        let goal = usize::from(record.goal());
         if goal == 0 {
             if copies.is_empty() {
-                jobs.push(Job::Forget { chunk });
+                pass.jobs.push(Job::Forget { chunk });
             }
             for copy in copies.iter().filter(|c| c.state != CopyState::Replicating) {
-                delete(&mut jobs, &mut budget, chunk, copy);
+                let work = match copy.state {
+                    CopyState::WrongVersion => &mut pass.tally.del_invalid,
+                    _ => &mut pass.tally.del_unused,
+                };
+                delete(&mut pass.jobs, &mut budget, work, chunk, copy);
             }
             continue;
         }
-        for copy in copies.iter().filter(|c| c.state == CopyState::WrongVersion) {
-            delete(&mut jobs, &mut budget, chunk, copy);
+        // Copies in a wrong version are all that is left of a chunk
+        // without a usable copy: MooseFS keeps them for a manual repair.
+        if copies.iter().any(ChunkCopy::is_usable) {
+            for copy in copies.iter().filter(|c| c.state == CopyState::WrongVersion) {
+                let work = &mut pass.tally.del_invalid;
+                delete(&mut pass.jobs, &mut budget, work, chunk, copy);
+            }
         }
         let regular = copies.iter().filter(|c| c.is_regular()).count();
         let pending = copies
@@ -116,32 +141,48 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Vec<Job> {
         if regular + pending < goal {
             replicate(
                 state,
-                &mut jobs,
+                &mut pass,
                 &mut budget,
                 chunk,
                 goal - regular - pending,
             );
         } else if pending == 0 {
-            trim(state, &mut jobs, &mut budget, chunk, regular - goal);
+            trim(state, &mut pass, &mut budget, chunk, regular - goal);
         }
     }
-    jobs
+    pass
 }
 
-fn delete(jobs: &mut Vec<Job>, budget: &mut Budget, chunk: ChunkId, copy: &ChunkCopy) {
-    if copy.state != CopyState::Deleting && Budget::take(&mut budget.deletions, copy.server) {
+/// Plans the deletion of `copy` unless one is under way already, counting
+/// it in `work` as done, or as not done when the server's budget is spent.
+fn delete(
+    jobs: &mut Vec<Job>,
+    budget: &mut Budget,
+    work: &mut Work,
+    chunk: ChunkId,
+    copy: &ChunkCopy,
+) {
+    if copy.state == CopyState::Deleting {
+        return;
+    }
+    let planned = Budget::take(&mut budget.deletions, copy.server);
+    if planned {
         jobs.push(Job::Delete {
             chunk,
             version: copy.version,
             on: copy.server,
         });
     }
+    work.count(planned);
 }
 
-/// Plans up to `missing` new copies of `chunk`.
+/// Plans up to `missing` new copies of `chunk`. As in MooseFS, each copy
+/// started counts as done, a chunk for which none could be started as one
+/// not done, and a chunk without a copy to read from not at all: nothing
+/// can be done for it.
 fn replicate(
     state: &ChunkState,
-    jobs: &mut Vec<Job>,
+    plan: &mut Plan,
     budget: &mut Budget,
     chunk: ChunkId,
     missing: usize,
@@ -176,7 +217,7 @@ fn replicate(
         }
         // Spread the reading over the holders.
         let from = sources[(chunk as usize + planned) % sources.len()];
-        jobs.push(Job::Replicate {
+        plan.jobs.push(Job::Replicate {
             chunk,
             version,
             to,
@@ -184,18 +225,17 @@ fn replicate(
         });
         planned += 1;
     }
+    let work = &mut plan.tally.copy_undergoal;
+    work.done += planned as u32;
+    if planned == 0 {
+        work.not_done += 1;
+    }
 }
 
 /// Deletes `surplus` regular copies of `chunk` from the fullest servers,
 /// then the copies on disks marked for removal, which the regular ones
 /// now replace.
-fn trim(
-    state: &ChunkState,
-    jobs: &mut Vec<Job>,
-    budget: &mut Budget,
-    chunk: ChunkId,
-    surplus: usize,
-) {
+fn trim(state: &ChunkState, plan: &mut Plan, budget: &mut Budget, chunk: ChunkId, surplus: usize) {
     let copies = state.copies(chunk);
     let mut regular: Vec<(u64, &ChunkCopy)> = copies
         .iter()
@@ -203,14 +243,21 @@ fn trim(
         .map(|c| (state.server(c.server).map_or(0, |s| s.usage.free()), c))
         .collect();
     regular.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.server.cmp(&b.1.server)));
+    let tally = &mut plan.tally;
     for (_, copy) in regular.into_iter().take(surplus) {
-        delete(jobs, budget, chunk, copy);
+        delete(&mut plan.jobs, budget, &mut tally.del_overgoal, chunk, copy);
     }
     for copy in copies
         .iter()
         .filter(|c| c.state == CopyState::Valid && c.todel)
     {
-        delete(jobs, budget, chunk, copy);
+        delete(
+            &mut plan.jobs,
+            budget,
+            &mut tally.del_diskclean,
+            chunk,
+            copy,
+        );
     }
 }
 

@@ -15,9 +15,10 @@ use mooseng_wire::cstoma::ChunkVersion;
 use mooseng_wire::{Frame, Status, Version};
 use tokio::sync::{mpsc, oneshot};
 
+use super::tally::ChunkLoop;
 use super::write::WriteStart;
-use super::HealthMatrix;
 use super::{plan, ChunkCopy, ChunkEntry, ChunkId, ChunkState, ChunkTable, Cutting, FileRef};
+use super::{ChunkHealth, HealthMatrix};
 use super::{Limits, Refusal, Server, ServerId, Usage};
 
 use super::OpAnswer;
@@ -94,6 +95,8 @@ struct Inner {
     state: ChunkState,
     links: HashMap<ServerId, mpsc::UnboundedSender<Frame>>,
     waiters: HashMap<ChunkId, Vec<oneshot::Sender<Result<(), Status>>>>,
+    /// What the last planner pass did.
+    chunk_loop: ChunkLoop,
 }
 
 #[derive(Debug)]
@@ -291,16 +294,24 @@ impl ChunkService {
         self.with_state(|state| state.commit(entry))
     }
 
-    /// One planner pass: plans the jobs and sends their orders.
+    /// One planner pass: plans the jobs, sends their orders and keeps the
+    /// pass's tally, stamped with the wall-clock time it ended.
     pub fn maintain(&self) {
         let now = self.now();
-        self.with_state(|state| {
-            for job in plan(state, &self.config.limits, now) {
-                if let Err(status) = state.start(job) {
-                    tracing::warn!(?job, ?status, "planned chunk job could not start");
-                }
+        let mut inner = self.lock();
+        let pass = plan(&inner.state, &self.config.limits, now);
+        for job in pass.jobs {
+            if let Err(status) = inner.state.start(job) {
+                tracing::warn!(?job, ?status, "planned chunk job could not start");
             }
-        });
+        }
+        inner.chunk_loop.finish(crate::store::now(), pass.tally);
+        self.flush(&mut inner);
+    }
+
+    /// The last planner pass, for `MATOCL_CHUNKSTEST_INFO`.
+    pub fn chunk_loop(&self) -> ChunkLoop {
+        self.lock().chunk_loop
     }
 
     /// Runs [`ChunkService::maintain`] every `maintenance_interval`, for as
@@ -311,6 +322,11 @@ impl ChunkService {
             ticks.tick().await;
             self.maintain();
         }
+    }
+
+    /// The health of every chunk, for the file check.
+    pub fn health(&self) -> HashMap<ChunkId, ChunkHealth> {
+        self.lock().state.health()
     }
 
     pub fn matrix(&self) -> HealthMatrix {

@@ -27,7 +27,12 @@ fn holders(state: &ChunkState, chunk: ChunkId) -> Vec<SocketAddrV4> {
 }
 
 /// Registers a server at `10.0.0.n` holding `chunks` (id, version).
-fn join(state: &mut ChunkState, n: u8, free_gib: u64, chunks: &[(ChunkId, u32)]) -> ServerId {
+pub(super) fn join(
+    state: &mut ChunkState,
+    n: u8,
+    free_gib: u64,
+    chunks: &[(ChunkId, u32)],
+) -> ServerId {
     let id = state
         .register(addr(n), Version::MOOSEFS_3_0_117, 0, usage(free_gib))
         .unwrap();
@@ -59,7 +64,7 @@ fn answer_all(state: &mut ChunkState, status: Status) {
 }
 
 fn maintain(state: &mut ChunkState) {
-    for job in plan(state, &Limits::default(), 0) {
+    for job in plan(state, &Limits::default(), 0).jobs {
         state.start(job).unwrap();
     }
 }
@@ -568,7 +573,7 @@ fn the_planner_replicates_under_goal_chunks_and_trims_surplus() {
     let c = join(&mut state, 3, 20, &[(2, 1)]);
     assert_eq!(HealthMatrix::of(&state).count(1, 3), 1);
 
-    let jobs = plan(&state, &Limits::default(), 0);
+    let jobs = plan(&state, &Limits::default(), 0).jobs;
     assert!(jobs.contains(&Job::Replicate {
         chunk: 1,
         version: 1,
@@ -587,7 +592,7 @@ fn the_planner_replicates_under_goal_chunks_and_trims_surplus() {
     for job in jobs {
         state.start(job).unwrap();
     }
-    assert!(plan(&state, &Limits::default(), 0).is_empty());
+    assert!(plan(&state, &Limits::default(), 0).jobs.is_empty());
     let during = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
     assert!(
         during.wait,
@@ -667,7 +672,7 @@ fn event() -> impl Strategy<Value = Event> {
 
 /// Checks what a planner pass must never do, then starts its jobs.
 fn plan_and_check(state: &mut ChunkState) {
-    let jobs = plan(state, &Limits::default(), 0);
+    let jobs = plan(state, &Limits::default(), 0).jobs;
     let servers = state.servers().count();
     for job in &jobs {
         match *job {

@@ -15,7 +15,6 @@ use mooseng_wire::variants::OrRaw;
 use super::reply::reply;
 use super::{Action, Master, MASTER_VERSION};
 use crate::chunks::{HealthMatrix, Server};
-use crate::namespace::ROOT;
 use crate::store::now;
 
 /// `state nstate stable sync` of a master without leader election, as the
@@ -50,7 +49,7 @@ impl Space {
 
 pub(super) async fn info(master: &Master) -> Action {
     let space = Space::of(master);
-    let stats = master.store.read().await.tree_stats(ROOT);
+    let census = master.store.read().await.census();
     let matrix = master.chunks.matrix();
     let (chunks, copies, regular) = totals(&matrix);
     reply(matocl_info::Info {
@@ -62,16 +61,18 @@ pub(super) async fn info(master: &Master) -> Action {
             totalspace: space.total,
             availspace: space.free,
             freespace: Some(space.free),
-            trashspace: 0,
-            trashnodes: 0,
-            sustainedspace: 0,
-            sustainednodes: 0,
-            allnodes: stats.inodes,
-            dirnodes: stats.dirs,
-            filenodes: stats.files,
+            trashspace: census.trash_length,
+            trashnodes: census.trash_files,
+            sustainedspace: census.sustained_length,
+            sustainednodes: census.sustained_files,
+            allnodes: census.nodes,
+            dirnodes: census.dirs,
+            filenodes: census.files,
             chunks,
             chunkcopies: copies,
-            tdcopies: copies.saturating_sub(regular),
+            // Named for copies on disks marked for removal, but 3.0.117
+            // sends the regular copies here and mfscli shows them so.
+            tdcopies: regular,
             laststore_ts: 0,
             laststore_duration: 0,
             laststore_status: 0,

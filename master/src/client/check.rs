@@ -101,12 +101,7 @@ impl Request<'_> {
 
 /// Copies holding the current data, being written to included.
 fn valid_copies(info: Option<&ChunkInfo>) -> usize {
-    info.map_or(0, |i| {
-        i.copies
-            .iter()
-            .filter(|c| matches!(c.state, CopyState::Valid | CopyState::Busy))
-            .count()
-    })
+    info.map_or(0, |i| i.copies.iter().filter(|c| c.is_usable()).count())
 }
 
 /// How CHECK names a copy; copies being deleted or still being replicated

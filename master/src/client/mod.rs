@@ -4,7 +4,8 @@
 //!
 //! Requests about chunk data go to [`chunk`], which also holds the one
 //! path for namespace changes that may release chunks ([`Request::change`]).
-//! Status queries of `mfscli` go to [`admin`], in any registration state.
+//! Status queries of `mfscli` go to [`admin`], [`loops`] and [`paths`], in
+//! any registration state.
 
 mod admin;
 mod check;
@@ -12,8 +13,10 @@ mod chunk;
 mod create;
 mod eattr;
 mod locks;
+mod loops;
 mod meta;
 mod node;
+mod paths;
 mod quota;
 mod readdir;
 mod register;
@@ -161,6 +164,10 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
         M::CservList(_) => admin::cserv_list(master),
         M::ChunksMatrix(m) => admin::chunks_matrix(master, m),
         M::MemoryInfo(_) => admin::memory_info(),
+        M::ChunkstestInfo(_) => loops::chunkstest_info(master),
+        M::FstestInfo(m) => loops::fstest_info(master, m).await,
+        M::MissingChunks(m) => loops::missing_chunks(master, m).await,
+        M::MassResolvePaths(m) => paths::mass_resolve_paths(master, m).await,
         other => match conn.session().cloned() {
             Some(session) => {
                 let request = Request {
@@ -260,6 +267,8 @@ impl Request<'_> {
     }
 }
 
+#[cfg(test)]
+mod info_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -51,7 +51,8 @@ impl Request<'_> {
         let inodes = ns.tree_stats(root).inodes;
         // Only a mount of the whole tree is told the trash's size.
         let (trash, sustained) = if root == crate::namespace::ROOT {
-            ns.detached_space()
+            let census = ns.census();
+            (census.trash_length, census.sustained_length)
         } else {
             (0, 0)
         };
@@ -225,22 +226,22 @@ impl Request<'_> {
         Ok(inode)
     }
 
-    /// Totals below a directory; chunk counts and sizes on disk come with
-    /// the chunk registry, so `size` and `realsize` equal the length.
+    /// Totals of a directory and everything below it, or of one file
+    /// (`mfsdirinfo`); other kinds are refused with EPERM.
     pub(super) async fn dirstats(self, m: FuseGetdirstats) -> Action {
         let ns = self.master.store.read().await;
         let view = View::new(&ns, self.session, self.version);
-        let result = view.resolve(m.inode).map(|inode| {
-            let stats = ns.tree_stats(inode);
-            DirStatsReply::Current(DirStats {
+        let result = view.resolve(m.inode).and_then(|inode| {
+            let stats = ns.dir_stats(inode).ok_or(Status::EPERM)?;
+            Ok(DirStatsReply::Current(DirStats {
                 inodes: stats.inodes,
                 dirs: stats.dirs,
                 files: stats.files,
-                chunks: 0,
+                chunks: stats.chunks,
                 length: stats.length,
-                size: stats.length,
-                real_size: stats.length,
-            })
+                size: stats.size,
+                real_size: stats.real_size,
+            }))
         });
         reply(FuseGetdirstatsReply {
             msgid: m.msgid,

@@ -9,7 +9,7 @@ use mooseng_wire::Status;
 
 use super::access::EATTR_IMMUTABLE;
 use super::mutation::Outcome;
-use super::node::{FileData, Inode, NodeData};
+use super::node::{FileData, Inode, Node, NodeData};
 use super::quota;
 use super::remove::chunk_refs;
 use super::Namespace;
@@ -21,6 +21,21 @@ pub const CHUNK_SIZE: u64 = 64 << 20;
 pub const MAX_INDEX: u32 = 0x7F_FFFF;
 
 impl Namespace {
+    /// Every file with its data, trash and sustained files included, in
+    /// inode order.
+    pub fn files(&self) -> Vec<(Inode, &Node, &FileData)> {
+        let mut files: Vec<_> = self
+            .nodes
+            .iter()
+            .filter_map(|(inode, node)| match &node.data {
+                NodeData::File(file) => Some((*inode, node, file)),
+                _ => None,
+            })
+            .collect();
+        files.sort_unstable_by_key(|(inode, _, _)| *inode);
+        files
+    }
+
     /// The file data of `inode`, or the status MooseFS answers for a node
     /// that is missing or not a regular file.
     pub fn file(&self, inode: Inode) -> Result<&FileData, Status> {

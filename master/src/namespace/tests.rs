@@ -676,3 +676,119 @@ fn rename_over_a_file_releases_its_chunks() {
     );
     assert!(ns.get(b).is_none());
 }
+
+/// Sets a file's length, chunk slots and goal as writes would have.
+fn fill(ns: &mut Namespace, inode: Inode, length: u64, chunks: &[u64], goal: u8) {
+    let node = ns.nodes.get_mut(&inode).unwrap();
+    node.sclass = goal;
+    if let NodeData::File(file) = &mut node.data {
+        file.length = length;
+        file.chunks = chunks.to_vec();
+    }
+}
+
+#[test]
+fn dir_stats_are_what_mfsdirinfo_shows_from_mfsmaster() {
+    // What Debian's mfsmaster 3.0.117 reported for this tree: a 70 MB
+    // file in two chunks, a 100-byte file also linked as e/small-link, a
+    // 200 kB goal-3 file, an empty file, a symlink to "/some/where" and a
+    // 200 MiB file without chunks, all at goal 2 unless said otherwise.
+    let root = Caller::root();
+    let mut ns = Namespace::new(T0);
+    let d = make(&mut ns, &root, ROOT, "d", NewNode::Directory, 0o755);
+    let e = make(&mut ns, &root, d, "e", NewNode::Directory, 0o755);
+    let big = make(&mut ns, &root, d, "big", NewNode::File, 0o644);
+    fill(&mut ns, big, 70_000_000, &[1, 2], 2);
+    let small = make(&mut ns, &root, d, "small", NewNode::File, 0o644);
+    fill(&mut ns, small, 100, &[3], 2);
+    let mid = make(&mut ns, &root, e, "mid", NewNode::File, 0o644);
+    fill(&mut ns, mid, 200_000, &[4], 3);
+    make(&mut ns, &root, d, "empty", NewNode::File, 0o644);
+    let target = b"/some/where"[..].into();
+    make(&mut ns, &root, d, "sym", NewNode::Symlink(target), 0o777);
+    let link = Mutation::Link {
+        inode: small,
+        parent: e,
+        name: b"small-link"[..].into(),
+    };
+    run(&mut ns, &root, link).unwrap();
+    let sparse = make(&mut ns, &root, d, "sparse", NewNode::File, 0o644);
+    fill(&mut ns, sparse, 200 << 20, &[], 2);
+
+    let stats = |inode| ns.dir_stats(inode).unwrap();
+    let expected = DirStats {
+        inodes: 9,
+        dirs: 2,
+        files: 6,
+        chunks: 5,
+        length: 279_915_411,
+        size: 70_492_160,
+        real_size: 141_254_656,
+    };
+    assert_eq!(stats(d), expected, "the small file counts once per link");
+    let expected = DirStats {
+        inodes: 1,
+        dirs: 0,
+        files: 1,
+        chunks: 2,
+        length: 70_000_000,
+        size: 70_074_368,
+        real_size: 140_148_736,
+    };
+    assert_eq!(stats(big), expected);
+    let expected = DirStats {
+        inodes: 3,
+        dirs: 1,
+        files: 2,
+        chunks: 2,
+        length: 200_100,
+        size: 344_064,
+        real_size: 958_464,
+    };
+    assert_eq!(stats(e), expected);
+    let symlink = ns.lookup(&root, d, b"sym").unwrap();
+    assert_eq!(ns.dir_stats(symlink), None, "EPERM for a symlink");
+}
+
+#[test]
+fn whereabouts_name_every_link_and_unlinked_files() {
+    let root = Caller::root();
+    let mut ns = without_trash(Namespace::new(T0));
+    let d = make(&mut ns, &root, ROOT, "d", NewNode::Directory, 0o755);
+    let f = make(&mut ns, &root, d, "f", NewNode::File, 0o644);
+    for (parent, name) in [(ROOT, "top"), (d, "again")] {
+        let link = Mutation::Link {
+            inode: f,
+            parent,
+            name: name.as_bytes().into(),
+        };
+        run(&mut ns, &root, link).unwrap();
+    }
+    let paths = |ns: &Namespace, inode| match ns.whereabouts(inode) {
+        Whereabouts::Linked(paths) => paths,
+        other => panic!("not linked: {other:?}"),
+    };
+    // The newest link's directory first; names within one directory in
+    // name order.
+    let expected: Vec<Vec<u8>> = vec![b"d/again".to_vec(), b"d/f".to_vec(), b"top".to_vec()];
+    assert_eq!(paths(&ns, f), expected);
+    assert_eq!(paths(&ns, d), vec![b"d".to_vec()]);
+    assert_eq!(ns.whereabouts(ROOT), Whereabouts::Root);
+    assert_eq!(ns.whereabouts(999), Whereabouts::Unknown);
+
+    // Held open and unlinked without trash time: sustained, with its path.
+    let open = make(&mut ns, &root, d, "open", NewNode::File, 0o644);
+    let session = 3;
+    run(
+        &mut ns,
+        &root,
+        Mutation::Acquire {
+            inode: open,
+            session,
+        },
+    )
+    .unwrap();
+    let name = b"open"[..].into();
+    run(&mut ns, &root, Mutation::Unlink { parent: d, name }).unwrap();
+    assert_eq!(ns.whereabouts(open), Whereabouts::Sustained(b"d/open"));
+}

@@ -62,25 +62,7 @@ impl Namespace {
     /// it: names from the root down joined by `/`, cut to its last
     /// `PATH_MAX` bytes.
     pub(super) fn path_of(&self, parent: Inode, name: &[u8]) -> Box<[u8]> {
-        let mut parts = vec![name];
-        let mut current = parent;
-        while current != ROOT {
-            let Some(up) = self.get(current).and_then(|n| n.parents.first().copied()) else {
-                break;
-            };
-            let Some(entry) = self.get(up).and_then(|n| n.dir()).and_then(|d| {
-                d.entries
-                    .iter()
-                    .find(|(_, child)| **child == current)
-                    .map(|(name, _)| &name[..])
-            }) else {
-                break;
-            };
-            parts.push(entry);
-            current = up;
-        }
-        parts.reverse();
-        let path = parts.join(&b'/');
+        let (path, _) = self.link_path(parent, name);
         let cut = path.len().saturating_sub(PATH_MAX);
         path[cut..].into()
     }
@@ -324,22 +306,6 @@ impl Namespace {
             .into_iter()
             .map(|(inode, entry)| (listed_name(&entry.path), inode))
             .collect()
-    }
-
-    /// Bytes held by trash and sustained files, for STATFS.
-    pub fn detached_space(&self) -> (u64, u64) {
-        let mut space = (0, 0);
-        for (inode, entry) in &self.detached {
-            let length = match self.get(*inode).map(|n| &n.data) {
-                Some(NodeData::File(file)) => file.length,
-                _ => 0,
-            };
-            match entry.kind {
-                DetachedKind::Trash => space.0 += length,
-                DetachedKind::Sustained => space.1 += length,
-            }
-        }
-        space
     }
 }
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mooseng_tools::cluster::UpOptions;
+use mooseng_tools::config::Replication;
 use mooseng_tools::{Flavor, Layout, Role};
 
 /// Takes the cluster down even when an assertion fails half-way.
@@ -39,13 +40,9 @@ pub fn payload(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Starts our master with three chunkservers and two mounts of `others`;
-/// `mooseng-cluster` looks for MooseNG programs in `PATH`, so the
-/// directory of this build's binaries goes first.
+/// Starts our master with three chunkservers and two mounts of `others`.
 pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
-    let bin = Path::new(env!("CARGO_BIN_EXE_mooseng-master"))
-        .parent()
-        .expect("bin dir");
+    let bin = binaries_on_path();
     if others == Flavor::Ng {
         for program in ["mooseng-chunkserver", "mooseng-mount"] {
             assert!(
@@ -55,8 +52,6 @@ pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
             );
         }
     }
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", bin.display()));
     let layout = Layout::new(root);
     let down = Down(layout.clone());
     let options = UpOptions {
@@ -75,6 +70,45 @@ pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
         panic!("cluster up: {e}");
     }
     down
+}
+
+/// Starts `master`, either flavor, with three Debian chunkservers and one
+/// Debian mount, for comparing our master with mfsmaster doing the same.
+/// mfsmaster replicates at once and sweeps its chunks every minute, the
+/// shortest loop it allows (`Replication::Quick`).
+pub fn up_with_master(root: &Path, prefix: &str, subnet: &str, master: Flavor) -> Down {
+    binaries_on_path();
+    let layout = Layout::new(root);
+    let down = Down(layout.clone());
+    let options = UpOptions {
+        master,
+        chunkservers: vec![Flavor::Mfs; 3],
+        metalogger: None,
+        mount: Flavor::Mfs,
+        mounts: 1,
+        mountpoint: None,
+        prefix: prefix.into(),
+        subnet: subnet.parse().expect("subnet"),
+        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
+        timeout: Duration::from_secs(30),
+    };
+    if let Err(e) = mooseng_tools::up_with(&layout, &options, Replication::Quick) {
+        panic!("cluster up: {e}");
+    }
+    down
+}
+
+/// `mooseng-cluster` looks for MooseNG programs in `PATH`: the directory
+/// of this build's binaries goes first. Returns that directory.
+fn binaries_on_path() -> &'static Path {
+    let bin = Path::new(env!("CARGO_BIN_EXE_mooseng-master"))
+        .parent()
+        .expect("bin dir");
+    let path = std::env::var("PATH").unwrap_or_default();
+    if !path.starts_with(&bin.display().to_string()) {
+        std::env::set_var("PATH", format!("{}:{path}", bin.display()));
+    }
+    bin
 }
 
 /// Chunk files on every chunkserver's disk.

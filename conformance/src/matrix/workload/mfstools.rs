@@ -54,7 +54,9 @@ pub fn goal_change(env: &mut Env) -> Result<()> {
     )
 }
 
-/// `mfscli -SIN` shows the master's version and counts.
+/// `mfscli -SIN` shows the master's version and counts, and gets as far
+/// as its chunk loop and check loop sections (with data or "no data": a
+/// fresh mfsmaster has neither loop's figures yet).
 pub fn mfscli_info(env: &mut Env) -> Result<()> {
     let text = mfscli(env, "-SIN")?;
     ensure!(
@@ -65,6 +67,16 @@ pub fn mfscli_info(env: &mut Env) -> Result<()> {
     ensure!(
         text.lines().any(|l| l.starts_with("master info:\tfiles\t")),
         "no file count in: {text}"
+    );
+    for section in ["chunk loop", "check loop"] {
+        ensure!(
+            text.lines().any(|l| l.starts_with(section)),
+            "no {section} in: {text}"
+        );
+    }
+    ensure!(
+        !text.contains("communication error"),
+        "mfscli lost the master: {text}"
     );
     Ok(())
 }

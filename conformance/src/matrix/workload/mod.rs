@@ -51,7 +51,7 @@ pub fn all_steps() -> Vec<Step<Env>> {
         step!(trash::trash_undelete, "a deleted file appears in its trash bucket of a meta mount made by the cell's client, and moving it to undel restores it"),
         step!(mfstools::snapshot, "mfsmakesnapshot keeps the old contents while the original changes"),
         step!(mfstools::goal_change, "raising a file's goal from 1 to 3 leads to 3 valid copies in mfsfileinfo"),
-        step!(mfstools::mfscli_info, "mfscli -SIN shows the master version and file count"),
+        step!(mfstools::mfscli_info, "mfscli -SIN shows the master version and file count, the chunk loop and the check loop"),
         step!(mfstools::mfscli_chunkservers, "mfscli -SCS lists the three chunkservers"),
         step!(chunks::mfschunktool_on_ng_chunks, "(cells with MooseNG chunkservers) mfschunktool -x finds every chunk file they wrote OK"),
         step!(chunks::ng_verify_on_mfs_chunks, "(cells with MooseFS chunkservers) mooseng_chunkserver::chunk_file verification finds every chunk file they wrote sound"),
