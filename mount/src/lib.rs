@@ -10,4 +10,6 @@ pub mod fs;
 pub mod geometry;
 pub mod master;
 pub mod meta;
+pub mod metrics;
 pub mod options;
+pub mod stats;

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use fuser::{Filesystem, MountOption};
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
@@ -10,6 +11,7 @@ use mooseng_mount::fs::special::MasterInfo;
 use mooseng_mount::fs::MooseFs;
 use mooseng_mount::master::{register::password_digest, Master, SessionConfig, ToolsProxy};
 use mooseng_mount::meta::MetaFs;
+use mooseng_mount::metrics;
 use mooseng_mount::options::Options;
 
 fn main() -> ExitCode {
@@ -80,6 +82,11 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let first_master = config.masters[0].to_string();
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
+    if let Some(addr) = options.metrics {
+        runtime
+            .block_on(metrics::serve(master.clone(), addr))
+            .with_context(|| format!("metrics endpoint on {addr}"))?;
+    }
     let served = serve_with(master.clone(), &options, &first_master, &runtime);
     let sessionid = master.session().sessionid;
     if runtime.block_on(master.close_session()) {
