@@ -8,6 +8,7 @@ pub mod error;
 pub mod frame_io;
 pub mod fs;
 pub mod geometry;
+pub mod helper;
 pub mod master;
 pub mod meta;
 pub mod metrics;
