@@ -4,7 +4,9 @@
 //! reference file on local disk, and the two must read alike after every
 //! read and at the end. The file is sparse and up to three chunks long, so
 //! offsets near 64 KiB block and 64 MiB chunk boundaries are cheap to
-//! reach. Runs against a Debian MooseFS 3.0.117 master and chunkservers.
+//! reach. Runs against a Debian MooseFS 3.0.117 master and chunkservers,
+//! and against `mooseng-master` with `mooseng-chunkserver`s (built by the
+//! test); the two run side by side.
 //!
 //! `FSX_SEED` and `FSX_OPS` override the fixed seed and the number of
 //! operations; a failure names the seed, the step and the last operations,
@@ -23,16 +25,23 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use memmap2::{MmapMut, MmapOptions};
+use mooseng_tools::Flavor;
 use support::{payload, Cluster, Setup};
 
 const PREFIX: &str = "mntfsx";
 const SUBNET: &str = "10.233.156.0/24";
+const NG_PREFIX: &str = "mntfsxng";
+const NG_SUBNET: &str = "10.233.157.0/24";
 const BLOCK: u64 = 64 << 10;
 const CHUNK: u64 = 64 << 20;
 /// Three chunks and a bit: every operation stays below this.
 const MAX_SIZE: u64 = 3 * CHUNK + (1 << 20);
 const DEFAULT_SEED: u64 = 0x6d6f_6f73_656e_6721;
 const DEFAULT_OPS: u64 = 100_000;
+/// On MooseNG's debug-built master and chunkservers an operation takes
+/// about twice as long, so by default fewer run there to keep the test
+/// within a few minutes; `FSX_OPS=100000` passed too (docs/mount.md).
+const DEFAULT_OPS_ON_MOOSENG: u64 = 20_000;
 /// Operations kept for the failure report.
 const HISTORY: usize = 24;
 
@@ -329,19 +338,16 @@ fn env_u64(name: &str, default: u64) -> u64 {
     }
 }
 
-#[test]
-fn random_operations_read_back_like_a_local_file() {
+/// Runs the sequence (`default_ops` long unless `FSX_OPS` says otherwise)
+/// on a cluster of `setup` and compares at the end.
+fn exercise(setup: &Setup, default_ops: u64) {
     let seed = env_u64("FSX_SEED", DEFAULT_SEED);
-    let ops = env_u64("FSX_OPS", DEFAULT_OPS);
+    let ops = env_u64("FSX_OPS", default_ops);
     let root = tempfile::Builder::new()
         .prefix("mount-fsx")
         .tempdir_in("/tmp")
         .unwrap();
-    let setup = Setup {
-        chunkservers: 2,
-        ..Setup::new(PREFIX, SUBNET)
-    };
-    let cluster = Cluster::up(root.path(), &setup);
+    let cluster = Cluster::up(root.path(), setup);
     let paths = [
         cluster.mount(0).join("fsx"),
         root.path().join("fsx.reference"),
@@ -355,7 +361,8 @@ fn random_operations_read_back_like_a_local_file() {
     }
     fsx.compare_all();
     eprintln!(
-        "fsx seed {seed:#x}: {ops} operations in {:?}, final size {}",
+        "fsx on {} seed {seed:#x}: {ops} operations in {:?}, final size {}",
+        setup.prefix,
         started.elapsed(),
         fsx.size
     );
@@ -364,4 +371,28 @@ fn random_operations_read_back_like_a_local_file() {
     }
     drop(fsx);
     drop(cluster);
+}
+
+#[test]
+fn random_operations_read_back_like_a_local_file_on_moosefs() {
+    exercise(
+        &Setup {
+            chunkservers: 2,
+            ..Setup::new(PREFIX, SUBNET)
+        },
+        DEFAULT_OPS,
+    );
+}
+
+#[test]
+fn random_operations_read_back_like_a_local_file_on_mooseng() {
+    support::build_mooseng_daemons();
+    exercise(
+        &Setup {
+            chunkservers: 2,
+            daemons: Flavor::Ng,
+            ..Setup::new(NG_PREFIX, NG_SUBNET)
+        },
+        DEFAULT_OPS_ON_MOOSENG,
+    );
 }
