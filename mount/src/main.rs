@@ -1,22 +1,41 @@
 //! `mooseng-mount MOUNTPOINT -H MASTER ...`: mounts a MooseFS file system.
+//! Called as `mount.mooseng SPEC DIR -o OPTS` (a symlink), it is mount(8)'s
+//! helper for type `mooseng`.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use fuser::{Filesystem, MountOption};
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
 use mooseng_mount::fs::special::MasterInfo;
 use mooseng_mount::fs::MooseFs;
+use mooseng_mount::helper::{self, Helper};
 use mooseng_mount::master::{register::password_digest, Master, SessionConfig, ToolsProxy};
 use mooseng_mount::meta::MetaFs;
+use mooseng_mount::metrics;
 use mooseng_mount::options::Options;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut argv = std::env::args();
+    let program = argv.next().unwrap_or_default();
+    let given: Vec<String> = argv.collect();
+    let args = if helper::invoked_as_helper(&program) {
+        match helper::translate(&given) {
+            Ok(Helper::Mount(args)) => args,
+            Ok(Helper::Fake) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{}: {e}", helper::HELPER_NAME);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        given
+    };
     let options = match Options::parse(args.clone()) {
         Ok(options) => options,
         Err(e) => {
@@ -80,6 +99,11 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let first_master = config.masters[0].to_string();
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
+    if let Some(addr) = options.metrics {
+        runtime
+            .block_on(metrics::serve(master.clone(), addr))
+            .with_context(|| format!("metrics endpoint on {addr}"))?;
+    }
     let served = serve_with(master.clone(), &options, &first_master, &runtime);
     let sessionid = master.session().sessionid;
     if runtime.block_on(master.close_session()) {

@@ -33,6 +33,8 @@ pub struct Options {
     /// In the meta file system, list the whole trash in `trash/` instead
     /// of in its 4096 buckets.
     pub flat_trash: bool,
+    /// Where to serve `/health` and `/metrics`, if anywhere.
+    pub metrics: Option<SocketAddr>,
     /// Options we accept but do not act on, for a warning.
     pub ignored: Vec<String>,
 }
@@ -56,12 +58,19 @@ impl Default for Options {
             proxy_ip: Ipv4Addr::LOCALHOST,
             meta: false,
             flat_trash: false,
+            metrics: None,
             ignored: Vec::new(),
         }
     }
 }
 
-pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-m] [-f]";
+pub const USAGE: &str = "usage: mooseng-mount MOUNTPOINT [-H HOST[:PORT]]... [-P PORT] [-S SUBFOLDER] [-o OPT[,OPT...]] [-m] [-f] [--metrics ADDR:PORT]";
+
+fn metrics_address(value: &str) -> anyhow::Result<SocketAddr> {
+    value
+        .parse()
+        .with_context(|| format!("metrics: not an address and port: {value}"))
+}
 
 fn seconds(key: &str, value: &str) -> anyhow::Result<Duration> {
     let secs: f64 = value
@@ -84,6 +93,7 @@ impl Options {
                 "-H" => options.masters.push(value("-H")?),
                 "-P" => options.port = value("-P")?.parse().context("-P: not a port")?,
                 "-S" => options.subfolder = value("-S")?,
+                "--metrics" => options.metrics = Some(metrics_address(&value("--metrics")?)?),
                 "-o" => {
                     let list = value("-o")?;
                     for item in list.split(',').filter(|s| !s.is_empty()) {
@@ -133,6 +143,7 @@ impl Options {
             }
             "mfsmeta" => self.meta = true,
             "mfsflattrash" => self.flat_trash = true,
+            "metrics" => self.metrics = Some(metrics_address(need()?)?),
             "ro" => self.read_only = true,
             "rw" => self.read_only = false,
             "allow_other" => self.allow_other = true,
@@ -218,6 +229,17 @@ mod tests {
         assert!(parse("/m --meta").meta);
         let o = parse("/m -o mfsmeta,mfsflattrash");
         assert!(o.meta && o.flat_trash && o.ignored.is_empty());
+    }
+
+    #[test]
+    fn metrics_address_from_flag_or_option() {
+        assert_eq!(parse("/m").metrics, None);
+        let addr: SocketAddr = "127.0.0.1:9427".parse().unwrap();
+        assert_eq!(parse("/m --metrics 127.0.0.1:9427").metrics, Some(addr));
+        assert_eq!(parse("/m -o rw,metrics=127.0.0.1:9427").metrics, Some(addr));
+        let bad = |line: &str| Options::parse(line.split_whitespace().map(String::from)).is_err();
+        assert!(bad("/m --metrics 9427"));
+        assert!(bad("/m --metrics"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::files::{lock, DataPath, FileState, Prefetch, Window};
 use super::write::backoff;
 use crate::error::{Errno, FsResult};
 use crate::geometry::{BLOCK_SIZE, CHUNK_SIZE};
+use crate::stats::{Cache, Retry};
 
 /// First read-ahead once reads are sequential, and the most it grows to.
 const AHEAD_MIN: u64 = 1 << 20;
@@ -92,6 +93,7 @@ impl DataPath {
         let (prefetched, ahead) = {
             let mut window = lock(&file.window);
             if let Some(hit) = window_slice(&window, at, len) {
+                self.master.stats().cache(Cache::ReadWindow, true);
                 return Ok(hit);
             }
             let window_end = window.offset + window.data.len() as u64;
@@ -105,6 +107,9 @@ impl DataPath {
             let next = window.next.take();
             (next.filter(|p| p.covers(at)), ahead)
         };
+        self.master
+            .stats()
+            .cache(Cache::ReadWindow, prefetched.is_some());
         let (offset, asked, data) = match prefetched {
             Some(prefetch) => {
                 let (offset, asked) = (prefetch.offset, prefetch.len);
@@ -167,7 +172,9 @@ impl DataPath {
     /// Where chunk `index` of `inode` is, from the cache or the master.
     async fn locate(&self, inode: u32, index: u32, fresh: bool) -> FsResult<ChunkLocation> {
         if !fresh {
-            if let Some(location) = self.locations.get(inode, index) {
+            let cached = self.locations.get(inode, index);
+            self.master.stats().cache(Cache::Location, cached.is_some());
+            if let Some(location) = cached {
                 return Ok(location);
             }
         }
@@ -191,6 +198,7 @@ impl DataPath {
         let mut last = Errno::EIO;
         for attempt in 0..self.retries {
             if attempt > 0 {
+                self.master.stats().retry(Retry::ChunkRead);
                 tokio::time::sleep(backoff(attempt)).await;
             }
             let location = match self.locate(inode, index, attempt > 0).await {
@@ -229,7 +237,10 @@ impl DataPath {
                 .read(SocketAddr::new(ip.into(), port), chunk, offset, available)
                 .await
             {
-                Ok(data) => return Ok(data),
+                Ok(data) => {
+                    self.master.stats().cs_read_bytes.inc_by(data.len() as u64);
+                    return Ok(data);
+                }
                 Err(e) => {
                     tracing::warn!(
                         "read of inode {inode} chunk {index} from {ip}:{port} failed: {e}"

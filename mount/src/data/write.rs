@@ -17,6 +17,7 @@ use super::cs::{self, ChunkRef};
 use super::files::{lock, DataPath, FileState, Window, BUFFER_LIMIT, FLUSH_THRESHOLD};
 use crate::error::{Errno, FsResult};
 use crate::geometry::{chunk_pieces, CHUNK_SIZE};
+use crate::stats::Retry;
 
 /// Chunks of one flush written at the same time.
 const CHUNKS_IN_FLIGHT: usize = 8;
@@ -94,6 +95,7 @@ impl DataPath {
         let mut last = Errno::EIO;
         for attempt in 0..self.retries {
             if attempt > 0 {
+                self.master.stats().retry(Retry::ChunkWrite);
                 tokio::time::sleep(backoff(attempt)).await;
             }
             let reply: FuseWriteChunkReply = self
@@ -129,6 +131,10 @@ impl DataPath {
                 .map(|(ip, port)| SocketAddr::new(ip.into(), port))
                 .collect();
             let written = cs::write(&chain, chunk, pieces).await;
+            if written.is_ok() {
+                let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
+                self.master.stats().cs_written_bytes.inc_by(sent as u64);
+            }
             self.locations.forget(u64::from(inode));
             let end = pieces
                 .iter()

@@ -6,6 +6,7 @@ pub mod core;
 mod groups;
 pub mod locks;
 pub mod special;
+mod stats_file;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use fuser::consts::{FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
+use fuser::consts::{FOPEN_DIRECT_IO, FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
 use fuser::{
     Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
     ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
@@ -25,11 +26,13 @@ use tokio::runtime::Handle;
 use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
-use self::special::{MasterInfo, MASTERINFO_INODE};
+use self::special::{is_special_inode, MasterInfo, MASTERINFO_INODE};
+use self::stats_file::{StatsFiles, STATS_INODE};
 use crate::convert::{SetattrFields, BLKSIZE};
 use crate::data::lock;
 use crate::data::AfterWrite;
 use crate::error::{Errno, FsResult};
+use crate::stats::FuseOp;
 
 /// FUSE requests the kernel may have in flight in the background.
 const MAX_BACKGROUND: u16 = 64;
@@ -43,6 +46,7 @@ pub struct MooseFs {
     next_fh: AtomicU64,
     groups: GroupsCache,
     masterinfo: MasterInfo,
+    stats_files: StatsFiles,
 }
 
 fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
@@ -78,7 +82,13 @@ impl MooseFs {
             next_fh: AtomicU64::new(1),
             groups: GroupsCache::default(),
             masterinfo,
+            stats_files: StatsFiles::default(),
         }
+    }
+
+    /// Counts one FUSE operation for `.stats` and `/metrics`.
+    fn count(&self, op: FuseOp) {
+        self.core.data.master.stats().op(op);
     }
 
     fn caller(&self, req: &Request<'_>) -> Caller {
@@ -121,8 +131,12 @@ impl Filesystem for MooseFs {
     }
 
     fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+        self.count(FuseOp::Lookup);
         if special::found_without_master(parent, name) {
             return reply_entry(reply, Ok(special::masterinfo_entry()));
+        }
+        if stats_file::found_without_master(parent, name) {
+            return reply_entry(reply, Ok(stats_file::entry()));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
@@ -137,8 +151,13 @@ impl Filesystem for MooseFs {
     }
 
     fn getattr(&mut self, req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+        self.count(FuseOp::Getattr);
         if ino == MASTERINFO_INODE {
             let e = special::masterinfo_entry();
+            return reply.attr(&e.attr_ttl, &e.attr);
+        }
+        if ino == STATS_INODE {
+            let e = stats_file::entry();
             return reply.attr(&e.attr_ttl, &e.attr);
         }
         let who = self.caller(req);
@@ -168,8 +187,14 @@ impl Filesystem for MooseFs {
         _flags: Option<u32>,
         reply: ReplyAttr,
     ) {
+        self.count(FuseOp::Setattr);
         if ino == MASTERINFO_INODE {
             return reply.error(libc::EPERM);
+        }
+        if ino == STATS_INODE {
+            // As in mfsmount: accepted, nothing changes.
+            let e = stats_file::entry();
+            return reply.attr(&e.attr_ttl, &e.attr);
         }
         let who = self.caller(req);
         let fields = SetattrFields::new(mode, uid, gid, atime, mtime);
@@ -182,6 +207,7 @@ impl Filesystem for MooseFs {
     }
 
     fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
+        self.count(FuseOp::Readlink);
         self.spawn(move |c| async move {
             match c.readlink(ino).await {
                 Ok(path) => reply.data(&path),
@@ -200,6 +226,7 @@ impl Filesystem for MooseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
+        self.count(FuseOp::Mknod);
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(e);
         }
@@ -218,6 +245,7 @@ impl Filesystem for MooseFs {
         umask: u32,
         reply: ReplyEntry,
     ) {
+        self.count(FuseOp::Mkdir);
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(e);
         }
@@ -228,6 +256,7 @@ impl Filesystem for MooseFs {
     }
 
     fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        self.count(FuseOp::Unlink);
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(e);
         }
@@ -236,6 +265,7 @@ impl Filesystem for MooseFs {
     }
 
     fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+        self.count(FuseOp::Rmdir);
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(e);
         }
@@ -251,6 +281,7 @@ impl Filesystem for MooseFs {
         target: &std::path::Path,
         reply: ReplyEntry,
     ) {
+        self.count(FuseOp::Symlink);
         if let Some(e) = special::name_refused(parent, link_name) {
             return reply.error(e);
         }
@@ -274,6 +305,7 @@ impl Filesystem for MooseFs {
         flags: u32,
         reply: ReplyEmpty,
     ) {
+        self.count(FuseOp::Rename);
         if flags != 0 {
             // RENAME_NOREPLACE / RENAME_EXCHANGE have no MooseFS request.
             reply.error(libc::EINVAL);
@@ -301,7 +333,8 @@ impl Filesystem for MooseFs {
         newname: &OsStr,
         reply: ReplyEntry,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Link);
+        if is_special_inode(ino) {
             return reply.error(libc::EACCES);
         }
         if let Some(e) = special::name_refused(newparent, newname) {
@@ -314,11 +347,18 @@ impl Filesystem for MooseFs {
     }
 
     fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+        self.count(FuseOp::Open);
         if ino == MASTERINFO_INODE {
             return match special::open(flags) {
                 Ok(()) => reply.opened(0, 0),
                 Err(e) => reply.error(e),
             };
+        }
+        if ino == STATS_INODE {
+            let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
+            let text = self.core.data.master.stats().render();
+            self.stats_files.open(fh, text);
+            return reply.opened(fh, FOPEN_DIRECT_IO);
         }
         let who = self.caller(req);
         self.spawn(move |c| async move {
@@ -343,6 +383,7 @@ impl Filesystem for MooseFs {
         _flags: i32,
         reply: ReplyCreate,
     ) {
+        self.count(FuseOp::Create);
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(e);
         }
@@ -362,19 +403,23 @@ impl Filesystem for MooseFs {
         &mut self,
         _req: &Request<'_>,
         ino: u64,
-        _fh: u64,
+        fh: u64,
         offset: i64,
         size: u32,
         _flags: i32,
         _lock: Option<u64>,
         reply: ReplyData,
     ) {
+        self.count(FuseOp::Read);
         let Ok(offset) = u64::try_from(offset) else {
             reply.error(libc::EINVAL);
             return;
         };
         if ino == MASTERINFO_INODE {
             return reply.data(&self.masterinfo.read(offset, size));
+        }
+        if ino == STATS_INODE {
+            return reply.data(&self.stats_files.read(fh, offset, size));
         }
         self.spawn(move |c| async move {
             let file = c.data.open(ino);
@@ -384,7 +429,10 @@ impl Filesystem for MooseFs {
             };
             c.data.close(ino);
             match result {
-                Ok(bytes) => reply.data(&bytes),
+                Ok(bytes) => {
+                    c.data.master.stats().read_bytes.inc_by(bytes.len() as u64);
+                    reply.data(&bytes)
+                }
                 Err(e) => reply.error(e.0),
             }
         });
@@ -394,7 +442,7 @@ impl Filesystem for MooseFs {
         &mut self,
         _req: &Request<'_>,
         ino: u64,
-        _fh: u64,
+        fh: u64,
         offset: i64,
         data: &[u8],
         _write_flags: u32,
@@ -402,10 +450,21 @@ impl Filesystem for MooseFs {
         _lock_owner: Option<u64>,
         reply: ReplyWrite,
     ) {
+        self.count(FuseOp::Write);
         let Ok(offset) = u64::try_from(offset) else {
             reply.error(libc::EINVAL);
             return;
         };
+        if ino == STATS_INODE {
+            self.stats_files.written(fh);
+            return reply.written(data.len() as u32);
+        }
+        self.core
+            .data
+            .master
+            .stats()
+            .written_bytes
+            .inc_by(data.len() as u64);
         let file = self.core.data.open(ino);
         let after = self.core.data.buffer_write(&file, offset, data);
         let written = data.len() as u32;
@@ -433,7 +492,8 @@ impl Filesystem for MooseFs {
         lock_owner: u64,
         reply: ReplyEmpty,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Flush);
+        if is_special_inode(ino) {
             return reply.ok();
         }
         self.spawn(move |c| async move {
@@ -447,13 +507,20 @@ impl Filesystem for MooseFs {
         &mut self,
         _req: &Request<'_>,
         ino: u64,
-        _fh: u64,
+        fh: u64,
         _flags: i32,
         lock_owner: Option<u64>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        self.count(FuseOp::Release);
         if ino == MASTERINFO_INODE {
+            return reply.ok();
+        }
+        if ino == STATS_INODE {
+            if self.stats_files.release(fh) {
+                self.core.data.master.stats().reset_shown();
+            }
             return reply.ok();
         }
         self.spawn(move |c| async move {
@@ -479,7 +546,8 @@ impl Filesystem for MooseFs {
         pid: u32,
         reply: ReplyLock,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Getlk);
+        if is_special_inode(ino) {
             return reply.error(libc::EPERM);
         }
         let asked = KernelLock {
@@ -509,7 +577,8 @@ impl Filesystem for MooseFs {
         sleep: bool,
         reply: ReplyEmpty,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Setlk);
+        if is_special_inode(ino) {
             return reply.error(libc::EPERM);
         }
         let asked = KernelLock {
@@ -531,14 +600,16 @@ impl Filesystem for MooseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Fsync);
+        if is_special_inode(ino) {
             return reply.ok();
         }
         self.spawn(move |c| async move { reply_empty(reply, c.data.flush(ino).await) });
     }
 
     fn opendir(&mut self, req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Opendir);
+        if is_special_inode(ino) {
             return reply.error(libc::ENOTDIR);
         }
         let who = self.caller(req);
@@ -563,6 +634,7 @@ impl Filesystem for MooseFs {
         offset: i64,
         mut reply: ReplyDirectory,
     ) {
+        self.count(FuseOp::Readdir);
         let Some(items) = lock(&self.dirs).get(&fh).cloned() else {
             reply.error(libc::EBADF);
             return;
@@ -585,11 +657,13 @@ impl Filesystem for MooseFs {
         _flags: i32,
         reply: ReplyEmpty,
     ) {
+        self.count(FuseOp::Releasedir);
         lock(&self.dirs).remove(&fh);
         reply.ok();
     }
 
     fn statfs(&mut self, _req: &Request<'_>, _ino: u64, reply: ReplyStatfs) {
+        self.count(FuseOp::Statfs);
         self.spawn(move |c| async move {
             match c.statfs().await {
                 Ok(s) => {
@@ -612,8 +686,14 @@ impl Filesystem for MooseFs {
     }
 
     fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
-        if ino == MASTERINFO_INODE {
-            return match special::access(mask) {
+        self.count(FuseOp::Access);
+        let special = match ino {
+            MASTERINFO_INODE => Some(special::access(mask)),
+            STATS_INODE => Some(stats_file::access(mask)),
+            _ => None,
+        };
+        if let Some(allowed) = special {
+            return match allowed {
                 Ok(()) => reply.ok(),
                 Err(e) => reply.error(e),
             };
@@ -630,7 +710,8 @@ impl Filesystem for MooseFs {
         size: u32,
         reply: ReplyXattr,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Getxattr);
+        if is_special_inode(ino) {
             return reply.error(libc::EPERM);
         }
         let (who, name) = (self.caller(req), name.to_owned());
@@ -640,7 +721,8 @@ impl Filesystem for MooseFs {
     }
 
     fn listxattr(&mut self, req: &Request<'_>, ino: u64, size: u32, reply: ReplyXattr) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Listxattr);
+        if is_special_inode(ino) {
             return reply.error(libc::EPERM);
         }
         let who = self.caller(req);
@@ -659,7 +741,8 @@ impl Filesystem for MooseFs {
         _position: u32,
         reply: ReplyEmpty,
     ) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Setxattr);
+        if is_special_inode(ino) {
             return reply.error(libc::EPERM);
         }
         let (who, name, value) = (self.caller(req), name.to_owned(), value.to_vec());
@@ -672,7 +755,8 @@ impl Filesystem for MooseFs {
     }
 
     fn removexattr(&mut self, req: &Request<'_>, ino: u64, name: &OsStr, reply: ReplyEmpty) {
-        if ino == MASTERINFO_INODE {
+        self.count(FuseOp::Removexattr);
+        if is_special_inode(ino) {
             return reply.error(libc::EPERM);
         }
         let (who, name) = (self.caller(req), name.to_owned());

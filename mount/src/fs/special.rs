@@ -43,9 +43,16 @@ pub fn found_without_master(parent: u64, name: &OsStr) -> bool {
 }
 
 /// The errno for creating, removing or renaming `name` in `parent` when
-/// that is the root's `.masterinfo`.
+/// that is one of the root's special files (`.masterinfo`, `.stats`).
 pub fn name_refused(parent: u64, name: &OsStr) -> Option<i32> {
-    found_without_master(parent, name).then_some(libc::EACCES)
+    let special =
+        found_without_master(parent, name) || super::stats_file::found_without_master(parent, name);
+    special.then_some(libc::EACCES)
+}
+
+/// Whether `ino` is one of the mount's own files rather than the master's.
+pub fn is_special_inode(ino: u64) -> bool {
+    ino == MASTERINFO_INODE || ino == super::stats_file::STATS_INODE
 }
 
 /// Attributes and cache lifetimes of `.masterinfo`.
@@ -182,6 +189,7 @@ mod tests {
         assert!(!found_without_master(1, OsStr::new(".masterinfo2")));
         assert_eq!(name_refused(1, name), Some(libc::EACCES));
         assert_eq!(name_refused(5, name), None);
+        assert_eq!(name_refused(1, OsStr::new(".stats")), Some(libc::EACCES));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::register::{register, Registered, SessionConfig};
 use crate::error::{Errno, FsResult};
 use crate::frame_io;
+use crate::stats::{Retry, Stats};
 
 /// How often an idle connection sends a NOP so the master keeps the session.
 const KEEPALIVE: Duration = Duration::from_secs(2);
@@ -25,6 +26,8 @@ const KEEPALIVE: Duration = Duration::from_secs(2);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long an unmounting mount waits for the master to end its session.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bytes before a frame's payload: type and length.
+const FRAME_HEADER: u64 = 8;
 
 type Waiters = Arc<Mutex<HashMap<u32, oneshot::Sender<Frame>>>>;
 
@@ -48,6 +51,9 @@ pub struct Master {
     /// Set once the session is being closed: the connection the master
     /// then drops is not to be resumed.
     closing: Arc<AtomicBool>,
+    /// The mount's counters, kept here because every part of the mount
+    /// holds the session.
+    stats: Stats,
 }
 
 impl std::fmt::Debug for Master {
@@ -67,12 +73,14 @@ impl Master {
         let (tx, rx) = watch::channel(None);
         let session = Arc::new(Mutex::new(registered));
         let closing = Arc::new(AtomicBool::new(false));
+        let stats = Stats::default();
         tokio::spawn(supervise(
             config,
             stream,
             session.clone(),
             tx,
             closing.clone(),
+            stats.clone(),
         ));
         Ok(Master {
             link: rx,
@@ -80,7 +88,18 @@ impl Master {
             session,
             retries: retries.max(1),
             closing,
+            stats,
         })
+    }
+
+    /// The mount's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Whether the connection to the master is up right now.
+    pub fn connected(&self) -> bool {
+        self.link.borrow().is_some()
     }
 
     /// Ends the session, as mfsmount does when it is unmounted, so the
@@ -167,7 +186,10 @@ impl Master {
         build: impl Fn(u32) -> Frame,
         patience: Option<Duration>,
     ) -> FsResult<(Frame, Ctx)> {
-        for _ in 0..self.retries {
+        for attempt in 0..self.retries {
+            if attempt > 0 {
+                self.stats.retry(Retry::Master);
+            }
             let Some(link) = self.current_link().await else {
                 continue;
             };
@@ -232,6 +254,7 @@ async fn supervise(
     session: Arc<Mutex<Registered>>,
     link: watch::Sender<Option<Link>>,
     closing: Arc<AtomicBool>,
+    stats: Stats,
 ) {
     let mut stream = first;
     loop {
@@ -246,11 +269,13 @@ async fn supervise(
             waiters: waiters.clone(),
             ctx,
         }));
+        stats.master_connected.set(1);
         let reason = tokio::select! {
-            e = read_answers(read, waiters.clone()) => e,
-            e = write_requests(write, queue) => e,
+            e = read_answers(read, waiters.clone(), &stats) => e,
+            e = write_requests(write, queue, &stats) => e,
         };
         link.send_replace(None);
+        stats.master_connected.set(0);
         // Dropping the senders wakes every waiter, which then asks again.
         lock(&waiters).clear();
         if closing.load(Ordering::SeqCst) {
@@ -278,6 +303,7 @@ async fn supervise(
                         );
                         again
                     };
+                    stats.master_reconnects.inc();
                     break stream;
                 }
                 Err(e) => {
@@ -289,13 +315,17 @@ async fn supervise(
     }
 }
 
-async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters) -> std::io::Error {
+async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters, stats: &Stats) -> std::io::Error {
     loop {
         let frame =
             match frame_io::read_frame(&mut read, Direction::MasterToClient.max_payload()).await {
                 Ok(frame) => frame,
                 Err(e) => return e,
             };
+        stats.master_packets_received.inc();
+        stats
+            .master_bytes_received
+            .inc_by(FRAME_HEADER + frame.payload.len() as u64);
         let Some(msgid) = frame.payload.get(..4) else {
             continue;
         };
@@ -313,6 +343,7 @@ async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters) -> std::io::Err
 async fn write_requests(
     mut write: OwnedWriteHalf,
     mut queue: mpsc::UnboundedReceiver<Frame>,
+    stats: &Stats,
 ) -> std::io::Error {
     let mut buf = BytesMut::new();
     loop {
@@ -323,12 +354,16 @@ async fn write_requests(
         };
         buf.clear();
         frame.write_to(&mut buf);
+        let mut packets = 1;
         // Send everything queued meanwhile in the same write.
         while let Ok(more) = queue.try_recv() {
             more.write_to(&mut buf);
+            packets += 1;
         }
         if let Err(e) = write.write_all(&buf).await {
             return e;
         }
+        stats.master_packets_sent.inc_by(packets);
+        stats.master_bytes_sent.inc_by(buf.len() as u64);
     }
 }

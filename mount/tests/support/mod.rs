@@ -1,6 +1,7 @@
 //! The cluster the mount's integration tests run against: Debian's
-//! MooseFS 3.0.117 master and chunkservers with `mooseng-mount`s, brought
-//! up by the `mooseng-tools` library and taken down however a test ends.
+//! MooseFS 3.0.117 master and chunkservers (or MooseNG's) with
+//! `mooseng-mount`s, brought up by the `mooseng-tools` library and taken
+//! down however a test ends.
 //! Needs root, network namespaces, FUSE and the MooseFS packages
 //! (scripts/setup.sh).
 
@@ -23,6 +24,9 @@ pub struct Setup {
     pub mounts: u8,
     pub root_export: &'static str,
     pub replication: Replication,
+    /// Whose master and chunkservers: Debian's (`Mfs`) or ours (`Ng`,
+    /// built by [`build_mooseng_daemons`] first).
+    pub daemons: Flavor,
 }
 
 impl Setup {
@@ -36,6 +40,7 @@ impl Setup {
             mounts: 1,
             root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT,
             replication: Replication::Default,
+            daemons: Flavor::Mfs,
         }
     }
 }
@@ -58,8 +63,8 @@ impl Cluster {
         std::env::set_var("PATH", format!("{}:{path}", bin.display()));
         let layout = Layout::new(root);
         let options = UpOptions {
-            master: Flavor::Mfs,
-            chunkservers: vec![Flavor::Mfs; setup.chunkservers],
+            master: setup.daemons,
+            chunkservers: vec![setup.daemons; setup.chunkservers],
             metalogger: None,
             mount: Flavor::Ng,
             mounts: setup.mounts,
@@ -101,6 +106,22 @@ impl Drop for Cluster {
         }
         let _ = mooseng_tools::down(&self.layout);
     }
+}
+
+/// Builds `mooseng-master` and `mooseng-chunkserver` into this build's
+/// target directory, where [`Cluster::up`] has `mooseng-cluster` find
+/// them (a test can only name its own crate's programs).
+pub fn build_mooseng_daemons() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "-p", "mooseng-master", "--bin", "mooseng-master"])
+        .args(["-p", "mooseng-chunkserver", "--bin", "mooseng-chunkserver"])
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "building mooseng-master and mooseng-chunkserver failed"
+    );
 }
 
 /// Deterministic bytes that do not repeat within a chunk.
