@@ -5,7 +5,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
+use mooseng_wire::frame::HEADER_LEN;
 use mooseng_wire::{Frame, FrameCodec, FrameError, Message};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -77,13 +78,32 @@ impl FrameWriter {
     }
 
     pub async fn send<M: Message>(&mut self, message: &M) -> io::Result<()> {
-        self.send_frame(&message.to_frame()).await
+        self.buf.clear();
+        encode_frame(message, &mut self.buf);
+        self.half.write_all(&self.buf).await
+    }
+
+    /// Sends frames already encoded with [`encode_frame`], all in one write.
+    pub async fn send_encoded(&mut self, frames: &[u8]) -> io::Result<()> {
+        self.half.write_all(frames).await
     }
 
     /// Closes our side of the connection.
     pub async fn shutdown(&mut self) {
         let _ = self.half.shutdown().await;
     }
+}
+
+/// Appends `message` to `out` as a whole frame, header included, so
+/// several frames can leave in one write.
+pub fn encode_frame<M: Message>(message: &M, out: &mut BytesMut) {
+    let start = out.len();
+    out.put_u32(M::CODE);
+    out.put_u32(0);
+    message.encode(out);
+    // Payloads are bounded far below 4 GiB by every channel's limit.
+    let len = (out.len() - start - HEADER_LEN) as u32;
+    out[start + 4..start + HEADER_LEN].copy_from_slice(&len.to_be_bytes());
 }
 
 /// Connects with a deadline and no Nagle delay, and splits the stream.

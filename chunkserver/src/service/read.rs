@@ -4,14 +4,16 @@
 //! before any of its bytes leave; a mismatch ends the read with
 //! `MFS_ERROR_CRC` (and a damage report to the master), never with data.
 
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
+use bytes::BytesMut;
 use mooseng_wire::{cltocs, cstocl, CrcData, Status};
 
 use crate::chunk_file::{BLOCK_SIZE, CHUNK_SIZE};
-use crate::net::FrameWriter;
-use crate::storage::Store;
+use crate::net::{self, FrameWriter};
+use crate::storage::{IoHandle, Store};
 
 /// One `READ_DATA` packet's worth: `size` bytes at `offset` of `block`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,46 +70,126 @@ pub async fn serve(
     writer.send(&cstocl::ReadStatus { chunkid, status }).await
 }
 
-/// Sends the data packets; returns the status that ends the read. The
-/// chunk is opened together with the first piece's read, so a read of one
-/// block (most random reads) costs one trip to a blocking thread.
+/// Blocks read in one trip to a blocking thread and sent in one write: a
+/// 1 MiB client read is one trip instead of sixteen, and the frames of a
+/// trip hold at most this many blocks in memory.
+const BLOCKS_PER_TRIP: usize = 16;
+
+/// Sends the data packets; returns the status that ends the read.
+///
+/// The pieces go in trips of [`BLOCKS_PER_TRIP`]: a blocking thread opens
+/// the chunk (on the first trip), reads and checks each piece and encodes
+/// its `READ_DATA` frame; while its frames are being sent, the next trip
+/// is already reading. A trip stops at the first piece that fails; the
+/// pieces before it, all checked, still go out, then the failure ends the
+/// read, and no trip is started after it.
 async fn send_data(
     store: &Arc<Store>,
     writer: &mut FrameWriter,
     req: &cltocs::Read,
 ) -> io::Result<Status> {
     let (chunkid, version) = (req.chunkid, req.version);
-    let mut handle = None;
-    for piece in pieces(req.offset, req.size) {
-        let open = handle.take();
-        let read = store
-            .run(move |s| {
-                let handle = match open {
-                    Some(handle) => handle,
-                    None => s.open_io(chunkid, version)?,
-                };
-                s.read_piece(&handle, piece.block, piece.offset, piece.size)
-                    .map(|data| (handle, data))
-            })
-            .await;
-        let (crc, data) = match read {
-            Ok((back, data)) => {
-                handle = Some(back);
-                data
-            }
+    let mut trips = pieces(req.offset, req.size)
+        .chunks(BLOCKS_PER_TRIP)
+        .map(<[Piece]>::to_vec)
+        .collect::<Vec<_>>()
+        .into_iter();
+    let Some(first) = trips.next() else {
+        return Ok(Status::OK);
+    };
+    let mut reading = start_trip(store, None, chunkid, version, first);
+    loop {
+        let trip = match reading.await {
+            Ok(trip) => trip,
             Err(status) => return Ok(status),
+        };
+        let next = match (trip.failure, trips.next()) {
+            (None, Some(pieces)) => Some(start_trip(
+                store,
+                Some(trip.handle),
+                chunkid,
+                version,
+                pieces,
+            )),
+            _ => None,
+        };
+        writer.send_encoded(&trip.frames).await?;
+        match (trip.failure, next) {
+            (Some(status), _) => return Ok(status),
+            (None, Some(next)) => reading = next,
+            (None, None) => return Ok(Status::OK),
+        }
+    }
+}
+
+/// Starts reading `pieces` on a blocking thread, opening the chunk first
+/// unless `open` is the handle of an earlier trip.
+fn start_trip(
+    store: &Arc<Store>,
+    open: Option<IoHandle>,
+    chunkid: u64,
+    version: u32,
+    pieces: Vec<Piece>,
+) -> impl Future<Output = Result<Trip, Status>> {
+    store.spawn(move |s| {
+        let handle = match open {
+            Some(handle) => handle,
+            None => s.open_io(chunkid, version)?,
+        };
+        Ok(read_trip(s, handle, chunkid, &pieces))
+    })
+}
+
+/// What one trip read: the encoded frames of the pieces that passed, and
+/// the status of the piece that did not, if one did not.
+struct Trip {
+    handle: IoHandle,
+    frames: BytesMut,
+    failure: Option<Status>,
+}
+
+/// Reads and checks `pieces` in order and encodes a `READ_DATA` frame for
+/// each, stopping at the first that fails. Runs on a blocking thread.
+fn read_trip(store: &Store, handle: IoHandle, chunkid: u64, pieces: &[Piece]) -> Trip {
+    let total: usize = pieces
+        .iter()
+        .map(|p| p.size as usize + FRAME_OVERHEAD)
+        .sum();
+    let mut frames = BytesMut::with_capacity(total);
+    // One buffer for every piece's bytes: each frozen piece is dropped once
+    // encoded, so the next `resize` takes the same memory back.
+    let mut data = BytesMut::new();
+    for piece in pieces {
+        data.resize(piece.size as usize, 0);
+        let crc = match store.read_piece(&handle, piece.block, piece.offset, &mut data) {
+            Ok(crc) => crc,
+            Err(status) => {
+                return Trip {
+                    handle,
+                    frames,
+                    failure: Some(status),
+                }
+            }
         };
         let packet = cstocl::ReadData {
             chunkid,
             blocknum: piece.block,
             // Below 65536: it is an offset inside a block.
             offset: piece.offset as u16,
-            block: CrcData::new(crc, data),
+            block: CrcData::new(crc, data.split().freeze()),
         };
-        writer.send(&packet).await?;
+        net::encode_frame(&packet, &mut frames);
     }
-    Ok(Status::OK)
+    Trip {
+        handle,
+        frames,
+        failure: None,
+    }
 }
+
+/// Bytes a `READ_DATA` frame adds to its data: the frame header and
+/// `chunkid:64 blocknum:16 offset:16 size:32 crc:32`.
+const FRAME_OVERHEAD: usize = 8 + 20;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use mooseng_wire::Status;
 
 use super::idle::IdleFiles;
@@ -70,16 +69,18 @@ impl Store {
         })
     }
 
-    /// Reads `size` bytes at `offset` inside block `block`, after checking
-    /// the whole block against its stored CRC, and returns them with their
-    /// own CRC (what `CSTOCL_READ_DATA` carries).
+    /// Fills `out` with the bytes at `offset` inside block `block`, after
+    /// checking the whole block against its stored CRC, and returns their
+    /// own CRC (what `CSTOCL_READ_DATA` carries). After an error `out` must
+    /// not be sent.
     pub fn read_piece(
         &self,
         handle: &IoHandle,
         block: u16,
         offset: u32,
-        size: u32,
-    ) -> Result<(u32, Bytes), Status> {
+        out: &mut [u8],
+    ) -> Result<u32, Status> {
+        let size = u32::try_from(out.len()).map_err(|_| Status::WRONGSIZE)?;
         check_range(block, offset, size)?;
         let mut state = handle.slot.lock();
         if state.gone {
@@ -90,11 +91,11 @@ impl Store {
             .file()
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
         let started = Instant::now();
-        let data = file
-            .read(u32::from(block) * BLOCK_SIZE + offset, size)
+        let crc = file
+            .read_block_piece(block, offset as usize, out)
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
         self.metrics.read_done(size, started.elapsed());
-        Ok((crc32fast::hash(&data), Bytes::from(data)))
+        Ok(crc)
     }
 
     /// Writes `data` at `offset` inside block `block` after checking it
