@@ -9,7 +9,7 @@ use std::io;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use mooseng_wire::{cltocs, cstocl, CrcData, Status};
+use mooseng_wire::{cltocs, cstocl, Status};
 
 use crate::chunk_file::{BLOCK_SIZE, CHUNK_SIZE};
 use crate::net::{self, FrameWriter};
@@ -63,11 +63,10 @@ pub async fn serve(
     req: cltocs::Read,
 ) -> io::Result<()> {
     let chunkid = req.chunkid;
-    let status = match precheck(req.offset, req.size) {
-        Some(status) => status,
-        None => send_data(store, writer, &req).await?,
-    };
-    writer.send(&cstocl::ReadStatus { chunkid, status }).await
+    match precheck(req.offset, req.size) {
+        Some(status) => writer.send(&cstocl::ReadStatus { chunkid, status }).await,
+        None => send_data(store, writer, &req).await,
+    }
 }
 
 /// Blocks read in one trip to a blocking thread and sent in one write: a
@@ -75,69 +74,53 @@ pub async fn serve(
 /// trip hold at most this many blocks in memory.
 const BLOCKS_PER_TRIP: usize = 16;
 
-/// Sends the data packets; returns the status that ends the read.
+/// Sends the data packets and the status that ends the read.
 ///
 /// The pieces go in trips of [`BLOCKS_PER_TRIP`]: a blocking thread opens
-/// the chunk (on the first trip), reads and checks each piece and encodes
-/// its `READ_DATA` frame; while its frames are being sent, the next trip
-/// is already reading. A trip stops at the first piece that fails; the
-/// pieces before it, all checked, still go out, then the failure ends the
-/// read, and no trip is started after it.
+/// the chunk (on the first trip), reads each piece straight into its
+/// `READ_DATA` frame and checks it; while those frames are being sent, the
+/// next trip is already reading. A trip stops at the first piece that
+/// fails; the pieces before it, all checked, still go out, then the
+/// failure ends the read, and no trip is started after it. The status
+/// goes out in the same write as the last trip's frames, so a one-block
+/// read is one trip and one write.
 async fn send_data(
     store: &Arc<Store>,
     writer: &mut FrameWriter,
     req: &cltocs::Read,
-) -> io::Result<Status> {
+) -> io::Result<()> {
     let (chunkid, version) = (req.chunkid, req.version);
     let mut trips = pieces(req.offset, req.size)
         .chunks(BLOCKS_PER_TRIP)
         .map(<[Piece]>::to_vec)
         .collect::<Vec<_>>()
         .into_iter();
-    let Some(first) = trips.next() else {
-        return Ok(Status::OK);
-    };
-    let mut reading = start_trip(store, None, chunkid, version, first);
+    // `precheck` let through only reads of at least one byte.
+    let first = trips.next().unwrap_or_default();
+    let mut reading = Trip::start(store, None, chunkid, version, first, BytesMut::new());
+    // The buffer of the trip before the one reading, for the next trip.
+    let mut spare = BytesMut::new();
     loop {
-        let trip = match reading.await {
+        let mut trip = match reading.await {
             Ok(trip) => trip,
-            Err(status) => return Ok(status),
+            Err(status) => {
+                return writer.send(&cstocl::ReadStatus { chunkid, status }).await;
+            }
         };
-        let next = match (trip.failure, trips.next()) {
-            (None, Some(pieces)) => Some(start_trip(
-                store,
-                Some(trip.handle),
-                chunkid,
-                version,
-                pieces,
-            )),
-            _ => None,
+        let pieces = match trip.failure {
+            None => trips.next(),
+            Some(_) => None,
         };
+        let Some(pieces) = pieces else {
+            let status = trip.failure.unwrap_or(Status::OK);
+            net::encode_frame(&cstocl::ReadStatus { chunkid, status }, &mut trip.frames);
+            return writer.send_encoded(&trip.frames).await;
+        };
+        reading = Trip::start(store, Some(trip.handle), chunkid, version, pieces, spare);
         writer.send_encoded(&trip.frames).await?;
-        match (trip.failure, next) {
-            (Some(status), _) => return Ok(status),
-            (None, Some(next)) => reading = next,
-            (None, None) => return Ok(Status::OK),
-        }
+        spare = trip.frames;
+        spare.clear();
     }
-}
-
-/// Starts reading `pieces` on a blocking thread, opening the chunk first
-/// unless `open` is the handle of an earlier trip.
-fn start_trip(
-    store: &Arc<Store>,
-    open: Option<IoHandle>,
-    chunkid: u64,
-    version: u32,
-    pieces: Vec<Piece>,
-) -> impl Future<Output = Result<Trip, Status>> {
-    store.spawn(move |s| {
-        let handle = match open {
-            Some(handle) => handle,
-            None => s.open_io(chunkid, version)?,
-        };
-        Ok(read_trip(s, handle, chunkid, &pieces))
-    })
 }
 
 /// What one trip read: the encoded frames of the pieces that passed, and
@@ -148,48 +131,70 @@ struct Trip {
     failure: Option<Status>,
 }
 
-/// Reads and checks `pieces` in order and encodes a `READ_DATA` frame for
-/// each, stopping at the first that fails. Runs on a blocking thread.
-fn read_trip(store: &Store, handle: IoHandle, chunkid: u64, pieces: &[Piece]) -> Trip {
-    let total: usize = pieces
-        .iter()
-        .map(|p| p.size as usize + FRAME_OVERHEAD)
-        .sum();
-    let mut frames = BytesMut::with_capacity(total);
-    // One buffer for every piece's bytes: each frozen piece is dropped once
-    // encoded, so the next `resize` takes the same memory back.
-    let mut data = BytesMut::new();
-    for piece in pieces {
-        data.resize(piece.size as usize, 0);
-        let crc = match store.read_piece(&handle, piece.block, piece.offset, &mut data) {
-            Ok(crc) => crc,
-            Err(status) => {
-                return Trip {
-                    handle,
-                    frames,
-                    failure: Some(status),
-                }
-            }
-        };
-        let packet = cstocl::ReadData {
-            chunkid,
-            blocknum: piece.block,
-            // Below 65536: it is an offset inside a block.
-            offset: piece.offset as u16,
-            block: CrcData::new(crc, data.split().freeze()),
-        };
-        net::encode_frame(&packet, &mut frames);
+impl Trip {
+    /// Starts reading `pieces` into `frames` on a blocking thread, opening
+    /// the chunk first unless `open` is the handle of an earlier trip.
+    fn start(
+        store: &Arc<Store>,
+        open: Option<IoHandle>,
+        chunkid: u64,
+        version: u32,
+        pieces: Vec<Piece>,
+        frames: BytesMut,
+    ) -> impl Future<Output = Result<Trip, Status>> {
+        store.spawn(move |s| {
+            let handle = match open {
+                Some(handle) => handle,
+                None => s.open_io(chunkid, version)?,
+            };
+            Ok(Trip::read(s, handle, chunkid, &pieces, frames))
+        })
     }
-    Trip {
-        handle,
-        frames,
-        failure: None,
+
+    /// Reads and checks `pieces` in order, each into its own `READ_DATA`
+    /// frame, stopping at the first that fails. Runs on a blocking thread.
+    fn read(
+        store: &Store,
+        handle: IoHandle,
+        chunkid: u64,
+        pieces: &[Piece],
+        mut frames: BytesMut,
+    ) -> Trip {
+        let total: usize = pieces
+            .iter()
+            .map(|p| p.size as usize + FRAME_OVERHEAD)
+            .sum();
+        frames.reserve(total + STATUS_FRAME);
+        let mut failure = None;
+        for piece in pieces {
+            let read = cstocl::ReadData::encode_frame_in_place(
+                chunkid,
+                piece.block,
+                // Below 65536: it is an offset inside a block.
+                piece.offset as u16,
+                piece.size,
+                &mut frames,
+                |data| store.read_piece(&handle, piece.block, piece.offset, data),
+            );
+            if let Err(status) = read {
+                failure = Some(status);
+                break;
+            }
+        }
+        Trip {
+            handle,
+            frames,
+            failure,
+        }
     }
 }
 
 /// Bytes a `READ_DATA` frame adds to its data: the frame header and
 /// `chunkid:64 blocknum:16 offset:16 size:32 crc:32`.
 const FRAME_OVERHEAD: usize = 8 + 20;
+
+/// Bytes of the `READ_STATUS` frame that follows the last trip's frames.
+const STATUS_FRAME: usize = 8 + 9;
 
 #[cfg(test)]
 mod tests {
