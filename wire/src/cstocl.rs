@@ -72,6 +72,7 @@ impl ReadData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Message;
     use crate::testing::decode_exact;
 
     #[test]
