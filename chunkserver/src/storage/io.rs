@@ -129,18 +129,27 @@ impl Store {
     }
 
     /// Ends a session, syncing the file first when `sync` is asked and the
-    /// configuration wants it.
+    /// configuration wants it (`fsync_on_finish`).
     pub fn close(&self, handle: IoHandle, sync: bool) -> Result<(), Status> {
-        let mut result = Ok(());
         if sync && self.fsync_on_finish {
-            let mut state = handle.slot.lock();
-            let folder = state.folder;
-            if let Some(file) = state.file.as_mut() {
-                if let Err(err) = file.sync() {
-                    result = Err(self.failed(handle.chunkid, folder, &err));
-                }
+            return self.close_synced(handle);
+        }
+        drop(handle);
+        Ok(())
+    }
+
+    /// Ends a session after syncing the file, whatever the configuration
+    /// says: a replica is made durable before it takes its version.
+    pub fn close_synced(&self, handle: IoHandle) -> Result<(), Status> {
+        let mut result = Ok(());
+        let mut state = handle.slot.lock();
+        let folder = state.folder;
+        if let Some(file) = state.file.as_mut() {
+            if let Err(err) = file.sync() {
+                result = Err(self.failed(handle.chunkid, folder, &err));
             }
         }
+        drop(state);
         drop(handle);
         result
     }
