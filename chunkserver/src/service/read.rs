@@ -69,14 +69,30 @@ pub async fn serve(
     }
 }
 
-/// Blocks read in one trip to a blocking thread and sent in one write: a
-/// 1 MiB client read is one trip instead of sixteen, and the frames of a
-/// trip hold at most this many blocks in memory.
+/// Most blocks read in one trip to a blocking thread and sent in one
+/// write: a 1 MiB client read takes a few trips instead of sixteen, and
+/// the frames of a trip hold at most this many blocks in memory.
 const BLOCKS_PER_TRIP: usize = 16;
+
+/// Cuts a read's pieces into trips of 1, 2, 4, ... up to
+/// [`BLOCKS_PER_TRIP`] pieces: the first block leaves as soon as it is
+/// read, as with mfschunkserver's block-by-block reads, so the client is
+/// not kept waiting for a long first trip, and longer reads still end up
+/// in long trips.
+fn trips(pieces: Vec<Piece>) -> Vec<Vec<Piece>> {
+    let mut out = Vec::new();
+    let mut rest = pieces.into_iter().peekable();
+    let mut size = 1;
+    while rest.peek().is_some() {
+        out.push(rest.by_ref().take(size).collect());
+        size = (size * 2).min(BLOCKS_PER_TRIP);
+    }
+    out
+}
 
 /// Sends the data packets and the status that ends the read.
 ///
-/// The pieces go in trips of [`BLOCKS_PER_TRIP`]: a blocking thread opens
+/// The pieces go in [`trips`]: a blocking thread opens
 /// the chunk (on the first trip), reads each piece straight into its
 /// `READ_DATA` frame and checks it; while those frames are being sent, the
 /// next trip is already reading. A trip stops at the first piece that
@@ -90,11 +106,7 @@ async fn send_data(
     req: &cltocs::Read,
 ) -> io::Result<()> {
     let (chunkid, version) = (req.chunkid, req.version);
-    let mut trips = pieces(req.offset, req.size)
-        .chunks(BLOCKS_PER_TRIP)
-        .map(<[Piece]>::to_vec)
-        .collect::<Vec<_>>()
-        .into_iter();
+    let mut trips = trips(pieces(req.offset, req.size)).into_iter();
     // `precheck` let through only reads of at least one byte.
     let first = trips.next().unwrap_or_default();
     let mut reading = Trip::start(store, None, chunkid, version, first, BytesMut::new());
@@ -240,6 +252,23 @@ mod tests {
                 size: BLOCK_SIZE
             }
         );
+    }
+
+    #[test]
+    fn trips_start_with_one_block_and_double_up_to_the_limit() {
+        let sizes: Vec<usize> = trips(pieces(0, CHUNK_SIZE)).iter().map(Vec::len).collect();
+        assert_eq!(&sizes[..6], [1, 2, 4, 8, 16, 16]);
+        assert_eq!(sizes.iter().sum::<usize>(), 1024);
+        let short: Vec<usize> = trips(pieces(100, 4 * BLOCK_SIZE))
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(
+            short,
+            [1, 2, 2],
+            "five pieces: the range starts inside a block"
+        );
+        assert_eq!(trips(pieces(5, 10)).len(), 1);
     }
 
     #[test]
