@@ -48,7 +48,10 @@ pub struct Config {
     /// I/O errors (not CRC errors) after which a data folder is taken out
     /// of service and its chunks are reported lost.
     pub folder_error_limit: u32,
-    /// Call `fdatasync` on a chunk when a write session on it ends.
+    /// Call `fdatasync` on a chunk when a write session on it ends
+    /// (MooseFS's `HDD_FSYNC_BEFORE_CLOSE`). Off by default, as in
+    /// MooseFS: written data then reaches the disk when the kernel writes
+    /// it back.
     pub fsync_on_finish: bool,
     /// Where to serve `/health` and `/metrics` over HTTP; none by default.
     pub metrics: Option<SocketAddr>,
@@ -74,7 +77,7 @@ impl Default for Config {
             max_replications: 4,
             chunks_per_register_packet: 10_000,
             folder_error_limit: 3,
-            fsync_on_finish: true,
+            fsync_on_finish: false,
             metrics: None,
             scrub_rate: 1,
             scrub_interval: 86_400,

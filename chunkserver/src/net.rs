@@ -1,11 +1,12 @@
 //! Framed TCP I/O shared by both ports: whole `type:32 length:32 payload`
 //! frames in and out.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
+use mooseng_wire::frame::{peek_header, HEADER_LEN};
 use mooseng_wire::{Frame, FrameCodec, FrameError, Message};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -19,6 +20,7 @@ pub struct FrameReader {
     half: OwnedReadHalf,
     buf: BytesMut,
     codec: FrameCodec,
+    max_payload: u32,
 }
 
 impl FrameReader {
@@ -27,6 +29,18 @@ impl FrameReader {
             half,
             buf: BytesMut::with_capacity(8192),
             codec: FrameCodec::new(max_payload),
+            max_payload,
+        }
+    }
+
+    /// The next frame if it is of type `kind` and already wholly received;
+    /// never waits for the socket. A server takes the requests of one kind
+    /// that queued up behind the one it is serving this way, to serve them
+    /// all in one go.
+    pub fn next_buffered(&mut self, kind: u32) -> Result<Option<Frame>, FrameError> {
+        match peek_header(&self.buf, self.max_payload)? {
+            Some((next, _)) if next == kind => self.codec.decode(&mut self.buf),
+            _ => Ok(None),
         }
     }
 
@@ -71,19 +85,65 @@ impl FrameWriter {
     }
 
     pub async fn send_frame(&mut self, frame: &Frame) -> io::Result<()> {
-        self.buf.clear();
-        frame.write_to(&mut self.buf);
-        self.half.write_all(&self.buf).await
+        self.send_frames(std::slice::from_ref(frame)).await
+    }
+
+    /// Sends frames as they are in one vectored write, without copying
+    /// their payloads (a write chain forwards 64 KiB blocks this way).
+    pub async fn send_frames(&mut self, frames: &[Frame]) -> io::Result<()> {
+        let headers: Vec<[u8; HEADER_LEN]> = frames.iter().map(header).collect();
+        let mut slices: Vec<IoSlice<'_>> = headers
+            .iter()
+            .zip(frames)
+            .flat_map(|(head, frame)| [IoSlice::new(head), IoSlice::new(&frame.payload)])
+            .collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let written = self.half.write_vectored(rest).await?;
+            if written == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            IoSlice::advance_slices(&mut rest, written);
+        }
+        Ok(())
     }
 
     pub async fn send<M: Message>(&mut self, message: &M) -> io::Result<()> {
-        self.send_frame(&message.to_frame()).await
+        self.buf.clear();
+        encode_frame(message, &mut self.buf);
+        self.half.write_all(&self.buf).await
+    }
+
+    /// Sends frames already encoded with [`encode_frame`], all in one write.
+    pub async fn send_encoded(&mut self, frames: &[u8]) -> io::Result<()> {
+        self.half.write_all(frames).await
     }
 
     /// Closes our side of the connection.
     pub async fn shutdown(&mut self) {
         let _ = self.half.shutdown().await;
     }
+}
+
+/// The header of `frame` as it goes on the wire.
+fn header(frame: &Frame) -> [u8; HEADER_LEN] {
+    let mut head = [0u8; HEADER_LEN];
+    head[..4].copy_from_slice(&frame.kind.to_be_bytes());
+    // Payloads are bounded far below 4 GiB by every channel's limit.
+    head[4..].copy_from_slice(&(frame.payload.len() as u32).to_be_bytes());
+    head
+}
+
+/// Appends `message` to `out` as a whole frame, header included, so
+/// several frames can leave in one write.
+pub fn encode_frame<M: Message>(message: &M, out: &mut BytesMut) {
+    let start = out.len();
+    out.put_u32(M::CODE);
+    out.put_u32(0);
+    message.encode(out);
+    // Payloads are bounded far below 4 GiB by every channel's limit.
+    let len = (out.len() - start - HEADER_LEN) as u32;
+    out[start + 4..start + HEADER_LEN].copy_from_slice(&len.to_be_bytes());
 }
 
 /// Connects with a deadline and no Nagle delay, and splits the stream.

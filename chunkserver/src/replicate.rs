@@ -91,7 +91,7 @@ async fn pull(
         writer.send(&read).await.map_err(|_| Status::DISCONNECTED)?;
         handle = receive_blocks(store, handle, &mut reader, chunkid, blocks).await?;
     }
-    store.run(move |s| s.close(handle, true)).await
+    store.run(move |s| s.close_synced(handle)).await
 }
 
 /// Takes `READ_DATA` packets of whole blocks in order, then the final

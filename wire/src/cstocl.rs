@@ -1,6 +1,9 @@
 //! Chunkserver to client (or to the previous chunkserver of a write chain),
 //! port 9422 (`CSTOCL_*`): read data and the status of reads and writes.
 
+use bytes::{BufMut, BytesMut};
+
+use crate::frame::HEADER_LEN;
 use crate::messages;
 use crate::types::{CrcData, Status};
 
@@ -22,10 +25,78 @@ messages! {
     WriteStatus = 211 CSTOCL_WRITE_STATUS { chunkid: u64, writeid: u32, status: Status }
 }
 
+/// Bytes of a `READ_DATA` payload before its data.
+const READ_DATA_HEAD: usize = 8 + 2 + 2 + 4 + 4;
+
+impl ReadData {
+    /// Appends a whole `CSTOCL_READ_DATA` frame, header included, whose
+    /// `size` data bytes `fill` writes in place and whose CRC it returns.
+    /// A server sending blocks reads each straight into its frame this way
+    /// instead of into a [`CrcData`] that is then copied. When `fill`
+    /// fails, `out` is left as it was.
+    pub fn encode_frame_in_place<E>(
+        chunkid: u64,
+        blocknum: u16,
+        offset: u16,
+        size: u32,
+        out: &mut BytesMut,
+        fill: impl FnOnce(&mut [u8]) -> Result<u32, E>,
+    ) -> Result<(), E> {
+        let start = out.len();
+        out.reserve(HEADER_LEN + READ_DATA_HEAD + size as usize);
+        out.put_u32(Self::CODE);
+        // The size comes from a 32-bit field, and a READ_DATA of MooseFS
+        // carries at most one 64 KiB block, so the sum cannot overflow.
+        out.put_u32(READ_DATA_HEAD as u32 + size);
+        out.put_u64(chunkid);
+        out.put_u16(blocknum);
+        out.put_u16(offset);
+        out.put_u32(size);
+        let crc_at = out.len();
+        out.put_u32(0);
+        let data_at = out.len();
+        out.resize(data_at + size as usize, 0);
+        match fill(&mut out[data_at..]) {
+            Ok(crc) => {
+                out[crc_at..data_at].copy_from_slice(&crc.to_be_bytes());
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(start);
+                Err(err)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Message;
     use crate::testing::decode_exact;
+
+    #[test]
+    fn read_data_filled_in_place_is_the_encoded_message() {
+        let mut out = BytesMut::from(&b"before"[..]);
+        ReadData::encode_frame_in_place(7, 2, 10, 3, &mut out, |data| {
+            data.copy_from_slice(b"abc");
+            Ok::<_, ()>(0x0102_0304)
+        })
+        .unwrap();
+        let message = ReadData {
+            chunkid: 7,
+            blocknum: 2,
+            offset: 10,
+            block: CrcData::new(0x0102_0304, &b"abc"[..]),
+        };
+        let mut expected = BytesMut::from(&b"before"[..]);
+        message.to_frame().write_to(&mut expected);
+        assert_eq!(out, expected);
+
+        let failed = ReadData::encode_frame_in_place(7, 2, 10, 3, &mut out, |_| Err("bad"));
+        assert_eq!(failed, Err("bad"));
+        assert_eq!(out, expected, "a failed fill leaves nothing behind");
+    }
 
     #[test]
     fn read_data_keeps_its_crc_unchecked() {

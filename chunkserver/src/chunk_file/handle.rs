@@ -11,13 +11,14 @@ use super::crc::{crc, empty_table, table_entry};
 use super::error::{io_at, ChunkFileError, Result};
 use super::header::{Format, Header};
 use super::layout::{Geometry, BLOCK_SIZE, CRC_TABLE_SIZE, HEADER_SIZE};
-use super::mapping::map_whole_file;
+use super::mapping::map_head;
 use super::name::{ChunkName, ChunkPath};
 
 /// An open chunk file.
 ///
-/// Reads go through a shared read-only memory map of the whole file;
-/// writes go through `pwrite` on the descriptor, which the map sees at once.
+/// The header and CRC table are read through a shared read-only memory map
+/// of the file's head; block data is read with `pread`, and everything is
+/// written with `pwrite` on the descriptor, which the map sees at once.
 #[derive(Debug)]
 pub struct ChunkFile {
     pub(super) path: ChunkPath,
@@ -59,7 +60,7 @@ impl ChunkFile {
             discard(&file_path);
             return Err(io_at(&file_path)(err));
         }
-        let map = map_whole_file(&file).map_err(io_at(&file_path))?;
+        let map = map_head(&file, HEADER_SIZE + CRC_TABLE_SIZE).map_err(io_at(&file_path))?;
         Ok(Self {
             path,
             file,
@@ -92,7 +93,8 @@ impl ChunkFile {
                 path: file_path.clone(),
                 size: meta.len(),
             })?;
-        let map = map_whole_file(&file).map_err(io_at(&file_path))?;
+        let map =
+            map_head(&file, geometry.header_size + CRC_TABLE_SIZE).map_err(io_at(&file_path))?;
         let header = Header::decode(&map).map_err(|source| ChunkFileError::BadHeader {
             path: file_path.clone(),
             source,
@@ -176,20 +178,32 @@ impl ChunkFile {
     /// session), and faulting its pages in costs more than the copy.
     pub(super) fn raw_block(&self, block: u16) -> Result<Vec<u8>> {
         let mut bytes = vec![0u8; BLOCK_SIZE as usize];
-        self.file
-            .read_exact_at(&mut bytes, self.geometry.block_offset(block))
-            .map_err(io_at(&self.path.path()))?;
+        self.read_raw_block_into(block, &mut bytes)?;
         Ok(bytes)
+    }
+
+    /// Fills `out` (one block long) with stored block `block`, unchecked.
+    pub(super) fn read_raw_block_into(&self, block: u16, out: &mut [u8]) -> Result<()> {
+        self.file
+            .read_exact_at(out, self.geometry.block_offset(block))
+            .map_err(io_at(&self.path.path()))
     }
 
     /// The bytes of stored block `block` after checking them against the
     /// stored CRC.
     pub(super) fn checked_block(&self, block: u16) -> Result<Vec<u8>> {
         let bytes = self.raw_block(block)?;
+        self.check_block(block, &bytes)?;
+        Ok(bytes)
+    }
+
+    /// Checks the bytes of block `block` against its stored CRC and
+    /// returns that CRC.
+    pub(super) fn check_block(&self, block: u16, bytes: &[u8]) -> Result<u32> {
         let stored = self.stored_crc(block);
-        let computed = crc(&bytes);
+        let computed = crc(bytes);
         if stored == computed {
-            Ok(bytes)
+            Ok(stored)
         } else {
             Err(ChunkFileError::Crc {
                 path: self.path.path(),
@@ -212,13 +226,12 @@ impl ChunkFile {
         self.write_at(encoded, self.geometry.crc_offset(first))
     }
 
-    /// Sets the file length to `len` bytes and maps the file anew. `len`
-    /// may cut into a block; the caller restores whole blocks afterwards.
+    /// Sets the file length to `len` bytes, never less than the header and
+    /// CRC table (which the map covers). `len` may cut into a block; the
+    /// caller restores whole blocks afterwards.
     pub(super) fn set_len(&mut self, len: u64) -> Result<()> {
-        let file_path = self.path.path();
-        self.file.set_len(len).map_err(io_at(&file_path))?;
-        self.map = map_whole_file(&self.file).map_err(io_at(&file_path))?;
-        Ok(())
+        let len = len.max(self.geometry.block_offset(0));
+        self.file.set_len(len).map_err(io_at(&self.path.path()))
     }
 
     /// Sets the number of stored blocks; new blocks read as zeros.

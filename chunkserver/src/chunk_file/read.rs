@@ -4,7 +4,7 @@ use super::crc::{crc, EMPTY_BLOCK_CRC};
 use super::error::{ChunkFileError, Result};
 use super::handle::ChunkFile;
 use super::header::Format;
-use super::layout::{in_chunk, pieces, BLOCKS_PER_CHUNK};
+use super::layout::{in_chunk, pieces, BLOCKS_PER_CHUNK, BLOCK_SIZE};
 
 /// Outcome of [`ChunkFile::verify`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,5 +102,36 @@ impl ChunkFile {
         (0..BLOCKS_PER_CHUNK)
             .map(|block| self.stored_crc(block))
             .collect()
+    }
+}
+
+impl ChunkFile {
+    /// Fills `out` with the bytes at `start` of block `block` after
+    /// checking the whole stored block against its CRC, and returns the
+    /// CRC of exactly those bytes (what a `READ_DATA` packet carries). A
+    /// block past the end reads as zeros.
+    ///
+    /// A whole block is read straight into `out` and its stored CRC is the
+    /// answer; part of a block goes through a block-sized buffer, since the
+    /// stored CRC covers the whole block. After an error `out` holds
+    /// unchecked bytes and must not be used.
+    pub fn read_block_piece(&self, block: u16, start: usize, out: &mut [u8]) -> Result<u32> {
+        if block >= BLOCKS_PER_CHUNK || start + out.len() > BLOCK_SIZE as usize {
+            return Err(ChunkFileError::OutOfRange {
+                offset: u64::from(block) * u64::from(BLOCK_SIZE) + start as u64,
+                len: out.len() as u64,
+            });
+        }
+        if block >= self.geometry.blocks {
+            out.fill(0);
+            return Ok(crc(out));
+        }
+        if out.len() == BLOCK_SIZE as usize {
+            self.read_raw_block_into(block, out)?;
+            return self.check_block(block, out);
+        }
+        let whole = self.checked_block(block)?;
+        out.copy_from_slice(&whole[start..start + out.len()]);
+        Ok(crc(out))
     }
 }

@@ -387,3 +387,65 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn block_pieces_are_checked_and_carry_their_own_crc() {
+    let dir = TempDir::new().unwrap();
+    let mut chunk = new_chunk(&dir);
+    let data = pattern(2 * BLOCK_SIZE as usize, 3);
+    chunk.write(0, &data).unwrap();
+    let block = BLOCK_SIZE as usize;
+
+    let mut whole = vec![0u8; block];
+    assert_eq!(
+        chunk.read_block_piece(1, 0, &mut whole).unwrap(),
+        crc32fast::hash(&data[block..])
+    );
+    assert_eq!(whole, data[block..]);
+
+    let mut part = vec![0u8; 100];
+    assert_eq!(
+        chunk.read_block_piece(0, 50, &mut part).unwrap(),
+        crc32fast::hash(&data[50..150])
+    );
+    assert_eq!(part, data[50..150]);
+
+    let mut past_end = vec![7u8; 10];
+    assert_eq!(
+        chunk.read_block_piece(2, 0, &mut past_end).unwrap(),
+        crc32fast::hash(&[0; 10])
+    );
+    assert_eq!(past_end, [0; 10]);
+
+    let mut too_long = vec![0u8; 10];
+    assert!(matches!(
+        chunk.read_block_piece(0, block - 5, &mut too_long),
+        Err(ChunkFileError::OutOfRange { .. })
+    ));
+
+    flip_byte(&chunk, chunk.geometry().block_offset(1) + 7);
+    assert!(matches!(
+        chunk.read_block_piece(1, 0, &mut whole),
+        Err(ChunkFileError::Crc { block: 1, .. })
+    ));
+    assert!(matches!(
+        chunk.read_block_piece(1, 60_000, &mut part),
+        Err(ChunkFileError::Crc { block: 1, .. })
+    ));
+}
+
+#[test]
+fn growing_and_shrinking_keeps_the_crc_table_readable() {
+    let dir = TempDir::new().unwrap();
+    let mut chunk = new_chunk(&dir);
+    let data = pattern(5 * BLOCK_SIZE as usize, 9);
+    chunk.write(0, &data).unwrap();
+    chunk.truncate(BLOCK_SIZE + 10).unwrap();
+    chunk
+        .write(3 * BLOCK_SIZE, &data[..BLOCK_SIZE as usize])
+        .unwrap();
+    let reopened = ChunkFile::open(chunk.path().clone()).unwrap();
+    assert_eq!(reopened.blocks(), 4);
+    assert!(reopened.verify().is_ok());
+    assert_eq!(chunk.stored_crcs(), reopened.stored_crcs());
+}

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use mooseng_wire::direction::{Direction, FromChunkserver, ToChunkserver};
 use mooseng_wire::{antoan, cltocs, cstocl, Ctx, Frame, Rest, Status};
 use tokio::sync::watch;
@@ -173,7 +174,7 @@ impl Session<'_> {
                     Flow::End(After::Close)
                 }
                 frame = reader.next() => match frame {
-                    Ok(Some(frame)) => self.on_client_packet(frame).await?,
+                    Ok(Some(frame)) => self.on_client_packet(reader, frame).await?,
                     Ok(None) | Err(_) => Flow::End(After::Close),
                 },
                 frame = next_frame(&mut self.next) => self.on_next_packet(frame).await?,
@@ -184,7 +185,11 @@ impl Session<'_> {
         }
     }
 
-    async fn on_client_packet(&mut self, frame: Frame) -> io::Result<Flow> {
+    async fn on_client_packet(
+        &mut self,
+        reader: &mut FrameReader,
+        frame: Frame,
+    ) -> io::Result<Flow> {
         let message = match ToChunkserver::decode_frame(&frame, Ctx::default()) {
             Ok(message) => message,
             Err(err) => {
@@ -193,7 +198,7 @@ impl Session<'_> {
             }
         };
         match message {
-            ToChunkserver::WriteData(data) => self.write_data(frame, data).await,
+            ToChunkserver::WriteData(data) => self.write_data(reader, frame, data).await,
             ToChunkserver::WriteFinish(finish) => self.finish(frame, finish).await,
             ToChunkserver::Nop(_) => {
                 if let Some(next) = self.next.as_mut() {
@@ -215,59 +220,115 @@ impl Session<'_> {
         }
     }
 
-    async fn write_data(&mut self, frame: Frame, data: cltocs::WriteData) -> io::Result<Flow> {
-        if data.chunkid != self.chunkid {
-            send_status(self.client, self.chunkid, 0, Status::WRONGCHUNKID).await?;
-            return Ok(Flow::End(After::KeepOpen));
+    /// Serves a `WRITE_DATA` together with those already queued behind it
+    /// (up to [`WRITES_PER_TRIP`]): one forward write, one trip to a
+    /// blocking thread and one write of statuses for all of them. They are
+    /// written in order and the first failure stops the rest, as if they
+    /// had come one by one.
+    async fn write_data(
+        &mut self,
+        reader: &mut FrameReader,
+        frame: Frame,
+        data: cltocs::WriteData,
+    ) -> io::Result<Flow> {
+        let batch = Batch::gather(reader, self.chunkid, frame, data);
+        if batch.writes.is_empty() {
+            return self.after_batch(batch.stop).await;
         }
         let Some(handle) = self.handle.take() else {
             return Ok(Flow::End(After::Close));
         };
-        let writeid = data.writeid;
         if let Some(next) = self.next.as_mut() {
-            if next.writer.send_frame(&frame).await.is_err() {
+            if next.writer.send_frames(&batch.frames).await.is_err() {
                 self.handle = Some(handle);
                 send_status(self.client, self.chunkid, 0, Status::DISCONNECTED).await?;
                 return Ok(Flow::End(After::KeepOpen));
             }
-            self.acks.expect(writeid);
+            for write in &batch.writes {
+                self.acks.expect(write.writeid);
+            }
         }
-        let (block, offset) = (data.blocknum, u32::from(data.offset));
-        let payload = data.block;
+        let first = batch.writes[0].writeid;
+        let writes = batch.writes;
         let result = self
             .store
             .run(move |s| {
-                let status = s.write_piece(&handle, block, offset, payload.crc, &payload.data);
-                Ok((handle, status))
+                let mut statuses = Vec::with_capacity(writes.len());
+                for write in &writes {
+                    let (block, offset) = (write.blocknum, u32::from(write.offset));
+                    let payload = &write.block;
+                    let status = s
+                        .write_piece(&handle, block, offset, payload.crc, &payload.data)
+                        .err()
+                        .unwrap_or(Status::OK);
+                    statuses.push((write.writeid, status));
+                    if !status.is_ok() {
+                        break;
+                    }
+                }
+                Ok((handle, statuses))
             })
             .await;
-        let status = match result {
-            Ok((handle, status)) => {
+        let statuses = match result {
+            Ok((handle, statuses)) => {
                 self.handle = Some(handle);
-                status.err().unwrap_or(Status::OK)
+                statuses
             }
-            Err(status) => status,
+            Err(status) => vec![(first, status)],
         };
         self.wrote = true;
         if self.next.is_none() {
-            send_status(self.client, self.chunkid, writeid, status).await?;
-            return Ok(if status.is_ok() {
-                Flow::Continue
-            } else {
-                Flow::End(After::KeepOpen)
-            });
+            let failed = statuses.iter().any(|(_, status)| !status.is_ok());
+            self.send_statuses(&statuses).await?;
+            if failed {
+                return Ok(Flow::End(After::KeepOpen));
+            }
+            return self.after_batch(batch.stop).await;
         }
-        self.acks.local(writeid, status);
-        self.flush().await
+        for (writeid, status) in statuses {
+            self.acks.local(writeid, status);
+        }
+        match self.flush().await? {
+            Flow::Continue => self.after_batch(batch.stop).await,
+            end => Ok(end),
+        }
+    }
+
+    /// Ends the session if gathering a batch met a packet that ends it.
+    async fn after_batch(&mut self, stop: Option<BatchStop>) -> io::Result<Flow> {
+        match stop {
+            None => Ok(Flow::Continue),
+            Some(BatchStop::WrongChunk) => {
+                send_status(self.client, self.chunkid, 0, Status::WRONGCHUNKID).await?;
+                Ok(Flow::End(After::KeepOpen))
+            }
+            Some(BatchStop::Malformed) => {
+                warn!("malformed packet in a write session; closing");
+                Ok(Flow::End(After::Close))
+            }
+        }
+    }
+
+    /// Sends statuses to the client in one write.
+    async fn send_statuses(&mut self, statuses: &[(u32, Status)]) -> io::Result<()> {
+        let mut out = BytesMut::new();
+        for &(writeid, status) in statuses {
+            let packet = cstocl::WriteStatus {
+                chunkid: self.chunkid,
+                writeid,
+                status,
+            };
+            net::encode_frame(&packet, &mut out);
+        }
+        self.client.send_encoded(&out).await
     }
 
     /// Sends every status that is ready; a failure ends the session.
     async fn flush(&mut self) -> io::Result<Flow> {
-        for (writeid, status) in self.acks.ready() {
-            send_status(self.client, self.chunkid, writeid, status).await?;
-            if !status.is_ok() {
-                return Ok(Flow::End(After::KeepOpen));
-            }
+        let ready = self.acks.ready();
+        self.send_statuses(&ready).await?;
+        if ready.iter().any(|(_, status)| !status.is_ok()) {
+            return Ok(Flow::End(After::KeepOpen));
         }
         Ok(Flow::Continue)
     }
@@ -325,6 +386,70 @@ impl Session<'_> {
                 Ok(Flow::End(After::KeepOpen))
             }
         }
+    }
+}
+
+/// `WRITE_DATA` packets served together, at most this many: enough that
+/// the blocking-thread trip and the socket writes are shared by a good
+/// part of what a client keeps in flight.
+const WRITES_PER_TRIP: usize = 16;
+
+/// `WRITE_DATA` packets served together, with the frames they came in
+/// (forwarded as they are).
+struct Batch {
+    frames: Vec<Frame>,
+    writes: Vec<cltocs::WriteData>,
+    /// A queued packet that ends the session once the batch is served.
+    stop: Option<BatchStop>,
+}
+
+/// Why gathering a batch stopped early.
+#[derive(Clone, Copy)]
+enum BatchStop {
+    /// A `WRITE_DATA` for another chunk: `MFS_ERROR_WRONGCHUNKID`.
+    WrongChunk,
+    /// A packet that does not decode: the connection closes.
+    Malformed,
+}
+
+impl Batch {
+    /// The write just received and those wholly received behind it.
+    fn gather(
+        reader: &mut FrameReader,
+        chunkid: u64,
+        frame: Frame,
+        data: cltocs::WriteData,
+    ) -> Batch {
+        let mut batch = Batch {
+            frames: Vec::new(),
+            writes: Vec::new(),
+            stop: None,
+        };
+        let (mut frame, mut data) = (frame, data);
+        loop {
+            if data.chunkid != chunkid {
+                batch.stop = Some(BatchStop::WrongChunk);
+                break;
+            }
+            batch.frames.push(frame);
+            batch.writes.push(data);
+            if batch.writes.len() == WRITES_PER_TRIP {
+                break;
+            }
+            // A frame too large to take is left for the session's next
+            // read, which reports it.
+            let Ok(Some(queued)) = reader.next_buffered(cltocs::WriteData::CODE) else {
+                break;
+            };
+            match ToChunkserver::decode_frame(&queued, Ctx::default()) {
+                Ok(ToChunkserver::WriteData(queued_data)) => (frame, data) = (queued, queued_data),
+                _ => {
+                    batch.stop = Some(BatchStop::Malformed);
+                    break;
+                }
+            }
+        }
+        batch
     }
 }
 

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use mooseng_wire::Status;
 
 use super::idle::IdleFiles;
@@ -70,16 +69,18 @@ impl Store {
         })
     }
 
-    /// Reads `size` bytes at `offset` inside block `block`, after checking
-    /// the whole block against its stored CRC, and returns them with their
-    /// own CRC (what `CSTOCL_READ_DATA` carries).
+    /// Fills `out` with the bytes at `offset` inside block `block`, after
+    /// checking the whole block against its stored CRC, and returns their
+    /// own CRC (what `CSTOCL_READ_DATA` carries). After an error `out` must
+    /// not be sent.
     pub fn read_piece(
         &self,
         handle: &IoHandle,
         block: u16,
         offset: u32,
-        size: u32,
-    ) -> Result<(u32, Bytes), Status> {
+        out: &mut [u8],
+    ) -> Result<u32, Status> {
+        let size = u32::try_from(out.len()).map_err(|_| Status::WRONGSIZE)?;
         check_range(block, offset, size)?;
         let mut state = handle.slot.lock();
         if state.gone {
@@ -90,11 +91,11 @@ impl Store {
             .file()
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
         let started = Instant::now();
-        let data = file
-            .read(u32::from(block) * BLOCK_SIZE + offset, size)
+        let crc = file
+            .read_block_piece(block, offset as usize, out)
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
         self.metrics.read_done(size, started.elapsed());
-        Ok((crc32fast::hash(&data), Bytes::from(data)))
+        Ok(crc)
     }
 
     /// Writes `data` at `offset` inside block `block` after checking it
@@ -128,18 +129,27 @@ impl Store {
     }
 
     /// Ends a session, syncing the file first when `sync` is asked and the
-    /// configuration wants it.
+    /// configuration wants it (`fsync_on_finish`).
     pub fn close(&self, handle: IoHandle, sync: bool) -> Result<(), Status> {
-        let mut result = Ok(());
         if sync && self.fsync_on_finish {
-            let mut state = handle.slot.lock();
-            let folder = state.folder;
-            if let Some(file) = state.file.as_mut() {
-                if let Err(err) = file.sync() {
-                    result = Err(self.failed(handle.chunkid, folder, &err));
-                }
+            return self.close_synced(handle);
+        }
+        drop(handle);
+        Ok(())
+    }
+
+    /// Ends a session after syncing the file, whatever the configuration
+    /// says: a replica is made durable before it takes its version.
+    pub fn close_synced(&self, handle: IoHandle) -> Result<(), Status> {
+        let mut result = Ok(());
+        let mut state = handle.slot.lock();
+        let folder = state.folder;
+        if let Some(file) = state.file.as_mut() {
+            if let Err(err) = file.sync() {
+                result = Err(self.failed(handle.chunkid, folder, &err));
             }
         }
+        drop(state);
         drop(handle);
         result
     }

@@ -14,6 +14,7 @@ mod reports;
 mod scrub;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use mooseng_wire::cstoma::{ChunkVersion, DiskUsage};
@@ -338,12 +339,26 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, Status> + Send + 'static,
     {
+        self.spawn(work).await
+    }
+
+    /// [`Store::run`], except that `work` starts at once, before the
+    /// returned future is awaited, so the caller can do something else
+    /// (send what the previous step read) while the disk works.
+    pub fn spawn<T, F>(self: &Arc<Self>, work: F) -> impl Future<Output = Result<T, Status>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, Status> + Send + 'static,
+    {
         let store = Arc::clone(self);
-        match tokio::task::spawn_blocking(move || work(&store)).await {
-            Ok(result) => result,
-            Err(err) => {
-                error!(%err, "storage task failed");
-                Err(Status::IO)
+        let task = tokio::task::spawn_blocking(move || work(&store));
+        async move {
+            match task.await {
+                Ok(result) => result,
+                Err(err) => {
+                    error!(%err, "storage task failed");
+                    Err(Status::IO)
+                }
             }
         }
     }

@@ -17,6 +17,19 @@ fn store(dirs: &[(&std::path::Path, bool)]) -> Store {
     Store::open(&specs, 3, true)
 }
 
+/// `size` bytes at `offset` of `block`, with the CRC the read reports.
+fn read(
+    s: &Store,
+    h: &super::IoHandle,
+    block: u16,
+    offset: u32,
+    size: usize,
+) -> Result<(u32, Vec<u8>), Status> {
+    let mut out = vec![0u8; size];
+    s.read_piece(h, block, offset, &mut out)
+        .map(|crc| (crc, out))
+}
+
 #[test]
 fn orders_follow_mfschunkserver_statuses() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +60,7 @@ fn orders_follow_mfschunkserver_statuses() {
         "the original moved to version 3"
     );
     let h = s.open_io(9, 3).unwrap();
-    let (crc, bytes) = s.read_piece(&h, 1, 10, 20).unwrap();
+    let (crc, bytes) = read(&s, &h, 1, 10, 20).unwrap();
     let mut expected = vec![5u8; 10];
     expected.extend_from_slice(&[0; 10]);
     assert_eq!(
@@ -116,9 +129,14 @@ fn a_damaged_block_is_reported_and_never_read() {
     bytes[last] ^= 0xFF;
     std::fs::write(&path, bytes).unwrap();
     let h = s.open_io(3, 1).unwrap();
-    assert_eq!(s.read_piece(&h, 0, 0, 10), Err(Status::CRC));
+    assert_eq!(read(&s, &h, 0, 0, 10), Err(Status::CRC));
     assert_eq!(s.reports().take().damaged, [3]);
-    assert_eq!(s.metrics().crc_errors.get(), 1);
+    assert_eq!(
+        read(&s, &h, 0, 0, BLOCK_SIZE as usize),
+        Err(Status::CRC),
+        "a whole block, read straight into the caller's buffer, is checked too"
+    );
+    assert_eq!(s.metrics().crc_errors.get(), 2);
 }
 
 /// A chunk of `blocks` whole blocks of `fill`, written through a session.
@@ -148,7 +166,7 @@ fn reads_and_writes_are_counted() {
     let s = store(&[(dir.path(), false)]);
     chunk_with_blocks(&s, 5, 2, 7);
     let h = s.open_io(5, 1).unwrap();
-    s.read_piece(&h, 1, 100, 1000).unwrap();
+    read(&s, &h, 1, 100, 1000).unwrap();
     let m = s.metrics();
     assert_eq!((m.write_ops.get(), m.write_bytes.get()), (2, 2 * 65536));
     assert_eq!((m.read_ops.get(), m.read_bytes.get()), (1, 1000));
@@ -182,11 +200,11 @@ fn scrubbing_checks_slices_and_reports_a_damaged_chunk() {
 
     let h = s.open_io(2, 1).unwrap();
     assert_eq!(
-        s.read_piece(&h, 2, 0, 100),
+        read(&s, &h, 2, 0, 100),
         Err(Status::CRC),
         "a read of the bad block still fails"
     );
-    assert_eq!(s.read_piece(&h, 1, 0, 100).map(|(_, b)| b[0]), Ok(2));
+    assert_eq!(read(&s, &h, 1, 0, 100).map(|(_, b)| b[0]), Ok(2));
 }
 
 #[test]
