@@ -1,26 +1,52 @@
 //! The boundary between request handlers and the replicated state.
 //!
 //! Every change is a log [`Entry`] handed to [`MetadataStore::submit`];
-//! handlers never touch the [`Namespace`] mutably. Submit returns once the
-//! entry is durable in the metadata log and applied (see [`crate::meta`]),
-//! so an answer a client got survives a crash. Raft will sit behind the
-//! same signature.
+//! handlers never touch the [`Namespace`] mutably. Submit goes through
+//! Raft: it returns once the entry is committed (durable in the metadata
+//! log of a majority of the masters, which for a single master is its own
+//! log) and applied, so an answer a client got survives a crash.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_wire::Status;
 use tokio::sync::{mpsc, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
-use crate::meta::{recover, Committer, DirLock, Disk, LogStats, MetaError, SnapshotPolicy};
+use crate::meta::{
+    DirLock, Image, LogEntry, LogStats, LogStore, MetaError, Shared, SnapshotPolicy, StateMachine,
+};
 use crate::namespace::{Caller, Entry, Mutation, Namespace, Outcome};
+use crate::raft::{self, Applied, Peerless, Raft, SOLE_VOTER};
 
-#[derive(Debug)]
+/// How long a starting master waits to lead its group and apply its log.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a stopping master waits for proposed changes to be applied.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
+
 pub struct MetadataStore {
+    raft: Raft,
     namespace: Arc<RwLock<Namespace>>,
-    committer: Committer,
+    stats: Arc<LogStats>,
+    snapshot_gate: crate::meta::SnapshotGate,
+    /// Chunk entries on their way into the log, in the order journaled;
+    /// taken away at shutdown.
+    journal: Mutex<Option<mpsc::UnboundedSender<ChunkEntry>>>,
+    /// The task proposing them.
+    forwarder: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The log writer thread; it ends, releasing the data directory,
+    /// once Raft has stopped.
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for MetadataStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetadataStore")
+            .field("last_index", &self.stats.last_index())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A store recovered from its data directory, with what else the
@@ -34,56 +60,168 @@ pub struct Opened {
 }
 
 impl MetadataStore {
-    /// Locks `dir`, recovers the metadata it holds and starts logging to
-    /// it. An empty directory is initialised with `fresh_meta_id`.
-    pub fn open(
+    /// Locks `dir`, recovers the metadata it holds as a one-voter Raft
+    /// group and waits until every entry of its log is applied. An empty
+    /// directory is initialised with `fresh_meta_id`.
+    pub async fn open(
         dir: &Path,
         policy: SnapshotPolicy,
         fresh_meta_id: u64,
     ) -> Result<Opened, MetaError> {
         let lock = DirLock::acquire(dir)?;
-        let recovered = recover(dir, fresh_meta_id, now())?;
-        let meta_id = recovered.image.meta_id;
-        let chunks = recovered.image.chunks;
-        let namespace = Arc::new(RwLock::new(recovered.image.namespace));
-        let disk = Disk {
-            dir: dir.to_owned(),
-            meta_id,
-            writer: recovered.writer,
-            lock,
-            policy,
-        };
-        let committer = Committer::start(namespace.clone(), chunks.clone(), Some(disk));
+        crate::meta::remove_temporary(dir)?;
+        let stats = Arc::new(LogStats::default());
+        let fresh = Image::new(fresh_meta_id, now());
+        let (machine, shared) = StateMachine::open(dir, fresh, Arc::clone(&stats))?;
+        let (log, writer) = LogStore::open(dir, lock, Arc::clone(&stats))?;
+        let store = MetadataStore::start(
+            Some(policy.every_entries),
+            log,
+            writer,
+            machine,
+            &shared,
+            stats,
+        )
+        .await?;
+        let problems = store.namespace.read().await.check();
+        if !problems.is_empty() {
+            store.shutdown().await;
+            return Err(MetaError::Inconsistent(problems));
+        }
+        let chunks = lock_chunks(&shared).clone();
         Ok(Opened {
-            store: MetadataStore {
-                namespace,
-                committer,
-            },
+            store,
             chunks,
-            meta_id,
+            meta_id: shared.meta_id,
         })
     }
 
     /// A store that persists nothing, for tests: changes take the same
-    /// path as in a durable one.
-    pub fn volatile(namespace: Namespace) -> Self {
-        let namespace = Arc::new(RwLock::new(namespace));
-        let committer = Committer::start(namespace.clone(), ChunkTable::default(), None);
-        MetadataStore {
+    /// path (Raft) as in a durable one.
+    pub async fn volatile(namespace: Namespace) -> Self {
+        let stats = Arc::new(LogStats::default());
+        let image = Image {
+            meta_id: 0,
             namespace,
-            committer,
+            chunks: ChunkTable::default(),
+        };
+        let (machine, shared) = StateMachine::volatile(image, Arc::clone(&stats));
+        let (log, writer) = LogStore::volatile(Arc::clone(&stats));
+        match MetadataStore::start(None, log, writer, machine, &shared, stats).await {
+            Ok(store) => store,
+            Err(error) => panic!("a volatile Raft group cannot fail to start: {error}"),
         }
     }
 
     /// A volatile store holding only a root directory created now.
-    pub fn empty() -> Self {
-        MetadataStore::volatile(Namespace::new(now()))
+    pub async fn empty() -> Self {
+        MetadataStore::volatile(Namespace::new(now())).await
+    }
+
+    async fn start(
+        snapshot_every: Option<u64>,
+        log: LogStore,
+        writer: JoinHandle<()>,
+        machine: StateMachine,
+        shared: &Shared,
+        stats: Arc<LogStats>,
+    ) -> Result<MetadataStore, MetaError> {
+        let config = raft::config(snapshot_every).map_err(MetaError::Raft)?;
+        let raft = Raft::new(SOLE_VOTER, Arc::new(config), Peerless, log, machine)
+            .await
+            .map_err(|e| MetaError::Raft(e.to_string()))?;
+        let (journal, entries) = mpsc::unbounded_channel();
+        let forwarder = tokio::spawn(forward_journal(raft.clone(), entries));
+        let store = MetadataStore {
+            raft,
+            namespace: Arc::clone(&shared.namespace),
+            stats,
+            snapshot_gate: Arc::clone(&shared.gate),
+            journal: Mutex::new(Some(journal)),
+            forwarder: Mutex::new(Some(forwarder)),
+            writer: Mutex::new(Some(writer)),
+        };
+        if let Err(error) = store.lead().await {
+            store.shutdown().await;
+            return Err(MetaError::Raft(error));
+        }
+        Ok(store)
+    }
+
+    /// Initialises a new group, then waits until this master leads it and
+    /// has applied its whole log, so that the first read sees every
+    /// acknowledged change.
+    async fn lead(&self) -> Result<(), String> {
+        if !self
+            .raft
+            .is_initialized()
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            self.raft
+                .initialize(raft::sole_voter())
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        self.raft
+            .wait(Some(STARTUP_TIMEOUT))
+            .metrics(
+                |m| {
+                    m.current_leader == Some(SOLE_VOTER)
+                        && m.last_applied.map(|id| id.index) >= m.last_log_index
+                },
+                "lead the group and apply the log",
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Logs what was journaled, stops Raft and waits until the log writer
+    /// has released the data directory.
+    pub async fn shutdown(&self) {
+        drop(take(&self.journal));
+        if let Some(forwarder) = take(&self.forwarder) {
+            let _ = forwarder.await;
+        }
+        let drained = self
+            .raft
+            .wait(Some(SHUTDOWN_DRAIN))
+            .metrics(
+                |m| m.last_applied.map(|id| id.index) >= m.last_log_index,
+                "apply what was proposed",
+            )
+            .await;
+        if let Err(error) = drained {
+            tracing::warn!(%error, "stopping with proposed changes not applied");
+        }
+        if let Err(error) = self.raft.shutdown().await {
+            tracing::error!(%error, "Raft did not stop cleanly");
+        }
+        *self.snapshot_gate.lock().await = true;
+        if let Some(writer) = take(&self.writer) {
+            match tokio::task::spawn_blocking(move || writer.join()).await {
+                Ok(Ok(())) => {}
+                _ => tracing::error!("the metadata log writer panicked"),
+            }
+        }
     }
 
     /// Applies one change, in log order with every other change, once it
-    /// is durable.
+    /// is committed.
     pub async fn submit(&self, entry: Entry) -> Result<Outcome, Status> {
-        self.committer.submit(entry).await
+        self.stats.submitted();
+        match self.raft.client_write(LogEntry::Namespace(entry)).await {
+            Ok(written) => match written.data {
+                Applied(Some(outcome)) => outcome.map_err(Status),
+                Applied(None) => Err(Status::IO),
+            },
+            Err(error) => {
+                tracing::error!(%error, "a change was not committed");
+                self.stats.dropped(1);
+                Err(Status::IO)
+            }
+        }
     }
 
     /// Stamps a mutation with the current time and the caller, then submits it.
@@ -97,9 +235,16 @@ impl MetadataStore {
     }
 
     /// Logs a change the chunk service made to its table, after every
-    /// entry submitted before.
+    /// chunk entry journaled before.
     pub fn journal_chunk(&self, entry: ChunkEntry) -> Result<(), Status> {
-        self.committer.journal(entry)
+        let journal = self
+            .journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let journal = journal.as_ref().ok_or(Status::IO)?;
+        journal.send(entry).map_err(|_| Status::IO)?;
+        self.stats.submitted();
+        Ok(())
     }
 
     /// Logs every entry the chunk service hands out, until it stops.
@@ -114,7 +259,7 @@ impl MetadataStore {
 
     /// The metadata log's figures, for `/metrics` and `/health`.
     pub fn log_stats(&self) -> Arc<LogStats> {
-        Arc::clone(self.committer.stats())
+        Arc::clone(&self.stats)
     }
 
     /// A consistent view for reads; changes wait while it is held.
@@ -127,6 +272,30 @@ impl MetadataStore {
     pub fn read_blocking(&self) -> RwLockReadGuard<'_, Namespace> {
         self.namespace.blocking_read()
     }
+}
+
+/// Proposes journaled chunk entries one after the other without waiting
+/// for each to commit: the chunk service applied them already.
+async fn forward_journal(raft: Raft, mut entries: mpsc::UnboundedReceiver<ChunkEntry>) {
+    while let Some(entry) = entries.recv().await {
+        if let Err(error) = raft.client_write_ff(LogEntry::Chunk(entry)).await {
+            tracing::error!(%error, "Raft stopped; chunk changes are no longer logged");
+            return;
+        }
+    }
+}
+
+fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take()
+}
+
+fn lock_chunks(shared: &Shared) -> std::sync::MutexGuard<'_, ChunkTable> {
+    shared
+        .chunks
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Seconds since the epoch, as MooseFS timestamps are.

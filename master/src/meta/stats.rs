@@ -14,7 +14,7 @@ pub struct LogStats {
 }
 
 impl LogStats {
-    pub(super) fn submitted(&self) {
+    pub(crate) fn submitted(&self) {
         self.submitted.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -27,7 +27,7 @@ impl LogStats {
     }
 
     /// A batch ended without being applied (its entries were refused).
-    pub(super) fn dropped(&self, count: u64) {
+    pub(crate) fn dropped(&self, count: u64) {
         self.applied.fetch_add(count, Ordering::Relaxed);
     }
 
