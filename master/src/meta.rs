@@ -59,4 +59,6 @@ pub struct SnapshotPolicy {
 }
 
 #[cfg(test)]
+mod suite_tests;
+#[cfg(test)]
 mod tests;

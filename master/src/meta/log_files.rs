@@ -51,7 +51,13 @@ impl LogFiles {
         let mut segments: Vec<Segment> = Vec::new();
         let mut entries = Vec::new();
         for (n, &first) in listed.iter().enumerate() {
-            let expected = segments.last().map_or(first.min(first_kept), Segment::next);
+            // A purge past the end of the log starts the next segment
+            // after the purged entries, leaving a gap nothing needs.
+            let expected = match segments.last().map(Segment::next) {
+                Some(next) if next < first_kept && first == first_kept => first_kept,
+                Some(next) => next,
+                None => first.min(first_kept),
+            };
             if first != expected {
                 return Err(MetaError::Gap {
                     expected,
@@ -91,16 +97,15 @@ impl LogFiles {
             }
             segments.push(Segment { first, ends });
         }
-        let next = segments.last().map_or(first_kept, Segment::next);
-        if next < first_kept {
-            return Err(MetaError::Gap {
-                expected: next,
-                detail: format!("entries up to {} were purged", first_kept - 1),
-            });
-        }
+        // Every segment may be purged when a purge went past the end of
+        // the log and the master stopped before starting the next one.
+        let next = segments
+            .last()
+            .map_or(first_kept, Segment::next)
+            .max(first_kept);
         let active = match segments.last() {
-            Some(last) => open_append(dir, last.first)?,
-            None => {
+            Some(last) if last.next() == next => open_append(dir, last.first)?,
+            _ => {
                 segments.push(Segment {
                     first: next,
                     ends: Vec::new(),
@@ -175,7 +180,9 @@ impl LogFiles {
     /// closing the active one if it holds any, so that it can go next time.
     pub fn purge(&mut self, upto: u64) -> Result<(), MetaError> {
         if self.segments.last().is_some_and(|last| last.first <= upto) {
-            self.roll_at(self.next())?;
+            // Past the end of the log (a snapshot came from the leader),
+            // the next entry is the first after the purged ones.
+            self.roll_at(self.next().max(upto + 1))?;
         }
         self.remove_purged(upto)
     }

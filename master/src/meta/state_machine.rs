@@ -85,11 +85,14 @@ impl StateMachine {
             path: segment::snapshot_path(dir, snapshot::file_index(&meta)),
             reason,
         })?;
-        let machine = StateMachine::new(image, Some(dir.to_owned()), stats);
-        let mut machine = machine;
+        let mut machine = StateMachine::new(image, Some(dir.to_owned()), stats);
         machine.applied = meta.last_log_id;
         machine.membership = meta.last_membership.clone();
-        *lock(&machine.current) = Some((meta, image_bytes));
+        // The first snapshot of a directory only keeps its metadata id and
+        // root; it includes no entry, so openraft is not told about it.
+        if meta.last_log_id.is_some() {
+            *lock(&machine.current) = Some((meta, image_bytes));
+        }
         let shared = machine.shared();
         Ok((machine, shared))
     }
