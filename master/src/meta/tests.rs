@@ -426,3 +426,70 @@ async fn a_log_without_its_snapshot_is_refused() {
 }
 
 const ENTRY_GOLDEN: [u8; 7] = [3, 1, 7, 1, 1, 1, 9];
+
+fn blank(index: u64) -> crate::raft::Entry {
+    crate::raft::Entry {
+        log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
+        payload: openraft::EntryPayload::Blank,
+    }
+}
+
+fn append_blanks(files: &mut LogFiles, indexes: std::ops::Range<u64>) {
+    let mut records = Vec::new();
+    let mut sizes = Vec::new();
+    for index in indexes {
+        let payload = format::encode(&blank(index)).unwrap();
+        record::push(&mut records, &payload).unwrap();
+        sizes.push(record::RECORD_HEADER + payload.len());
+    }
+    files.append(&records, &sizes).unwrap();
+}
+
+fn indexes(entries: &[crate::raft::Entry]) -> Vec<u64> {
+    entries.iter().map(|entry| entry.log_id.index).collect()
+}
+
+#[test]
+fn truncation_cuts_at_an_entry_across_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut files, _) = LogFiles::open(dir.path(), None).unwrap();
+    append_blanks(&mut files, 0..4);
+    files.purge(1).unwrap();
+    append_blanks(&mut files, 4..8);
+    assert_eq!(segment::list(dir.path()).unwrap().segments, [0, 4]);
+    files.truncate(2).unwrap();
+    assert_eq!(files.next(), 2);
+    append_blanks(&mut files, 2..3);
+    drop(files);
+    let (files, entries) = LogFiles::open(dir.path(), Some(1)).unwrap();
+    assert_eq!(indexes(&entries), [2]);
+    assert_eq!(files.next(), 3);
+}
+
+#[test]
+fn a_purge_past_the_end_continues_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut files, _) = LogFiles::open(dir.path(), None).unwrap();
+    append_blanks(&mut files, 0..3);
+    files.purge(10).unwrap();
+    assert_eq!(files.next(), 11);
+    assert_eq!(segment::list(dir.path()).unwrap().segments, [11]);
+    append_blanks(&mut files, 11..13);
+    drop(files);
+    let (files, entries) = LogFiles::open(dir.path(), Some(10)).unwrap();
+    assert_eq!(indexes(&entries), [11, 12]);
+    assert_eq!(files.next(), 13);
+}
+
+#[test]
+fn a_stop_between_purge_state_and_segments_is_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut files, _) = LogFiles::open(dir.path(), None).unwrap();
+    append_blanks(&mut files, 0..3);
+    drop(files);
+    // `logstate` already names entry 10 purged; no segment was touched.
+    let (files, entries) = LogFiles::open(dir.path(), Some(10)).unwrap();
+    assert!(entries.is_empty());
+    assert_eq!(files.next(), 11);
+    assert_eq!(segment::list(dir.path()).unwrap().segments, [11]);
+}
