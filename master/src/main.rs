@@ -124,9 +124,14 @@ async fn run(config: Config) -> Result<(), String> {
         store,
         chunks,
         meta_id,
-    } = MetadataStore::open(&config.data_dir, policy, u64::from_be_bytes(fresh_meta_id))
-        .await
-        .map_err(|e| format!("cannot open the metadata: {e}"))?;
+    } = MetadataStore::open_in(
+        &config.data_dir,
+        policy,
+        u64::from_be_bytes(fresh_meta_id),
+        &config.group()?,
+    )
+    .await
+    .map_err(|e| format!("cannot open the metadata: {e}"))?;
     let chunk_count = chunks.len();
     let (chunks, chunk_entries) = ChunkService::new(
         chunks,

@@ -23,7 +23,7 @@
 
 mod entry;
 mod error;
-mod format;
+pub(crate) mod format;
 mod lock;
 mod log_files;
 mod log_store;

@@ -2,10 +2,18 @@
 //! and the namespace with the chunk table is the state machine, so a
 //! single master is a one-voter group and runs the same code as three.
 //!
-//! This module fixes the types openraft is instantiated with and its
-//! configuration; the storage is in [`crate::meta`].
+//! This module fixes the types openraft is instantiated with, its
+//! configuration, the group's members and the gRPC transport between
+//! masters; the storage is in [`crate::meta`].
 
-mod network;
+mod grpc;
+mod service;
+
+/// The code generated from proto/raft.proto.
+#[allow(missing_debug_implementations, clippy::all)]
+mod proto {
+    tonic::include_proto!("mooseng.raft");
+}
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -15,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::meta::LogEntry;
 use crate::namespace::Outcome;
 
-pub use network::Peerless;
+pub use grpc::GrpcNetwork;
+pub use service::serve;
 
 openraft::declare_raft_types!(
     /// The openraft instantiation of the MooseNG master.
@@ -38,6 +47,29 @@ pub type Raft = openraft::Raft<TypeConfig>;
 /// The node id of a master that is its group's only voter.
 pub const SOLE_VOTER: NodeId = 1;
 
+/// The masters of one group, as this master knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// This master.
+    pub id: NodeId,
+    /// Every voter, this master included, with the address its Raft
+    /// service listens on.
+    pub voters: BTreeMap<NodeId, Node>,
+    /// Where this master serves the others; `None` for a group of one.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+impl Group {
+    /// A group whose only voter is this master.
+    pub fn alone() -> Group {
+        Group {
+            id: SOLE_VOTER,
+            voters: sole_voter(),
+            listen: None,
+        }
+    }
+}
+
 /// What applying one log entry answered: a namespace entry's outcome or
 /// its MooseFS status code; nothing for chunk, blank and membership
 /// entries.
@@ -45,7 +77,7 @@ pub const SOLE_VOTER: NodeId = 1;
 pub struct Applied(pub Option<Result<Outcome, u8>>);
 
 /// The voters of a group that is only this master.
-pub fn sole_voter() -> BTreeMap<NodeId, Node> {
+fn sole_voter() -> BTreeMap<NodeId, Node> {
     BTreeMap::from([(SOLE_VOTER, Node::default())])
 }
 

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_wire::Status;
+use openraft::error::{InitializeError, RaftError};
 use tokio::sync::{mpsc, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
@@ -19,7 +20,7 @@ use crate::meta::{
     DirLock, Image, LogEntry, LogStats, LogStore, MetaError, Shared, SnapshotPolicy, StateMachine,
 };
 use crate::namespace::{Caller, Entry, Mutation, Namespace, Outcome};
-use crate::raft::{self, Applied, Peerless, Raft, SOLE_VOTER};
+use crate::raft::{self, Applied, Group, GrpcNetwork, Raft};
 
 /// How long a starting master waits to lead its group and apply its log.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -39,6 +40,8 @@ pub struct MetadataStore {
     /// The log writer thread; it ends, releasing the data directory,
     /// once Raft has stopped.
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// Stops the gRPC service of a group with peers.
+    stop_service: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl std::fmt::Debug for MetadataStore {
@@ -68,6 +71,17 @@ impl MetadataStore {
         policy: SnapshotPolicy,
         fresh_meta_id: u64,
     ) -> Result<Opened, MetaError> {
+        MetadataStore::open_in(dir, policy, fresh_meta_id, &Group::alone()).await
+    }
+
+    /// [`Self::open`] as a member of `group`: waits until the group has a
+    /// leader and this master has applied its log.
+    pub async fn open_in(
+        dir: &Path,
+        policy: SnapshotPolicy,
+        fresh_meta_id: u64,
+        group: &Group,
+    ) -> Result<Opened, MetaError> {
         let lock = DirLock::acquire(dir)?;
         crate::meta::remove_temporary(dir)?;
         let stats = Arc::new(LogStats::default());
@@ -75,6 +89,7 @@ impl MetadataStore {
         let (machine, shared) = StateMachine::open(dir, fresh, Arc::clone(&stats))?;
         let (log, writer) = LogStore::open(dir, lock, Arc::clone(&stats))?;
         let store = MetadataStore::start(
+            group,
             Some(policy.every_entries),
             log,
             writer,
@@ -107,7 +122,9 @@ impl MetadataStore {
         };
         let (machine, shared) = StateMachine::volatile(image, Arc::clone(&stats));
         let (log, writer) = LogStore::volatile(Arc::clone(&stats));
-        match MetadataStore::start(None, log, writer, machine, &shared, stats).await {
+        match MetadataStore::start(&Group::alone(), None, log, writer, machine, &shared, stats)
+            .await
+        {
             Ok(store) => store,
             Err(error) => panic!("a volatile Raft group cannot fail to start: {error}"),
         }
@@ -119,6 +136,7 @@ impl MetadataStore {
     }
 
     async fn start(
+        group: &Group,
         snapshot_every: Option<u64>,
         log: LogStore,
         writer: JoinHandle<()>,
@@ -127,9 +145,22 @@ impl MetadataStore {
         stats: Arc<LogStats>,
     ) -> Result<MetadataStore, MetaError> {
         let config = raft::config(snapshot_every).map_err(MetaError::Raft)?;
-        let raft = Raft::new(SOLE_VOTER, Arc::new(config), Peerless, log, machine)
+        let raft = Raft::new(group.id, Arc::new(config), GrpcNetwork, log, machine)
             .await
             .map_err(|e| MetaError::Raft(e.to_string()))?;
+        let stop_service = group.listen.map(|addr| {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let raft = raft.clone();
+            tokio::spawn(async move {
+                let stopped = async {
+                    let _ = stopped.await;
+                };
+                if let Err(error) = raft::serve(raft, addr, stopped).await {
+                    tracing::error!(%error, %addr, "the Raft service stopped");
+                }
+            });
+            stop
+        });
         let (journal, entries) = mpsc::unbounded_channel();
         let forwarder = tokio::spawn(forward_journal(raft.clone(), entries));
         let store = MetadataStore {
@@ -140,37 +171,37 @@ impl MetadataStore {
             journal: Mutex::new(Some(journal)),
             forwarder: Mutex::new(Some(forwarder)),
             writer: Mutex::new(Some(writer)),
+            stop_service: Mutex::new(stop_service),
         };
-        if let Err(error) = store.lead().await {
+        if let Err(error) = store.join(group).await {
             store.shutdown().await;
             return Err(MetaError::Raft(error));
         }
         Ok(store)
     }
 
-    /// Initialises a new group, then waits until this master leads it and
-    /// has applied its whole log, so that the first read sees every
-    /// acknowledged change.
-    async fn lead(&self) -> Result<(), String> {
-        if !self
-            .raft
-            .is_initialized()
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            self.raft
-                .initialize(raft::sole_voter())
-                .await
-                .map_err(|e| e.to_string())?;
+    /// Initialises a new group (every master does, with the same voters:
+    /// their first entries are identical), then waits until it has a
+    /// leader and this master has applied its whole log, so that the
+    /// first read sees every acknowledged change.
+    async fn join(&self, group: &Group) -> Result<(), String> {
+        let initialized = self.raft.is_initialized().await;
+        if !initialized.map_err(|e| e.to_string())? {
+            match self.raft.initialize(group.voters.clone()).await {
+                // Another master's first messages got here first: the
+                // group exists already.
+                Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+                Err(error) => return Err(error.to_string()),
+            }
         }
         self.raft
             .wait(Some(STARTUP_TIMEOUT))
             .metrics(
                 |m| {
-                    m.current_leader == Some(SOLE_VOTER)
+                    m.current_leader.is_some()
                         && m.last_applied.map(|id| id.index) >= m.last_log_index
                 },
-                "lead the group and apply the log",
+                "a leader and the log applied",
             )
             .await
             .map(|_| ())
@@ -198,6 +229,9 @@ impl MetadataStore {
         if let Err(error) = self.raft.shutdown().await {
             tracing::error!(%error, "Raft did not stop cleanly");
         }
+        if let Some(stop) = take(&self.stop_service) {
+            let _ = stop.send(());
+        }
         *self.snapshot_gate.lock().await = true;
         if let Some(writer) = take(&self.writer) {
             match tokio::task::spawn_blocking(move || writer.join()).await {
@@ -205,6 +239,18 @@ impl MetadataStore {
                 _ => tracing::error!("the metadata log writer panicked"),
             }
         }
+    }
+
+    /// The leader this master knows of, `None` during an election.
+    pub fn leader(&self) -> Option<raft::NodeId> {
+        self.raft.metrics().borrow().current_leader
+    }
+
+    /// Whether this master leads its group (and may serve clients).
+    pub fn is_leader(&self) -> bool {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        metrics.current_leader == Some(metrics.id)
     }
 
     /// Applies one change, in log order with every other change, once it
