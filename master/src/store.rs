@@ -246,6 +246,32 @@ impl MetadataStore {
         self.raft.metrics().borrow().current_leader
     }
 
+    /// Where MooseFS clients and chunkservers find the leader, for a
+    /// follower's redirect: the IPv4 address of its Raft address, since
+    /// masters share their port numbers and differ by address. `None`
+    /// while this master leads; 0.0.0.0 during an election (or for a
+    /// leader whose address is not an IPv4 literal).
+    pub fn redirect(&self) -> Option<std::net::Ipv4Addr> {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        match metrics.current_leader {
+            Some(leader) if leader == metrics.id => None,
+            Some(leader) => Some(
+                metrics
+                    .membership_config
+                    .membership()
+                    .get_node(&leader)
+                    .and_then(|node| node.addr.parse::<std::net::SocketAddr>().ok())
+                    .and_then(|addr| match addr.ip() {
+                        std::net::IpAddr::V4(ip) => Some(ip),
+                        std::net::IpAddr::V6(_) => None,
+                    })
+                    .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+            ),
+            None => Some(std::net::Ipv4Addr::UNSPECIFIED),
+        }
+    }
+
     /// Whether this master leads its group (and may serve clients).
     pub fn is_leader(&self) -> bool {
         let metrics = self.raft.metrics();

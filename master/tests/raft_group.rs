@@ -5,7 +5,7 @@
 //! directory and catches up.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -16,8 +16,10 @@ use mooseng_master::store::MetadataStore;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+/// A free port on 127.0.0.`host`: each master has an address of its own,
+/// as the redirects need.
+fn free_addr(host: u8) -> SocketAddr {
+    let listener = TcpListener::bind((Ipv4Addr::new(127, 0, 0, host), 0)).expect("a free port");
     listener.local_addr().expect("its address")
 }
 
@@ -75,7 +77,7 @@ async fn until_leader(stores: &[&MetadataStore]) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_leader_takes_over_and_the_old_one_catches_up() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let addrs: BTreeMap<NodeId, SocketAddr> = (1..=3).map(|id| (id, free_addr())).collect();
+    let addrs: BTreeMap<NodeId, SocketAddr> = (1..=3).map(|id| (id, free_addr(id as u8))).collect();
     let (a, b, c) = tokio::join!(
         open(dirs[0].path(), 1, &addrs),
         open(dirs[1].path(), 2, &addrs),
@@ -92,6 +94,12 @@ async fn a_new_leader_takes_over_and_the_old_one_catches_up() {
     }
     let follower = (leader + 1) % 3;
     assert!(!all[follower].is_leader());
+    assert_eq!(all[leader].redirect(), None, "the leader serves");
+    assert_eq!(
+        all[follower].redirect(),
+        Some(Ipv4Addr::new(127, 0, 0, leader as u8 + 1)),
+        "a follower names the leader's address"
+    );
     assert!(
         mkdir(all[follower], "refused").await.is_err(),
         "a follower does not take changes itself"
