@@ -215,17 +215,22 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     {
         let mut namespace = self.namespace.write().await;
         let mut chunks = lock(&self.chunks);
+        // Only our own entries were counted as submitted.
+        let mut changes = 0;
         let answers: Vec<Applied> = entries
             .into_iter()
             .map(|entry| {
                 self.applied = Some(entry.log_id);
                 match entry.payload {
                     EntryPayload::Blank => Applied(None),
-                    EntryPayload::Normal(change) => Applied(
-                        change
-                            .apply(&mut namespace, &mut chunks)
-                            .map(|outcome| outcome.map_err(|status| status.0)),
-                    ),
+                    EntryPayload::Normal(change) => {
+                        changes += 1;
+                        Applied(
+                            change
+                                .apply(&mut namespace, &mut chunks)
+                                .map(|outcome| outcome.map_err(|status| status.0)),
+                        )
+                    }
                     EntryPayload::Membership(membership) => {
                         self.membership = StoredMembership::new(Some(entry.log_id), membership);
                         Applied(None)
@@ -233,14 +238,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 }
             })
             .collect();
-        let snapshot_index = lock(&self.current)
+        let in_snapshot = lock(&self.current)
             .as_ref()
             .map_or(0, |(meta, _)| snapshot::file_index(meta));
-        let last = self.applied.map_or(0, |id| id.index + 1);
+        let applied = self.applied.map_or(0, |id| id.index + 1);
         self.stats.committed(
-            answers.len() as u64,
-            last,
-            last.saturating_sub(snapshot_index),
+            changes,
+            self.applied.map_or(0, |id| id.index),
+            applied.saturating_sub(in_snapshot),
         );
         Ok(answers)
     }
