@@ -33,8 +33,8 @@ fn create(parent: u32, name: String, node: NewNode) -> Entry {
     }
 }
 
-fn open(dir: &Path, every_entries: u64) -> MetadataStore {
-    match MetadataStore::open(dir, SnapshotPolicy { every_entries }, 1) {
+async fn open(dir: &Path, every_entries: u64) -> MetadataStore {
+    match MetadataStore::open(dir, SnapshotPolicy { every_entries }, 1).await {
         Ok(opened) => opened.store,
         Err(error) => panic!("cannot open {}: {error}", dir.display()),
     }
@@ -116,7 +116,7 @@ async fn main() {
 
     for tasks in [1, 4, 16, 64] {
         let dir = tmp.path().join(format!("latency-{tasks}"));
-        let store = Arc::new(open(&dir, u64::MAX));
+        let store = Arc::new(open(&dir, u64::MAX).await);
         let entries = (0..4000)
             .map(|n| create(1, format!("f{n}"), NewNode::File))
             .collect();
@@ -127,11 +127,12 @@ async fn main() {
             &latencies,
             started.elapsed(),
         );
+        store.shutdown().await;
     }
 
     let snapshotted = tmp.path().join("snapshotted");
     {
-        let store = Arc::new(open(&snapshotted, u64::from(FILES + DIRS)));
+        let store = Arc::new(open(&snapshotted, u64::from(FILES + DIRS)).await);
         let (latencies, elapsed) = make_tree(&store).await;
         report("100k files, snapshot at the end", &latencies, elapsed);
         // This one runs while the snapshot thread encodes and writes.
@@ -141,23 +142,25 @@ async fn main() {
         let started = Instant::now();
         let latencies = submit_all(&store, more, 64).await;
         report("submits during the snapshot", &latencies, started.elapsed());
+        store.shutdown().await;
     }
     let started = Instant::now();
-    let store = open(&snapshotted, u64::MAX);
+    let store = open(&snapshotted, u64::MAX).await;
     let nodes = store.read().await.node_count();
     println!(
         "recovery from the snapshot + 2000 entries: {nodes} nodes in {:.0} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
-    drop(store);
+    store.shutdown().await;
 
     let logged = tmp.path().join("logged");
     {
-        let store = Arc::new(open(&logged, u64::MAX));
+        let store = Arc::new(open(&logged, u64::MAX).await);
         make_tree(&store).await;
+        store.shutdown().await;
     }
     let started = Instant::now();
-    let store = open(&logged, u64::MAX);
+    let store = open(&logged, u64::MAX).await;
     let nodes = store.read().await.node_count();
     println!(
         "recovery replaying {} log entries: {nodes} nodes in {:.0} ms",

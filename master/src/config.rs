@@ -2,13 +2,19 @@
 //! then `MOOSENG_MASTER_<KEY>` environment variables, then command-line
 //! flags (applied by the binary).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::raft::{Group, Node};
+
 /// Prefix of the environment variables that override file keys.
 pub const ENV_PREFIX: &str = "MOOSENG_MASTER_";
+
+/// MooseNG's own port for Raft between masters, next to MooseFS's four.
+pub const RAFT_PORT: u16 = 9423;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -36,6 +42,13 @@ pub struct Config {
     pub keepalive_ms: u64,
     /// Where `/health` and `/metrics` are served over HTTP; off when unset.
     pub metrics: Option<SocketAddr>,
+    /// This master's id in its Raft group; one of `peers` when there are any.
+    pub node_id: u64,
+    /// Where the other masters reach this one's Raft service (gRPC).
+    pub raft_listen: SocketAddr,
+    /// Every master of the group as `"ID=HOST:PORT"` (its Raft address),
+    /// this one included. Empty: a group of one, this master alone.
+    pub peers: Vec<String>,
 }
 
 impl Default for Config {
@@ -55,6 +68,9 @@ impl Default for Config {
             max_connections: 1024,
             keepalive_ms: 1000,
             metrics: None,
+            node_id: crate::raft::SOLE_VOTER,
+            raft_listen: SocketAddr::from(([0, 0, 0, 0], RAFT_PORT)),
+            peers: Vec::new(),
         }
     }
 }
@@ -71,6 +87,34 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The Raft group `peers` and `node_id` describe.
+    pub fn group(&self) -> Result<Group, String> {
+        if self.peers.is_empty() {
+            return Ok(Group::alone());
+        }
+        let mut voters = BTreeMap::new();
+        for peer in &self.peers {
+            let (id, addr) = peer
+                .split_once('=')
+                .ok_or_else(|| format!("peer {peer:?} is not ID=HOST:PORT"))?;
+            let id: u64 = id
+                .trim()
+                .parse()
+                .map_err(|_| format!("peer {peer:?}: the id is not a number"))?;
+            if voters.insert(id, Node::new(addr.trim())).is_some() {
+                return Err(format!("peer id {id} is listed twice"));
+            }
+        }
+        if !voters.contains_key(&self.node_id) {
+            return Err(format!("node_id {} is not among the peers", self.node_id));
+        }
+        Ok(Group {
+            id: self.node_id,
+            voters,
+            listen: Some(self.raft_listen),
+        })
+    }
+
     /// Defaults, overlaid with `file` when given, then with the environment.
     pub fn load(
         file: Option<&Path>,
@@ -145,6 +189,37 @@ mod tests {
             Some(Path::new("/etc/mfs/mfsexports.cfg"))
         );
         assert_eq!(config.keepalive_ms, 1000);
+    }
+
+    #[test]
+    fn peers_from_the_environment_make_the_group() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("MOOSENG_MASTER_NODE_ID", "2"),
+                (
+                    "MOOSENG_MASTER_PEERS",
+                    r#"["1=10.0.0.1:9423", "2=10.0.0.2:9423", "3=10.0.0.3:9423"]"#,
+                ),
+            ]),
+        )
+        .unwrap();
+        let group = config.group().unwrap();
+        assert_eq!(group.id, 2);
+        assert_eq!(group.voters.len(), 3);
+        assert_eq!(group.voters[&3].addr, "10.0.0.3:9423");
+        assert_eq!(group.listen, Some("0.0.0.0:9423".parse().unwrap()));
+        assert_eq!(Config::default().group().unwrap(), Group::alone());
+        let stranger = Config {
+            node_id: 4,
+            ..config.clone()
+        };
+        assert!(stranger.group().is_err());
+        let garbled = Config {
+            peers: vec!["10.0.0.1:9423".into()],
+            ..config
+        };
+        assert!(garbled.group().is_err());
     }
 
     #[test]

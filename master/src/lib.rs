@@ -16,6 +16,7 @@ pub mod locks;
 pub mod meta;
 pub mod metrics;
 pub mod namespace;
+pub mod raft;
 pub mod server;
 pub mod session;
 pub mod store;

@@ -124,8 +124,14 @@ async fn run(config: Config) -> Result<(), String> {
         store,
         chunks,
         meta_id,
-    } = MetadataStore::open(&config.data_dir, policy, u64::from_be_bytes(fresh_meta_id))
-        .map_err(|e| format!("cannot open the metadata: {e}"))?;
+    } = MetadataStore::open_in(
+        &config.data_dir,
+        policy,
+        u64::from_be_bytes(fresh_meta_id),
+        &config.group()?,
+    )
+    .await
+    .map_err(|e| format!("cannot open the metadata: {e}"))?;
     let chunk_count = chunks.len();
     let (chunks, chunk_entries) = ChunkService::new(
         chunks,
@@ -184,7 +190,7 @@ async fn run(config: Config) -> Result<(), String> {
         let master = Arc::clone(&master);
         async move { mooseng_master::client::empty_trash_forever(&master).await }
     });
-    server::serve(listener, master, limits, shutdown).await;
+    server::serve(listener, Arc::clone(&master), limits, shutdown).await;
     trash.abort();
     let _ = trash.await;
     // Clients are gone: stop planning and stop accepting chunkservers. Their
@@ -196,6 +202,7 @@ async fn run(config: Config) -> Result<(), String> {
     drop(chunks);
     journal.abort();
     let _ = journal.await;
+    master.store.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,26 +1,55 @@
 //! The boundary between request handlers and the replicated state.
 //!
 //! Every change is a log [`Entry`] handed to [`MetadataStore::submit`];
-//! handlers never touch the [`Namespace`] mutably. Submit returns once the
-//! entry is durable in the metadata log and applied (see [`crate::meta`]),
-//! so an answer a client got survives a crash. Raft will sit behind the
-//! same signature.
+//! handlers never touch the [`Namespace`] mutably. Submit goes through
+//! Raft: it returns once the entry is committed (durable in the metadata
+//! log of a majority of the masters, which for a single master is its own
+//! log) and applied, so an answer a client got survives a crash.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_wire::Status;
+use openraft::error::{InitializeError, RaftError};
 use tokio::sync::{mpsc, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
-use crate::meta::{recover, Committer, DirLock, Disk, LogStats, MetaError, SnapshotPolicy};
+use crate::meta::{
+    DirLock, Image, LogEntry, LogStats, LogStore, MetaError, Shared, SnapshotPolicy, StateMachine,
+};
 use crate::namespace::{Caller, Entry, Mutation, Namespace, Outcome};
+use crate::raft::{self, Applied, Group, GrpcNetwork, Raft};
 
-#[derive(Debug)]
+/// How long a starting master waits to lead its group and apply its log.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a stopping master waits for proposed changes to be applied.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
+
 pub struct MetadataStore {
+    raft: Raft,
     namespace: Arc<RwLock<Namespace>>,
-    committer: Committer,
+    stats: Arc<LogStats>,
+    snapshot_gate: crate::meta::SnapshotGate,
+    /// Chunk entries on their way into the log, in the order journaled;
+    /// taken away at shutdown.
+    journal: Mutex<Option<mpsc::UnboundedSender<ChunkEntry>>>,
+    /// The task proposing them.
+    forwarder: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The log writer thread; it ends, releasing the data directory,
+    /// once Raft has stopped.
+    writer: Mutex<Option<JoinHandle<()>>>,
+    /// Stops the gRPC service of a group with peers.
+    stop_service: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl std::fmt::Debug for MetadataStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetadataStore")
+            .field("last_index", &self.stats.last_index())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A store recovered from its data directory, with what else the
@@ -34,56 +63,237 @@ pub struct Opened {
 }
 
 impl MetadataStore {
-    /// Locks `dir`, recovers the metadata it holds and starts logging to
-    /// it. An empty directory is initialised with `fresh_meta_id`.
-    pub fn open(
+    /// Locks `dir`, recovers the metadata it holds as a one-voter Raft
+    /// group and waits until every entry of its log is applied. An empty
+    /// directory is initialised with `fresh_meta_id`.
+    pub async fn open(
         dir: &Path,
         policy: SnapshotPolicy,
         fresh_meta_id: u64,
     ) -> Result<Opened, MetaError> {
+        MetadataStore::open_in(dir, policy, fresh_meta_id, &Group::alone()).await
+    }
+
+    /// [`Self::open`] as a member of `group`: waits until the group has a
+    /// leader and this master has applied its log.
+    pub async fn open_in(
+        dir: &Path,
+        policy: SnapshotPolicy,
+        fresh_meta_id: u64,
+        group: &Group,
+    ) -> Result<Opened, MetaError> {
         let lock = DirLock::acquire(dir)?;
-        let recovered = recover(dir, fresh_meta_id, now())?;
-        let meta_id = recovered.image.meta_id;
-        let chunks = recovered.image.chunks;
-        let namespace = Arc::new(RwLock::new(recovered.image.namespace));
-        let disk = Disk {
-            dir: dir.to_owned(),
-            meta_id,
-            writer: recovered.writer,
-            lock,
-            policy,
-        };
-        let committer = Committer::start(namespace.clone(), chunks.clone(), Some(disk));
+        crate::meta::remove_temporary(dir)?;
+        let stats = Arc::new(LogStats::default());
+        let fresh = Image::new(fresh_meta_id, now());
+        let (machine, shared) = StateMachine::open(dir, fresh, Arc::clone(&stats))?;
+        let (log, writer) = LogStore::open(dir, lock, Arc::clone(&stats))?;
+        let store = MetadataStore::start(
+            group,
+            Some(policy.every_entries),
+            log,
+            writer,
+            machine,
+            &shared,
+            stats,
+        )
+        .await?;
+        let problems = store.namespace.read().await.check();
+        if !problems.is_empty() {
+            store.shutdown().await;
+            return Err(MetaError::Inconsistent(problems));
+        }
+        let chunks = lock_chunks(&shared).clone();
         Ok(Opened {
-            store: MetadataStore {
-                namespace,
-                committer,
-            },
+            store,
             chunks,
-            meta_id,
+            meta_id: shared.meta_id,
         })
     }
 
     /// A store that persists nothing, for tests: changes take the same
-    /// path as in a durable one.
-    pub fn volatile(namespace: Namespace) -> Self {
-        let namespace = Arc::new(RwLock::new(namespace));
-        let committer = Committer::start(namespace.clone(), ChunkTable::default(), None);
-        MetadataStore {
+    /// path (Raft) as in a durable one.
+    pub async fn volatile(namespace: Namespace) -> Self {
+        let stats = Arc::new(LogStats::default());
+        let image = Image {
+            meta_id: 0,
             namespace,
-            committer,
+            chunks: ChunkTable::default(),
+        };
+        let (machine, shared) = StateMachine::volatile(image, Arc::clone(&stats));
+        let (log, writer) = LogStore::volatile(Arc::clone(&stats));
+        match MetadataStore::start(&Group::alone(), None, log, writer, machine, &shared, stats)
+            .await
+        {
+            Ok(store) => store,
+            Err(error) => panic!("a volatile Raft group cannot fail to start: {error}"),
         }
     }
 
     /// A volatile store holding only a root directory created now.
-    pub fn empty() -> Self {
-        MetadataStore::volatile(Namespace::new(now()))
+    pub async fn empty() -> Self {
+        MetadataStore::volatile(Namespace::new(now())).await
+    }
+
+    async fn start(
+        group: &Group,
+        snapshot_every: Option<u64>,
+        log: LogStore,
+        writer: JoinHandle<()>,
+        machine: StateMachine,
+        shared: &Shared,
+        stats: Arc<LogStats>,
+    ) -> Result<MetadataStore, MetaError> {
+        let config = raft::config(snapshot_every).map_err(MetaError::Raft)?;
+        let raft = Raft::new(group.id, Arc::new(config), GrpcNetwork, log, machine)
+            .await
+            .map_err(|e| MetaError::Raft(e.to_string()))?;
+        let stop_service = group.listen.map(|addr| {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let raft = raft.clone();
+            tokio::spawn(async move {
+                let stopped = async {
+                    let _ = stopped.await;
+                };
+                if let Err(error) = raft::serve(raft, addr, stopped).await {
+                    tracing::error!(%error, %addr, "the Raft service stopped");
+                }
+            });
+            stop
+        });
+        let (journal, entries) = mpsc::unbounded_channel();
+        let forwarder = tokio::spawn(forward_journal(raft.clone(), entries));
+        let store = MetadataStore {
+            raft,
+            namespace: Arc::clone(&shared.namespace),
+            stats,
+            snapshot_gate: Arc::clone(&shared.gate),
+            journal: Mutex::new(Some(journal)),
+            forwarder: Mutex::new(Some(forwarder)),
+            writer: Mutex::new(Some(writer)),
+            stop_service: Mutex::new(stop_service),
+        };
+        if let Err(error) = store.join(group).await {
+            store.shutdown().await;
+            return Err(MetaError::Raft(error));
+        }
+        Ok(store)
+    }
+
+    /// Initialises a new group (every master does, with the same voters:
+    /// their first entries are identical), then waits until it has a
+    /// leader and this master has applied its whole log, so that the
+    /// first read sees every acknowledged change.
+    async fn join(&self, group: &Group) -> Result<(), String> {
+        let initialized = self.raft.is_initialized().await;
+        if !initialized.map_err(|e| e.to_string())? {
+            match self.raft.initialize(group.voters.clone()).await {
+                // Another master's first messages got here first: the
+                // group exists already.
+                Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        self.raft
+            .wait(Some(STARTUP_TIMEOUT))
+            .metrics(
+                |m| {
+                    m.current_leader.is_some()
+                        && m.last_applied.map(|id| id.index) >= m.last_log_index
+                },
+                "a leader and the log applied",
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Logs what was journaled, stops Raft and waits until the log writer
+    /// has released the data directory.
+    pub async fn shutdown(&self) {
+        drop(take(&self.journal));
+        if let Some(forwarder) = take(&self.forwarder) {
+            let _ = forwarder.await;
+        }
+        let drained = self
+            .raft
+            .wait(Some(SHUTDOWN_DRAIN))
+            .metrics(
+                |m| m.last_applied.map(|id| id.index) >= m.last_log_index,
+                "apply what was proposed",
+            )
+            .await;
+        if let Err(error) = drained {
+            tracing::warn!(%error, "stopping with proposed changes not applied");
+        }
+        if let Err(error) = self.raft.shutdown().await {
+            tracing::error!(%error, "Raft did not stop cleanly");
+        }
+        if let Some(stop) = take(&self.stop_service) {
+            let _ = stop.send(());
+        }
+        *self.snapshot_gate.lock().await = true;
+        if let Some(writer) = take(&self.writer) {
+            match tokio::task::spawn_blocking(move || writer.join()).await {
+                Ok(Ok(())) => {}
+                _ => tracing::error!("the metadata log writer panicked"),
+            }
+        }
+    }
+
+    /// The leader this master knows of, `None` during an election.
+    pub fn leader(&self) -> Option<raft::NodeId> {
+        self.raft.metrics().borrow().current_leader
+    }
+
+    /// Where MooseFS clients and chunkservers find the leader, for a
+    /// follower's redirect: the IPv4 address of its Raft address, since
+    /// masters share their port numbers and differ by address. `None`
+    /// while this master leads; 0.0.0.0 during an election (or for a
+    /// leader whose address is not an IPv4 literal).
+    pub fn redirect(&self) -> Option<std::net::Ipv4Addr> {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        match metrics.current_leader {
+            Some(leader) if leader == metrics.id => None,
+            Some(leader) => Some(
+                metrics
+                    .membership_config
+                    .membership()
+                    .get_node(&leader)
+                    .and_then(|node| node.addr.parse::<std::net::SocketAddr>().ok())
+                    .and_then(|addr| match addr.ip() {
+                        std::net::IpAddr::V4(ip) => Some(ip),
+                        std::net::IpAddr::V6(_) => None,
+                    })
+                    .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+            ),
+            None => Some(std::net::Ipv4Addr::UNSPECIFIED),
+        }
+    }
+
+    /// Whether this master leads its group (and may serve clients).
+    pub fn is_leader(&self) -> bool {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        metrics.current_leader == Some(metrics.id)
     }
 
     /// Applies one change, in log order with every other change, once it
-    /// is durable.
+    /// is committed.
     pub async fn submit(&self, entry: Entry) -> Result<Outcome, Status> {
-        self.committer.submit(entry).await
+        self.stats.submitted();
+        match self.raft.client_write(LogEntry::Namespace(entry)).await {
+            Ok(written) => match written.data {
+                Applied(Some(outcome)) => outcome.map_err(Status),
+                Applied(None) => Err(Status::IO),
+            },
+            Err(error) => {
+                tracing::error!(%error, "a change was not committed");
+                self.stats.dropped(1);
+                Err(Status::IO)
+            }
+        }
     }
 
     /// Stamps a mutation with the current time and the caller, then submits it.
@@ -97,9 +307,16 @@ impl MetadataStore {
     }
 
     /// Logs a change the chunk service made to its table, after every
-    /// entry submitted before.
+    /// chunk entry journaled before.
     pub fn journal_chunk(&self, entry: ChunkEntry) -> Result<(), Status> {
-        self.committer.journal(entry)
+        let journal = self
+            .journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let journal = journal.as_ref().ok_or(Status::IO)?;
+        journal.send(entry).map_err(|_| Status::IO)?;
+        self.stats.submitted();
+        Ok(())
     }
 
     /// Logs every entry the chunk service hands out, until it stops.
@@ -114,7 +331,7 @@ impl MetadataStore {
 
     /// The metadata log's figures, for `/metrics` and `/health`.
     pub fn log_stats(&self) -> Arc<LogStats> {
-        Arc::clone(self.committer.stats())
+        Arc::clone(&self.stats)
     }
 
     /// A consistent view for reads; changes wait while it is held.
@@ -127,6 +344,30 @@ impl MetadataStore {
     pub fn read_blocking(&self) -> RwLockReadGuard<'_, Namespace> {
         self.namespace.blocking_read()
     }
+}
+
+/// Proposes journaled chunk entries one after the other without waiting
+/// for each to commit: the chunk service applied them already.
+async fn forward_journal(raft: Raft, mut entries: mpsc::UnboundedReceiver<ChunkEntry>) {
+    while let Some(entry) = entries.recv().await {
+        if let Err(error) = raft.client_write_ff(LogEntry::Chunk(entry)).await {
+            tracing::error!(%error, "Raft stopped; chunk changes are no longer logged");
+            return;
+        }
+    }
+}
+
+fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take()
+}
+
+fn lock_chunks(shared: &Shared) -> std::sync::MutexGuard<'_, ChunkTable> {
+    shared
+        .chunks
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Seconds since the epoch, as MooseFS timestamps are.

@@ -27,7 +27,7 @@ async fn start() -> (
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let addr = listener.local_addr().expect("its address");
     let master = Arc::new(Master {
-        store: MetadataStore::empty(),
+        store: MetadataStore::empty().await,
         sessions: Sessions::default(),
         exports: Exports::moosefs_default(),
         chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,

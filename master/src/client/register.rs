@@ -28,6 +28,13 @@ pub(super) async fn handle(
             "register request {request:?} in the wrong state (registered: {registered})"
         ));
     }
+    if let RegisterRequest::NewSession(_) | RegisterRequest::Reconnect { .. } = request {
+        // A follower sends mounts to the leader, as a MooseFS follower
+        // does; mfsmount retries on 0.0.0.0 (an election).
+        if let Some(leader) = master.store.redirect() {
+            return answer(RegisterReply::Redirect(leader));
+        }
+    }
     match request {
         RegisterRequest::GetRandom => {
             let mut random = [0u8; 32];

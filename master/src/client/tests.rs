@@ -27,9 +27,9 @@ pub(super) fn hex(text: &str) -> Vec<u8> {
 /// mfsmount's REGISTER_NEWSESSION for `/` (info `/tmp/mfscap.F2vBpq/mnt`).
 const REGISTER: &str = "446a493147415144554c49356432596a413236797063336f766b686a7668636954515678334353346e596774426f5563736c6a6956707345724a454e4861773002000300ea000000172f746d702f6d66736361702e4632764270712f6d6e7400000000022f00";
 
-pub(super) fn master(exports: &str) -> Master {
+pub(super) async fn master(exports: &str) -> Master {
     Master {
-        store: MetadataStore::empty(),
+        store: MetadataStore::empty().await,
         sessions: Sessions::default(),
         exports: Exports::parse(exports, &UserDb::default()).unwrap(),
         chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
@@ -88,7 +88,7 @@ fn mkdir(parent: u32, name: &str, uid: u32) -> FuseMkdir {
 
 #[tokio::test]
 async fn new_session_answer_matches_moosefs_layout() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = Connection::new(Ipv4Addr::LOCALHOST);
     let Action::Reply(frame) = send(&master, &mut conn, 400, &hex(REGISTER)).await else {
         panic!("register refused");
@@ -117,7 +117,7 @@ async fn new_session_answer_matches_moosefs_layout() {
 
 #[tokio::test]
 async fn golden_mkdir_answers_like_moosefs() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     // mkdir("d1", 0777) with umask 022 by root, copysgid set.
     let request = hex("000000020000000102643101ff001200000000000000010000000001");
@@ -137,7 +137,7 @@ async fn golden_mkdir_answers_like_moosefs() {
 
 #[tokio::test]
 async fn getattr_of_the_root_is_a_directory_with_two_links() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let request = hex("0000000100000001000000000000000000");
     let Action::Reply(frame) = send(&master, &mut conn, 408, &request).await else {
@@ -151,7 +151,7 @@ async fn getattr_of_the_root_is_a_directory_with_two_links() {
 
 #[tokio::test]
 async fn lookup_readdir_and_rmdir_of_a_non_empty_directory() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     ask(&master, &mut conn, mkdir(1, "a", 0)).await;
     ask(&master, &mut conn, mkdir(2, "b", 0)).await;
@@ -210,7 +210,7 @@ async fn lookup_readdir_and_rmdir_of_a_non_empty_directory() {
 
 #[tokio::test]
 async fn readdir_pages_by_max_entries() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     for name in ["x", "y", "z"] {
         ask(&master, &mut conn, mkdir(1, name, 0)).await;
@@ -246,7 +246,7 @@ async fn readdir_pages_by_max_entries() {
 
 #[tokio::test]
 async fn non_root_users_are_refused_by_the_mode_bits() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     ask(&master, &mut conn, mkdir(1, "private", 0)).await;
     let frame = ask(&master, &mut conn, mkdir(2, "mine", 1000)).await;
@@ -255,7 +255,7 @@ async fn non_root_users_are_refused_by_the_mode_bits() {
 
 #[tokio::test]
 async fn read_only_sessions_answer_erofs() {
-    let master = master("* / ro\n");
+    let master = master("* / ro\n").await;
     let mut conn = mounted(&master).await;
     let frame = ask(&master, &mut conn, mkdir(1, "a", 0)).await;
     assert_eq!(status_of(&frame), Status::EROFS);
@@ -263,7 +263,7 @@ async fn read_only_sessions_answer_erofs() {
 
 #[tokio::test]
 async fn mapall_and_maproot_change_the_owner_of_new_nodes() {
-    let master = master("* / rw,mapall=2000:3000,maproot=1000:1000\n");
+    let master = master("* / rw,mapall=2000:3000,maproot=1000:1000\n").await;
     let mut conn = mounted(&master).await;
     ask(&master, &mut conn, mkdir(1, "by-root", 0)).await;
     ask(&master, &mut conn, mkdir(1, "by-user", 5)).await;
@@ -281,7 +281,7 @@ async fn mapall_and_maproot_change_the_owner_of_new_nodes() {
 
 #[tokio::test]
 async fn subfolder_mounts_see_their_directory_as_inode_one() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut root = mounted(&master).await;
     ask(&master, &mut root, mkdir(1, "sub", 0)).await;
     ask(&master, &mut root, mkdir(1, "other", 0)).await;
@@ -316,7 +316,7 @@ async fn subfolder_mounts_see_their_directory_as_inode_one() {
 
 #[tokio::test]
 async fn password_protected_exports_need_the_challenge_answer() {
-    let master = master("* / rw,password=secret\n");
+    let master = master("* / rw,password=secret\n").await;
     let mut conn = Connection::new(Ipv4Addr::LOCALHOST);
     let get_random = mooseng_wire::cltoma::FuseRegister {
         request: RegisterRequest::GetRandom,
@@ -350,7 +350,7 @@ async fn password_protected_exports_need_the_challenge_answer() {
 
 #[tokio::test]
 async fn requests_before_register_close_the_connection() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = Connection::new(Ipv4Addr::LOCALHOST);
     let request = hex("0000000100000001000000000000000000");
     assert!(matches!(
@@ -361,7 +361,7 @@ async fn requests_before_register_close_the_connection() {
 
 #[tokio::test]
 async fn reconnect_and_close_session() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let first = mounted(&master).await;
     let id = first.session().unwrap().id;
     let mut again = Connection::new(Ipv4Addr::LOCALHOST);
@@ -393,7 +393,7 @@ async fn reconnect_and_close_session() {
 
 #[tokio::test]
 async fn unsupported_requests_get_enotsup_under_the_answer_code() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     // CLTOMA_FUSE_ARCHCTL: msgid 9, inode 1, cmd GET.
     let action = send(&master, &mut conn, 496, &hex("000000090000000102")).await;
@@ -406,7 +406,7 @@ async fn unsupported_requests_get_enotsup_under_the_answer_code() {
 
 #[tokio::test]
 async fn time_sync_echoes_the_msgid() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let Action::Reply(frame) = send(&master, &mut conn, 704, &hex("00000000")).await else {
         panic!("no answer");
@@ -418,7 +418,7 @@ async fn time_sync_echoes_the_msgid() {
 
 #[tokio::test]
 async fn holes_read_as_chunk_zero_and_writes_need_chunkservers() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let created = master
         .store
@@ -464,7 +464,7 @@ async fn holes_read_as_chunk_zero_and_writes_need_chunkservers() {
 
 #[tokio::test]
 async fn mfscli_queries_are_answered_without_registering() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = Connection::new(Ipv4Addr::LOCALHOST);
     let list = ask(&master, &mut conn, mooseng_wire::cltoma_info::CservList {}).await;
     assert_eq!((list.kind, list.payload.len()), (501, 0));

@@ -17,7 +17,7 @@ async fn answer(master: &Master, conn: &mut Connection, code: u32, request: &[&s
 
 #[tokio::test]
 async fn goal_of_the_root_is_set_and_read_back() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let getsclass = ["00000001", "00000001", "00"]; // msgid, inode 1, gmode 0
     let got = answer(&master, &mut conn, 446, &getsclass).await;
@@ -43,7 +43,7 @@ async fn goal_of_the_root_is_set_and_read_back() {
 
 #[tokio::test]
 async fn trash_time_answers_in_seconds() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let get = ["00000001", "00000001", "00"]; // msgid, inode 1, gmode 0
     let got = answer(&master, &mut conn, 442, &get).await;
@@ -69,7 +69,7 @@ async fn trash_time_answers_in_seconds() {
 
 #[tokio::test]
 async fn mfsscadmin_creates_lists_and_deletes_a_class() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     // msgid 1, name "ssd", fver 0, admin_only 0, mode 1, arch_delay 0,
     // one label expression each (all zero: any server).
@@ -113,7 +113,7 @@ async fn mfsscadmin_creates_lists_and_deletes_a_class() {
 
 #[tokio::test]
 async fn mounts_of_the_file_system_may_not_read_the_trash() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let listing = answer(&master, &mut conn, 450, &["00000001", "00000000"]).await;
     assert_eq!(listing, hex("0000000101"));

@@ -60,7 +60,7 @@ async fn truncate(
 
 #[tokio::test]
 async fn update_only_grows_and_reserve_answers_the_end() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let f = file(&master).await;
     let update = truncate_flag::OPENED | truncate_flag::UPDATE;
@@ -85,7 +85,7 @@ async fn update_only_grows_and_reserve_answers_the_end() {
 
 #[tokio::test]
 async fn opened_waives_the_write_permission_check() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let f = file(&master).await;
     let opened = truncate_flag::OPENED;
@@ -101,7 +101,7 @@ async fn opened_waives_the_write_permission_check() {
 
 #[tokio::test]
 async fn disable_truncate_refuses_shrinking_and_setlength_growing() {
-    let no_shrink = master("* / rw,alldirs,maproot=0:0,disable=truncate\n");
+    let no_shrink = master("* / rw,alldirs,maproot=0:0,disable=truncate\n").await;
     let mut conn = mounted(&no_shrink).await;
     let f = file(&no_shrink).await;
     assert_eq!(
@@ -113,7 +113,7 @@ async fn disable_truncate_refuses_shrinking_and_setlength_growing() {
         Err(Status::EPERM)
     );
 
-    let no_grow = master("* / rw,alldirs,maproot=0:0,disable=setlength\n");
+    let no_grow = master("* / rw,alldirs,maproot=0:0,disable=setlength\n").await;
     let mut conn = mounted(&no_grow).await;
     let f = file(&no_grow).await;
     assert_eq!(
@@ -121,7 +121,7 @@ async fn disable_truncate_refuses_shrinking_and_setlength_growing() {
         Err(Status::EPERM)
     );
 
-    let neither = master("* / rw,alldirs,maproot=0:0,disable=truncate:setlength\n");
+    let neither = master("* / rw,alldirs,maproot=0:0,disable=truncate:setlength\n").await;
     let mut conn = mounted(&neither).await;
     let f = file(&neither).await;
     assert_eq!(
@@ -137,7 +137,7 @@ async fn disable_truncate_refuses_shrinking_and_setlength_growing() {
 
 #[tokio::test]
 async fn reported_times_reach_the_master_without_an_answer() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
     let f = file(&master).await;
     let mtime = master.store.read().await.attr(f).unwrap().mtime + 30;

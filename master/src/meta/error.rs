@@ -26,6 +26,9 @@ pub enum MetaError {
     Gap { expected: u64, detail: String },
     #[error("{dir}: log segments but no snapshot to start them from")]
     NoSnapshot { dir: PathBuf },
+    /// openraft refused to start or to lead the group.
+    #[error("Raft: {0}")]
+    Raft(String),
     #[error("the recovered namespace is inconsistent; refusing to serve it: {0:?}")]
     Inconsistent(Vec<Inconsistency>),
 }

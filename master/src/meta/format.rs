@@ -19,7 +19,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The layout version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// Version 2 made the log openraft's: a record holds an `openraft::Entry`
+/// (term, leader and index with the [`LogEntry`](super::LogEntry)), a
+/// snapshot carries openraft's `SnapshotMeta`, and the vote lives in a
+/// file of its own.
+pub const VERSION: u32 = 2;
 
 pub const HEADER_LEN: usize = 20;
 
@@ -27,6 +31,8 @@ pub const HEADER_LEN: usize = 20;
 pub enum FileKind {
     Log,
     Snapshot,
+    /// The Raft vote and the last purged log id.
+    LogState,
 }
 
 impl FileKind {
@@ -34,6 +40,7 @@ impl FileKind {
         match self {
             FileKind::Log => b"MNGMLOG\n",
             FileKind::Snapshot => b"MNGMSNP\n",
+            FileKind::LogState => b"MNGMVOT\n",
         }
     }
 }
@@ -77,4 +84,42 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     } else {
         Err(format!("{} bytes after the value", rest.len()))
     }
+}
+
+/// Bytes between a whole-file body and its header: `length:64 crc:32`.
+pub const PREAMBLE: usize = HEADER_LEN + 12;
+
+/// What goes before `body` in a file written whole (a snapshot, the log
+/// state): the header, then the body's length and CRC-32.
+pub fn frame_head(kind: FileKind, index: u64, body: &[&[u8]]) -> Vec<u8> {
+    let mut head = header(kind, index).to_vec();
+    let mut crc = crc32fast::Hasher::new();
+    body.iter().for_each(|part| crc.update(part));
+    let length: usize = body.iter().map(|part| part.len()).sum();
+    head.extend_from_slice(&(length as u64).to_le_bytes());
+    head.extend_from_slice(&crc.finalize().to_le_bytes());
+    head
+}
+
+/// The index and the checked body of a file written after a [`frame_head`].
+pub fn unframe(kind: FileKind, bytes: &[u8]) -> Result<(u64, &[u8]), String> {
+    let index = parse_header(kind, bytes)?;
+    let Some(preamble) = bytes.get(HEADER_LEN..PREAMBLE) else {
+        return Err("no length and checksum".into());
+    };
+    let mut length = [0u8; 8];
+    length.copy_from_slice(&preamble[..8]);
+    let length = u64::from_le_bytes(length);
+    let crc = u32::from_le_bytes([preamble[8], preamble[9], preamble[10], preamble[11]]);
+    let body = &bytes[PREAMBLE..];
+    if body.len() as u64 != length {
+        return Err(format!(
+            "body is {} bytes, header says {length}",
+            body.len()
+        ));
+    }
+    if crc32fast::hash(body) != crc {
+        return Err("checksum mismatch".into());
+    }
+    Ok((index, body))
 }

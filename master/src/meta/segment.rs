@@ -1,12 +1,14 @@
-//! Log segment files: naming, listing, appending and reading.
+//! Log segment files: naming, listing, reading and cutting.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+
 use super::format::{self, FileKind, HEADER_LEN};
-use super::record::{self, Damage};
-use super::{LogEntry, MetaError};
+use super::record::{self, Damage, RECORD_HEADER};
+use super::MetaError;
 
 const LOG_PREFIX: &str = "log-";
 const SNAPSHOT_PREFIX: &str = "snapshot-";
@@ -75,66 +77,12 @@ pub fn write_atomically(dir: &Path, path: &Path, parts: &[&[u8]]) -> Result<(), 
     sync_dir(dir)
 }
 
-/// The open segment new entries are appended to.
-#[derive(Debug)]
-pub struct LogWriter {
-    dir: PathBuf,
-    path: PathBuf,
-    file: File,
-    next: u64,
-}
-
-impl LogWriter {
-    /// Starts an empty segment whose first entry will be `first`.
-    pub fn create(dir: &Path, first: u64) -> Result<LogWriter, MetaError> {
-        let path = log_path(dir, first);
-        write_atomically(dir, &path, &[&format::header(FileKind::Log, first)])?;
-        LogWriter::append_to(dir, first, first)
-    }
-
-    /// Reopens the segment starting at `first`, whose intact records end
-    /// with entry `next - 1`.
-    pub fn append_to(dir: &Path, first: u64, next: u64) -> Result<LogWriter, MetaError> {
-        let path = log_path(dir, first);
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(MetaError::io(&path))?;
-        Ok(LogWriter {
-            dir: dir.to_owned(),
-            path,
-            file,
-            next,
-        })
-    }
-
-    /// The index the next appended entry gets.
-    pub fn next_index(&self) -> u64 {
-        self.next
-    }
-
-    /// Appends `count` framed records and waits until they are on disk.
-    pub fn append(&mut self, records: &[u8], count: u64) -> Result<(), MetaError> {
-        self.file
-            .write_all(records)
-            .and_then(|()| self.file.sync_data())
-            .map_err(MetaError::io(&self.path))?;
-        self.next += count;
-        Ok(())
-    }
-
-    /// Closes this segment and continues in a new one, so that a snapshot
-    /// of everything so far makes every older segment removable.
-    pub fn roll(&mut self) -> Result<(), MetaError> {
-        *self = LogWriter::create(&self.dir, self.next)?;
-        Ok(())
-    }
-}
-
 /// The entries of one segment.
 #[derive(Debug)]
-pub struct SegmentRead {
-    pub entries: Vec<LogEntry>,
+pub struct SegmentRead<T> {
+    pub entries: Vec<T>,
+    /// Each entry's record length, header included, in order.
+    pub sizes: Vec<usize>,
     /// Where the intact records end.
     pub valid_len: u64,
     /// Bytes after `valid_len` that a torn last write left.
@@ -143,7 +91,11 @@ pub struct SegmentRead {
 
 /// Reads a segment. Damage is tolerated only as a torn tail of the last
 /// segment, within `tail_allowance` bytes of its end.
-pub fn read(dir: &Path, first: u64, tail_allowance: usize) -> Result<SegmentRead, MetaError> {
+pub fn read<T: DeserializeOwned>(
+    dir: &Path,
+    first: u64,
+    tail_allowance: usize,
+) -> Result<SegmentRead<T>, MetaError> {
     let path = log_path(dir, first);
     let bytes = fs::read(&path).map_err(MetaError::io(&path))?;
     let format_error = |reason: String| MetaError::Format {
@@ -170,9 +122,14 @@ pub fn read(dir: &Path, first: u64, tail_allowance: usize) -> Result<SegmentRead
             format::decode(payload)
                 .map_err(|reason| format_error(format!("entry {}: {reason}", first + n as u64)))
         })
-        .collect::<Result<Vec<LogEntry>, MetaError>>()?;
+        .collect::<Result<Vec<T>, MetaError>>()?;
     Ok(SegmentRead {
         entries,
+        sizes: scan
+            .records
+            .iter()
+            .map(|payload| RECORD_HEADER + payload.len())
+            .collect(),
         valid_len: (HEADER_LEN + scan.valid_len) as u64,
         torn: scan.damage.is_some(),
     })

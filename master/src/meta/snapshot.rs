@@ -1,96 +1,92 @@
-//! Snapshot files: `header length:64 crc:32 body`, the body the postcard
-//! encoding of an [`Image`], the CRC-32 over the body, both integers
-//! little-endian. The header's index is the last entry the image includes.
+//! Snapshot files: `header length:64 crc:32 body`, both integers
+//! little-endian, the CRC-32 over the body. The body is the length of the
+//! encoded openraft `SnapshotMeta` (`u32`, little-endian), that encoding,
+//! then the postcard encoding of an [`Image`]; the image bytes alone are
+//! what openraft hands between masters as the snapshot's data.
 //!
-//! Encoding happens where the state is (the commit thread, which holds it
-//! still meanwhile); checksumming, writing, fsyncing and pruning happen on
-//! a thread of their own.
+//! A snapshot file is named by the number of log entries it includes
+//! (the index of the last one plus one, as openraft counts from 0), so
+//! the snapshot of a new directory, which includes none, is `snapshot-0`.
 
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use super::format::{self, FileKind, HEADER_LEN};
-use super::segment::{self, Listing};
-use super::{Image, ImageRef, MetaError};
+use super::format::{self, FileKind};
+use super::segment;
+use super::{ImageRef, MetaError};
+use crate::raft::SnapshotMeta;
 
-const PREAMBLE: usize = HEADER_LEN + 12;
-
-/// The snapshot body of `image`.
+/// The snapshot data of `image`.
 pub fn encode(image: ImageRef<'_>) -> Result<Vec<u8>, postcard::Error> {
     format::encode(&image)
 }
 
-/// Writes `body` (from [`encode`]) as the snapshot as of entry `index`,
-/// then removes the snapshots and log segments it makes unnecessary.
-pub fn write(dir: &Path, index: u64, body: &[u8]) -> Result<(), MetaError> {
+/// The name index of the snapshot described by `meta`.
+pub fn file_index(meta: &SnapshotMeta) -> u64 {
+    meta.last_log_id.map_or(0, |id| id.index + 1)
+}
+
+/// Writes the snapshot `meta` describes, with `image` from [`encode`],
+/// then removes older snapshots.
+pub fn write(dir: &Path, meta: &SnapshotMeta, image: &[u8]) -> Result<(), MetaError> {
     let started = Instant::now();
+    let index = file_index(meta);
     let path = segment::snapshot_path(dir, index);
-    let length = (body.len() as u64).to_le_bytes();
-    let crc = crc32fast::hash(body).to_le_bytes();
-    let header = format::header(FileKind::Snapshot, index);
-    segment::write_atomically(dir, &path, &[&header, &length, &crc, body])?;
+    let meta_bytes = format::encode(meta).map_err(|e| MetaError::Format {
+        path: path.clone(),
+        reason: format!("cannot encode the snapshot's description: {e}"),
+    })?;
+    let meta_len = (meta_bytes.len() as u32).to_le_bytes();
+    let body: [&[u8]; 3] = [&meta_len, &meta_bytes, image];
+    let head = format::frame_head(FileKind::Snapshot, index, &body);
+    segment::write_atomically(dir, &path, &[&head, &meta_len, &meta_bytes, image])?;
     tracing::info!(
         index,
-        bytes = PREAMBLE + body.len(),
+        bytes = head.len() + 4 + meta_bytes.len() + image.len(),
         write_ms = started.elapsed().as_millis() as u64,
         "snapshot written"
     );
     prune(dir, index)
 }
 
-/// Reads the snapshot taken at `index`.
-pub fn read(dir: &Path, index: u64) -> Result<Image, MetaError> {
+/// Reads the snapshot named `index`: its description and image bytes.
+pub fn read(dir: &Path, index: u64) -> Result<(SnapshotMeta, Vec<u8>), MetaError> {
     let path = segment::snapshot_path(dir, index);
     let bytes = fs::read(&path).map_err(MetaError::io(&path))?;
     let format_error = |reason: String| MetaError::Format {
         path: path.clone(),
         reason,
     };
-    let named = format::parse_header(FileKind::Snapshot, &bytes).map_err(format_error)?;
+    let (named, body) = format::unframe(FileKind::Snapshot, &bytes).map_err(format_error)?;
     if named != index {
         return Err(format_error(format!("header says index {named}")));
     }
-    let Some(preamble) = bytes.get(HEADER_LEN..PREAMBLE) else {
-        return Err(format_error("no length and checksum".into()));
+    let Some((meta_len, rest)) = body.split_first_chunk::<4>() else {
+        return Err(format_error("no description length".into()));
     };
-    let mut length = [0u8; 8];
-    length.copy_from_slice(&preamble[..8]);
-    let length = u64::from_le_bytes(length);
-    let crc = u32::from_le_bytes([preamble[8], preamble[9], preamble[10], preamble[11]]);
-    let body = &bytes[PREAMBLE..];
-    if body.len() as u64 != length {
+    let meta_len = u32::from_le_bytes(*meta_len) as usize;
+    let Some((meta, image)) = rest.split_at_checked(meta_len) else {
+        return Err(format_error("description longer than the body".into()));
+    };
+    let meta: SnapshotMeta = format::decode(meta).map_err(format_error)?;
+    if file_index(&meta) != index {
         return Err(format_error(format!(
-            "body is {} bytes, header says {length}",
-            body.len()
+            "description says {:?}",
+            meta.last_log_id
         )));
     }
-    if crc32fast::hash(body) != crc {
-        return Err(format_error("checksum mismatch".into()));
-    }
-    format::decode(body).map_err(format_error)
+    Ok((meta, image.to_vec()))
 }
 
-/// Removes snapshots older than `index` and segments holding only
-/// entries up to `index`.
+/// Removes snapshots older than `index`; the log is openraft's to purge.
 pub fn prune(dir: &Path, index: u64) -> Result<(), MetaError> {
-    let Listing {
-        segments,
-        snapshots,
-        ..
-    } = segment::list(dir)?;
-    let mut doomed: Vec<_> = snapshots
+    let doomed: Vec<_> = segment::list(dir)?
+        .snapshots
         .into_iter()
         .filter(|&older| older < index)
         .map(|older| segment::snapshot_path(dir, older))
         .collect();
-    // A segment ends where the next one starts.
-    doomed.extend(
-        segments
-            .windows(2)
-            .filter(|pair| pair[1] <= index + 1)
-            .map(|pair| segment::log_path(dir, pair[0])),
-    );
     if doomed.is_empty() {
         return Ok(());
     }

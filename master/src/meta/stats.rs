@@ -1,6 +1,6 @@
-//! Figures about the metadata log that the commit thread keeps for the
-//! `/metrics` endpoint: plain atomics, so reading them never waits for a
-//! commit and keeping them costs the commit thread a few stores a batch.
+//! Figures about the metadata log that the state machine and the store
+//! keep for the `/metrics` endpoint: plain atomics, so reading them never
+//! waits for a commit and keeping them costs a few stores a batch.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -14,12 +14,12 @@ pub struct LogStats {
 }
 
 impl LogStats {
-    pub(super) fn submitted(&self) {
+    pub(crate) fn submitted(&self) {
         self.submitted.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A batch of `count` entries was made durable and applied; the log's
-    /// last entry is now `last_index` (0 without a disk).
+    /// A batch holding `count` changes was committed and applied; the
+    /// last applied entry is now `last_index`.
     pub(super) fn committed(&self, count: u64, last_index: u64, since_snapshot: u64) {
         self.applied.fetch_add(count, Ordering::Relaxed);
         self.last_index.store(last_index, Ordering::Relaxed);
@@ -27,7 +27,7 @@ impl LogStats {
     }
 
     /// A batch ended without being applied (its entries were refused).
-    pub(super) fn dropped(&self, count: u64) {
+    pub(crate) fn dropped(&self, count: u64) {
         self.applied.fetch_add(count, Ordering::Relaxed);
     }
 
@@ -44,7 +44,7 @@ impl LogStats {
             .saturating_sub(applied)
     }
 
-    /// Index of the newest durable entry of the log.
+    /// Index of the newest applied entry of the log.
     pub fn last_index(&self) -> u64 {
         self.last_index.load(Ordering::Relaxed)
     }

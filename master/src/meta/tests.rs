@@ -151,10 +151,10 @@ fn trailing_bytes_after_a_value_are_refused() {
     assert!(format::decode::<LogEntry>(&bytes).is_err());
 }
 
-/// Freezes the version-1 layout: if this fails, a persisted type changed
+/// Freezes the version-2 layout: if this fails, a persisted type changed
 /// shape and old logs would be misread. Bump `format::VERSION` instead.
 #[test]
-fn version_1_layout_is_frozen() {
+fn version_2_layout_is_frozen() {
     let entry = LogEntry::Namespace(Entry {
         ts: 1_700_000_000,
         caller: Caller {
@@ -193,6 +193,17 @@ fn version_1_layout_is_frozen() {
         [1, 1, 9],
         "LogEntry::Chunk, IncreaseVersion, chunk 9"
     );
+    let record = crate::raft::Entry {
+        log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(3, 1), 7),
+        payload: openraft::EntryPayload::Normal(LogEntry::Chunk(ChunkEntry::IncreaseVersion {
+            chunk: 9,
+        })),
+    };
+    assert_eq!(
+        format::encode(&record).unwrap(),
+        ENTRY_GOLDEN,
+        "term 3, node 1, index 7, Normal, then the entry above"
+    );
 }
 
 #[test]
@@ -214,9 +225,9 @@ fn headers_name_kind_version_and_index() {
     assert_eq!(format::parse_header(FileKind::Log, &header), Ok(42));
     assert!(format::parse_header(FileKind::Snapshot, &header).is_err());
     let mut future = header;
-    future[8] = 2;
+    future[8] = 3;
     let error = format::parse_header(FileKind::Log, &future).unwrap_err();
-    assert!(error.contains("version 2"), "{error}");
+    assert!(error.contains("version 3"), "{error}");
     assert!(format::parse_header(FileKind::Log, &header[..19]).is_err());
 }
 
@@ -224,8 +235,8 @@ fn policy(every_entries: u64) -> SnapshotPolicy {
     SnapshotPolicy { every_entries }
 }
 
-fn open(dir: &Path, every: u64) -> Opened {
-    MetadataStore::open(dir, policy(every), 77).unwrap()
+async fn open(dir: &Path, every: u64) -> Opened {
+    MetadataStore::open(dir, policy(every), 77).await.unwrap()
 }
 
 fn last_segment(dir: &Path) -> std::path::PathBuf {
@@ -271,6 +282,7 @@ async fn run(store: Arc<MetadataStore>, entries: Vec<LogEntry>) -> (Namespace, C
         let _ = task.await.unwrap();
     }
     let namespace = store.read().await.clone();
+    store.shutdown().await;
     (namespace, chunks)
 }
 
@@ -296,57 +308,71 @@ proptest! {
     ) {
         let rt = runtime();
         let dir = tempfile::tempdir().unwrap();
-        let (namespace, expected_chunks) = rt.block_on(run(Arc::new(open(dir.path(), every).store), entries));
+        let (namespace, expected_chunks) = rt.block_on(async {
+            run(Arc::new(open(dir.path(), every).await.store), entries).await
+        });
         if let Some(garbage) = torn {
             let mut file = OpenOptions::new().append(true).open(last_segment(dir.path())).unwrap();
             file.write_all(&garbage).unwrap();
         }
         for _ in 0..2 {
-            let Opened { store, chunks, meta_id } = open(dir.path(), every);
+            let Opened { store, chunks, meta_id } = rt.block_on(open(dir.path(), every));
             prop_assert_eq!(meta_id, 77);
             let after = rt.block_on(store.read()).clone();
+            rt.block_on(store.shutdown());
             prop_assert!(after.check().is_empty());
             prop_assert_eq!(&after, &namespace);
             prop_assert_eq!(&chunks, &expected_chunks);
         }
-        prop_assert_eq!(segment::list(dir.path()).unwrap().snapshots.len(), 1);
+        let listing = segment::list(dir.path()).unwrap();
+        prop_assert_eq!(listing.snapshots.len(), 1, "{:?}", listing);
     }
 }
 
 #[tokio::test]
 async fn snapshots_remove_the_segments_they_cover() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path(), 10).store;
+    let store = open(dir.path(), 10).await.store;
     for n in 0..35 {
         store.submit(mkdir(&format!("d{n}"))).await.unwrap();
     }
-    drop(store);
-    // Which entry the last snapshot ends at depends on how fast the
-    // snapshot thread ran; what it leaves behind does not.
+    store.shutdown().await;
+    // Which entry the last snapshot ends at depends on when openraft
+    // built it; what it leaves behind does not.
     let listing = segment::list(dir.path()).unwrap();
     let [last] = listing.snapshots[..] else {
         panic!("one snapshot expected: {:?}", listing.snapshots)
     };
-    assert!(last >= 10, "no snapshot after entry 10: {last}");
-    assert_eq!(listing.segments, [last + 1]);
-    let reopened = MetadataStore::open(dir.path(), policy(10), 99).unwrap();
+    assert!(last >= 20, "no snapshot after entry 20: {last}");
+    // A purge closes the segment it reaches into and removes it at the
+    // next purge: at most that one and the open one remain.
+    assert!(listing.segments.len() <= 2, "{:?}", listing.segments);
+    assert!(
+        listing.segments[0] > 0,
+        "the first segment was never removed"
+    );
+    assert!(listing.segments[0] <= last, "entry {last} is missing");
+    let reopened = MetadataStore::open(dir.path(), policy(10), 99)
+        .await
+        .unwrap();
     assert_eq!(reopened.meta_id, 77, "the id drawn at initialisation stays");
     assert_eq!(reopened.store.read().await.node_count(), 36);
+    reopened.store.shutdown().await;
 }
 
 #[tokio::test]
 async fn damage_before_acknowledged_entries_stops_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path(), 1000).store;
+    let store = open(dir.path(), 1000).await.store;
     for n in 0..5 {
         store.submit(mkdir(&format!("d{n}"))).await.unwrap();
     }
-    drop(store);
+    store.shutdown().await;
     let path = last_segment(dir.path());
     let mut bytes = fs::read(&path).unwrap();
     bytes[format::HEADER_LEN + record::RECORD_HEADER] ^= 0x40;
     fs::write(&path, bytes).unwrap();
-    match MetadataStore::open(dir.path(), policy(1000), 77) {
+    match MetadataStore::open(dir.path(), policy(1000), 77).await {
         Err(MetaError::Corrupt { offset, .. }) => assert_eq!(offset, format::HEADER_LEN),
         other => panic!("expected corruption, got {other:?}"),
     }
@@ -355,17 +381,17 @@ async fn damage_before_acknowledged_entries_stops_recovery() {
 #[tokio::test]
 async fn a_second_master_cannot_open_a_directory_in_use() {
     let dir = tempfile::tempdir().unwrap();
-    let first = open(dir.path(), 1000);
+    let first = open(dir.path(), 1000).await;
     assert!(matches!(
-        MetadataStore::open(dir.path(), policy(1000), 77),
+        MetadataStore::open(dir.path(), policy(1000), 77).await,
         Err(MetaError::Locked { .. })
     ));
-    drop(first);
-    open(dir.path(), 1000);
+    first.store.shutdown().await;
+    open(dir.path(), 1000).await.store.shutdown().await;
 }
 
-#[test]
-fn an_inconsistent_tree_is_refused() {
+#[tokio::test]
+async fn an_inconsistent_tree_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut namespace = Namespace::new(1);
     namespace.drop_node_for_test(crate::namespace::ROOT);
@@ -376,24 +402,94 @@ fn an_inconsistent_tree_is_refused() {
         chunks: &chunks,
     })
     .unwrap();
-    let header = format::header(FileKind::Snapshot, 0);
-    let length = (body.len() as u64).to_le_bytes();
-    let crc = crc32fast::hash(&body).to_le_bytes();
-    let path = segment::snapshot_path(dir.path(), 0);
-    segment::write_atomically(dir.path(), &path, &[&header, &length, &crc, &body]).unwrap();
-    match MetadataStore::open(dir.path(), policy(1000), 77) {
+    let meta = crate::raft::SnapshotMeta {
+        last_log_id: None,
+        last_membership: Default::default(),
+        snapshot_id: "0".into(),
+    };
+    snapshot::write(dir.path(), &meta, &body).unwrap();
+    match MetadataStore::open(dir.path(), policy(1000), 77).await {
         Err(MetaError::Inconsistent(problems)) => assert!(!problems.is_empty()),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
 
-#[test]
-fn a_log_without_its_snapshot_is_refused() {
+#[tokio::test]
+async fn a_log_without_its_snapshot_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    drop(open(dir.path(), 1000));
+    open(dir.path(), 1000).await.store.shutdown().await;
     fs::remove_file(segment::snapshot_path(dir.path(), 0)).unwrap();
     assert!(matches!(
-        MetadataStore::open(dir.path(), policy(1000), 77),
+        MetadataStore::open(dir.path(), policy(1000), 77).await,
         Err(MetaError::NoSnapshot { .. })
     ));
+}
+
+const ENTRY_GOLDEN: [u8; 7] = [3, 1, 7, 1, 1, 1, 9];
+
+fn blank(index: u64) -> crate::raft::Entry {
+    crate::raft::Entry {
+        log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
+        payload: openraft::EntryPayload::Blank,
+    }
+}
+
+fn append_blanks(files: &mut LogFiles, indexes: std::ops::Range<u64>) {
+    let mut records = Vec::new();
+    let mut sizes = Vec::new();
+    for index in indexes {
+        let payload = format::encode(&blank(index)).unwrap();
+        record::push(&mut records, &payload).unwrap();
+        sizes.push(record::RECORD_HEADER + payload.len());
+    }
+    files.append(&records, &sizes).unwrap();
+}
+
+fn indexes(entries: &[crate::raft::Entry]) -> Vec<u64> {
+    entries.iter().map(|entry| entry.log_id.index).collect()
+}
+
+#[test]
+fn truncation_cuts_at_an_entry_across_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut files, _) = LogFiles::open(dir.path(), None).unwrap();
+    append_blanks(&mut files, 0..4);
+    files.purge(1).unwrap();
+    append_blanks(&mut files, 4..8);
+    assert_eq!(segment::list(dir.path()).unwrap().segments, [0, 4]);
+    files.truncate(2).unwrap();
+    assert_eq!(files.next(), 2);
+    append_blanks(&mut files, 2..3);
+    drop(files);
+    let (files, entries) = LogFiles::open(dir.path(), Some(1)).unwrap();
+    assert_eq!(indexes(&entries), [2]);
+    assert_eq!(files.next(), 3);
+}
+
+#[test]
+fn a_purge_past_the_end_continues_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut files, _) = LogFiles::open(dir.path(), None).unwrap();
+    append_blanks(&mut files, 0..3);
+    files.purge(10).unwrap();
+    assert_eq!(files.next(), 11);
+    assert_eq!(segment::list(dir.path()).unwrap().segments, [11]);
+    append_blanks(&mut files, 11..13);
+    drop(files);
+    let (files, entries) = LogFiles::open(dir.path(), Some(10)).unwrap();
+    assert_eq!(indexes(&entries), [11, 12]);
+    assert_eq!(files.next(), 13);
+}
+
+#[test]
+fn a_stop_between_purge_state_and_segments_is_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut files, _) = LogFiles::open(dir.path(), None).unwrap();
+    append_blanks(&mut files, 0..3);
+    drop(files);
+    // `logstate` already names entry 10 purged; no segment was touched.
+    let (files, entries) = LogFiles::open(dir.path(), Some(10)).unwrap();
+    assert!(entries.is_empty());
+    assert_eq!(files.next(), 11);
+    assert_eq!(segment::list(dir.path()).unwrap().segments, [11]);
 }

@@ -249,14 +249,14 @@ pub enum TimeChange {
 
 /// One file's reference to a chunk, as the chunk table counts it: the
 /// chunk and the goal of the file that referred to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkRef {
     pub chunk: u64,
     pub goal: u8,
 }
 
 /// Nodes a recursive SET request changed, left alone, or was refused on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub changed: u32,
     pub not_changed: u32,
@@ -264,7 +264,7 @@ pub struct Counts {
 }
 
 /// A file's reference to `chunk` moved from one goal to another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoalChange {
     pub chunk: u64,
     pub from: u8,
@@ -272,7 +272,7 @@ pub struct GoalChange {
 }
 
 /// What a successfully applied entry produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// The node created, linked, renamed or changed.
     Node(Inode),

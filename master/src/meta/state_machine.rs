@@ -1,0 +1,310 @@
+//! openraft's state machine: the namespace and the chunk table, changed
+//! only by applying committed log entries in order, and snapshots of both.
+//!
+//! A snapshot is encoded where the state is, between two applies (so it
+//! holds exactly the entries up to its index, without a copy of the
+//! tree); writing and fsyncing it happen in openraft's builder task.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use openraft::storage::RaftStateMachine;
+use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder, StorageIOError};
+use tokio::sync::RwLock;
+
+use super::{format, segment, snapshot, Image, ImageRef, LogStats, MetaError};
+use crate::chunks::ChunkTable;
+use crate::namespace::Namespace;
+use crate::raft::{
+    Applied, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
+};
+
+/// The newest snapshot: its description and image bytes.
+type Current = Arc<Mutex<Option<(SnapshotMeta, Vec<u8>)>>>;
+
+/// Held while a snapshot file is written; `true` once the store has shut
+/// down, after which nothing more is written. openraft builds snapshots
+/// in tasks of its own that may outlive it, and the directory's next
+/// master must not see a late write.
+pub type SnapshotGate = Arc<tokio::sync::Mutex<bool>>;
+
+#[derive(Debug)]
+pub struct StateMachine {
+    namespace: Arc<RwLock<Namespace>>,
+    chunks: Arc<Mutex<ChunkTable>>,
+    meta_id: u64,
+    applied: Option<LogId>,
+    membership: StoredMembership,
+    /// Where snapshots are written; a volatile store has nowhere.
+    dir: Option<PathBuf>,
+    current: Current,
+    gate: SnapshotGate,
+    stats: Arc<LogStats>,
+}
+
+/// The shared parts of a state machine that the store reads.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub namespace: Arc<RwLock<Namespace>>,
+    pub chunks: Arc<Mutex<ChunkTable>>,
+    pub meta_id: u64,
+    pub gate: SnapshotGate,
+}
+
+impl StateMachine {
+    /// The state of the newest valid snapshot in `dir`; a directory
+    /// without any (and without log segments) starts from `fresh`.
+    pub fn open(
+        dir: &Path,
+        fresh: Image,
+        stats: Arc<LogStats>,
+    ) -> Result<(StateMachine, Shared), MetaError> {
+        let listing = segment::list(dir)?;
+        let (meta, image_bytes) = if listing.snapshots.is_empty() {
+            if !listing.segments.is_empty() {
+                return Err(MetaError::NoSnapshot { dir: dir.into() });
+            }
+            tracing::info!(dir = %dir.display(), "new metadata directory");
+            let meta = SnapshotMeta {
+                last_log_id: None,
+                last_membership: StoredMembership::default(),
+                snapshot_id: "0".into(),
+            };
+            let bytes = snapshot::encode(fresh.borrow()).map_err(|e| MetaError::Format {
+                path: dir.into(),
+                reason: format!("cannot encode the first snapshot: {e}"),
+            })?;
+            snapshot::write(dir, &meta, &bytes)?;
+            (meta, bytes)
+        } else {
+            newest_snapshot(dir, &listing.snapshots)?
+        };
+        let image: Image = format::decode(&image_bytes).map_err(|reason| MetaError::Format {
+            path: segment::snapshot_path(dir, snapshot::file_index(&meta)),
+            reason,
+        })?;
+        let mut machine = StateMachine::new(image, Some(dir.to_owned()), stats);
+        machine.applied = meta.last_log_id;
+        machine.membership = meta.last_membership.clone();
+        // The first snapshot of a directory only keeps its metadata id and
+        // root; it includes no entry, so openraft is not told about it.
+        if meta.last_log_id.is_some() {
+            *lock(&machine.current) = Some((meta, image_bytes));
+        }
+        let shared = machine.shared();
+        Ok((machine, shared))
+    }
+
+    /// A state machine that writes no snapshots.
+    pub fn volatile(image: Image, stats: Arc<LogStats>) -> (StateMachine, Shared) {
+        let machine = StateMachine::new(image, None, stats);
+        let shared = machine.shared();
+        (machine, shared)
+    }
+
+    fn new(image: Image, dir: Option<PathBuf>, stats: Arc<LogStats>) -> StateMachine {
+        StateMachine {
+            namespace: Arc::new(RwLock::new(image.namespace)),
+            chunks: Arc::new(Mutex::new(image.chunks)),
+            meta_id: image.meta_id,
+            applied: None,
+            membership: StoredMembership::default(),
+            dir,
+            current: Current::default(),
+            gate: SnapshotGate::default(),
+            stats,
+        }
+    }
+
+    fn shared(&self) -> Shared {
+        Shared {
+            namespace: Arc::clone(&self.namespace),
+            chunks: Arc::clone(&self.chunks),
+            meta_id: self.meta_id,
+            gate: Arc::clone(&self.gate),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The newest snapshot that reads back intact; a damaged one is skipped
+/// with a log line, as long as an older one remains.
+fn newest_snapshot(dir: &Path, indexes: &[u64]) -> Result<(SnapshotMeta, Vec<u8>), MetaError> {
+    let mut first_error = None;
+    for &index in indexes.iter().rev() {
+        match snapshot::read(dir, index) {
+            Ok(found) => return Ok(found),
+            Err(error) => {
+                tracing::error!(%error, "snapshot unusable; trying an older one");
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    Err(first_error.unwrap_or(MetaError::NoSnapshot { dir: dir.into() }))
+}
+
+/// Writes a snapshot file off the async threads, unless the store has
+/// shut down.
+async fn write(
+    gate: &SnapshotGate,
+    dir: Option<PathBuf>,
+    meta: &SnapshotMeta,
+    image: &[u8],
+) -> Result<(), StorageError> {
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    let signature = Some(meta.signature());
+    let closed = gate.lock().await;
+    if *closed {
+        let error = std::io::Error::other("the store has shut down");
+        return Err(StorageIOError::write_snapshot(signature, &error).into());
+    }
+    let (meta, image) = (meta.clone(), image.to_vec());
+    tokio::task::spawn_blocking(move || snapshot::write(&dir, &meta, &image))
+        .await
+        .map_err(|e| StorageIOError::write_snapshot(signature.clone(), &e))?
+        .map_err(|e| StorageIOError::write_snapshot(signature, &e))?;
+    drop(closed);
+    Ok(())
+}
+
+/// Writes a snapshot encoded by the state machine.
+#[derive(Debug)]
+pub struct Builder {
+    meta: SnapshotMeta,
+    image: Result<Vec<u8>, String>,
+    dir: Option<PathBuf>,
+    current: Current,
+    gate: SnapshotGate,
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for Builder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
+        let signature = Some(self.meta.signature());
+        let image = self.image.clone().map_err(|e| {
+            StorageIOError::write_snapshot(signature.clone(), &std::io::Error::other(e))
+        })?;
+        write(&self.gate, self.dir.clone(), &self.meta, &image).await?;
+        *lock(&self.current) = Some((self.meta.clone(), image.clone()));
+        Ok(Snapshot {
+            meta: self.meta.clone(),
+            snapshot: Box::new(Cursor::new(image)),
+        })
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = Builder;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), StorageError> {
+        Ok((self.applied, self.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError>
+    where
+        I: IntoIterator<Item = Entry> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let mut namespace = self.namespace.write().await;
+        let mut chunks = lock(&self.chunks);
+        // Only our own entries were counted as submitted.
+        let mut changes = 0;
+        let answers: Vec<Applied> = entries
+            .into_iter()
+            .map(|entry| {
+                self.applied = Some(entry.log_id);
+                match entry.payload {
+                    EntryPayload::Blank => Applied(None),
+                    EntryPayload::Normal(change) => {
+                        changes += 1;
+                        Applied(
+                            change
+                                .apply(&mut namespace, &mut chunks)
+                                .map(|outcome| outcome.map_err(|status| status.0)),
+                        )
+                    }
+                    EntryPayload::Membership(membership) => {
+                        self.membership = StoredMembership::new(Some(entry.log_id), membership);
+                        Applied(None)
+                    }
+                }
+            })
+            .collect();
+        let in_snapshot = lock(&self.current)
+            .as_ref()
+            .map_or(0, |(meta, _)| snapshot::file_index(meta));
+        let applied = self.applied.map_or(0, |id| id.index + 1);
+        self.stats.committed(
+            changes,
+            self.applied.map_or(0, |id| id.index),
+            applied.saturating_sub(in_snapshot),
+        );
+        Ok(answers)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Builder {
+        let started = Instant::now();
+        let image = snapshot::encode(ImageRef {
+            meta_id: self.meta_id,
+            namespace: &*self.namespace.read().await,
+            chunks: &lock(&self.chunks),
+        })
+        .map_err(|e| e.to_string());
+        let index = self.applied.map_or(0, |id| id.index + 1);
+        tracing::info!(
+            index,
+            encode_us = started.elapsed().as_micros() as u64,
+            "snapshot encoded"
+        );
+        Builder {
+            meta: SnapshotMeta {
+                last_log_id: self.applied,
+                last_membership: self.membership.clone(),
+                snapshot_id: format!("{index}"),
+            },
+            image,
+            dir: self.dir.clone(),
+            current: Arc::clone(&self.current),
+            gate: Arc::clone(&self.gate),
+        }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        let bytes = snapshot.into_inner();
+        let signature = Some(meta.signature());
+        let image: Image = format::decode(&bytes).map_err(|e| {
+            StorageIOError::read_snapshot(signature.clone(), &std::io::Error::other(e))
+        })?;
+        write(&self.gate, self.dir.clone(), meta, &bytes).await?;
+        *self.namespace.write().await = image.namespace;
+        *lock(&self.chunks) = image.chunks;
+        self.meta_id = image.meta_id;
+        self.applied = meta.last_log_id;
+        self.membership = meta.last_membership.clone();
+        *lock(&self.current) = Some((meta.clone(), bytes));
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, StorageError> {
+        Ok(lock(&self.current).clone().map(|(meta, image)| Snapshot {
+            meta,
+            snapshot: Box::new(Cursor::new(image)),
+        }))
+    }
+}

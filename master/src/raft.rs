@@ -1,0 +1,100 @@
+//! The masters' Raft group (openraft). The metadata log is the Raft log
+//! and the namespace with the chunk table is the state machine, so a
+//! single master is a one-voter group and runs the same code as three.
+//!
+//! This module fixes the types openraft is instantiated with, its
+//! configuration, the group's members and the gRPC transport between
+//! masters; the storage is in [`crate::meta`].
+
+mod grpc;
+mod service;
+
+/// The code generated from proto/raft.proto.
+#[allow(missing_debug_implementations, clippy::all)]
+mod proto {
+    tonic::include_proto!("mooseng.raft");
+}
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use serde::{Deserialize, Serialize};
+
+use crate::meta::LogEntry;
+use crate::namespace::Outcome;
+
+pub use grpc::GrpcNetwork;
+pub use service::serve;
+
+openraft::declare_raft_types!(
+    /// The openraft instantiation of the MooseNG master.
+    pub TypeConfig:
+        D = LogEntry,
+        R = Applied,
+);
+
+pub type NodeId = u64;
+pub type Node = openraft::BasicNode;
+pub type Entry = openraft::Entry<TypeConfig>;
+pub type LogId = openraft::LogId<NodeId>;
+pub type Vote = openraft::Vote<NodeId>;
+pub type SnapshotMeta = openraft::SnapshotMeta<NodeId, Node>;
+pub type StoredMembership = openraft::StoredMembership<NodeId, Node>;
+pub type Snapshot = openraft::Snapshot<TypeConfig>;
+pub type StorageError = openraft::StorageError<NodeId>;
+pub type Raft = openraft::Raft<TypeConfig>;
+
+/// The node id of a master that is its group's only voter.
+pub const SOLE_VOTER: NodeId = 1;
+
+/// The masters of one group, as this master knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// This master.
+    pub id: NodeId,
+    /// Every voter, this master included, with the address its Raft
+    /// service listens on.
+    pub voters: BTreeMap<NodeId, Node>,
+    /// Where this master serves the others; `None` for a group of one.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+impl Group {
+    /// A group whose only voter is this master.
+    pub fn alone() -> Group {
+        Group {
+            id: SOLE_VOTER,
+            voters: sole_voter(),
+            listen: None,
+        }
+    }
+}
+
+/// What applying one log entry answered: a namespace entry's outcome or
+/// its MooseFS status code; nothing for chunk, blank and membership
+/// entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied(pub Option<Result<Outcome, u8>>);
+
+/// The voters of a group that is only this master.
+fn sole_voter() -> BTreeMap<NodeId, Node> {
+    BTreeMap::from([(SOLE_VOTER, Node::default())])
+}
+
+/// openraft's settings for a group that snapshots after `snapshot_every`
+/// applied entries (never, when `None`), or why openraft refuses them.
+pub fn config(snapshot_every: Option<u64>) -> Result<openraft::Config, String> {
+    openraft::Config {
+        cluster_name: "mooseng".into(),
+        snapshot_policy: snapshot_every.map_or(
+            openraft::SnapshotPolicy::Never,
+            openraft::SnapshotPolicy::LogsSinceLast,
+        ),
+        // A snapshot covers everything before it; a follower that lags
+        // further than the snapshot gets the snapshot.
+        max_in_snapshot_log_to_keep: 0,
+        ..openraft::Config::default()
+    }
+    .validate()
+    .map_err(|e| e.to_string())
+}
