@@ -61,7 +61,7 @@ async fn paths_are_resolved_byte_for_byte_as_by_mfsmaster() {
     // The tree a Debian mfsmaster 3.0.117 answered for: d1, d2, d1/a
     // (then unlinked into the trash), d2/b, empty, d1/c linked as
     // d2/c-link. Inodes are handed out in the same order: 2 to 7.
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let d1 = make(&master, ROOT, "d1", NewNode::Directory).await;
     let d2 = make(&master, ROOT, "d2", NewNode::Directory).await;
     make(&master, d1, "a", NewNode::File).await;
@@ -117,7 +117,7 @@ async fn paths_are_resolved_byte_for_byte_as_by_mfsmaster() {
 
 #[tokio::test]
 async fn the_chunk_loop_has_no_data_before_two_passes() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let got = answer(&master, ChunkstestInfo {}).await;
     assert_eq!(got, vec![0; 72], "mfscli prints \"no data\" for start 0");
     master.chunks.maintain();
@@ -132,7 +132,7 @@ async fn the_chunk_loop_has_no_data_before_two_passes() {
 
 #[tokio::test]
 async fn the_check_loop_and_missing_chunks_describe_the_present() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT);
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let chunk = master
         .chunks
         .commit(ChunkEntry::Create {
