@@ -214,12 +214,12 @@ fn mfscli_displays_show_what_mfsmaster_shows() {
 
     // Quotas: all but the time left before the soft limit blocks, which
     // only the quota over its soft limit has.
-    let quotas = same(&ng, &mfs, "-SQU", &[3]);
+    let quotas = same(&ng, &mfs, "-SQU", &[4]);
     assert_eq!(quotas.len(), 2, "{quotas:?}");
     let left = |path: &str| {
         let lines = ng.display("-SQU");
         let line = lines.iter().find(|l| l[1] == path).unwrap();
-        line[3].clone()
+        line[4].clone()
     };
     assert_ne!(left("/over"), "-");
     assert_eq!(left("/under"), "-");
