@@ -22,6 +22,7 @@ mod quota;
 mod remove;
 mod rename;
 mod sclass;
+mod sclass_usage;
 mod setattr;
 mod snapshot;
 mod trash;
@@ -50,7 +51,10 @@ pub use paths::Whereabouts;
 pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
 pub use query::{Census, DirStats, TreeStats};
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
-pub use sclass::{change as sclass_change, ClassDef, Classes, StorageClass, FIRST_CUSTOM_CLASS};
+pub use sclass::{
+    change as sclass_change, ClassDef, Classes, LabelExpr, StorageClass, FIRST_CUSTOM_CLASS,
+};
+pub use sclass_usage::ClassMembers;
 pub use snapshot::snapshot_mode;
 pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
 pub use truncate::{Cut, TruncatePlan};

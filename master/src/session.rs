@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use mooseng_wire::Version;
 
 use crate::exports::{sesflag, ExportRule};
 use crate::locks::Locks;
@@ -84,9 +87,40 @@ pub struct Session {
     pub id: u32,
     pub grant: Grant,
     pub peer: Ipv4Addr,
+    /// The mount's MooseFS version, as `mfscli -SMS` lists it.
+    pub version: Version,
     /// What the mount said about itself (its mount point).
     pub info: Vec<u8>,
     open_files: Mutex<BTreeSet<Inode>>,
+    connections: AtomicU32,
+}
+
+/// A mount connection's hold on its session, counted in
+/// [`Session::connections`] for as long as the connection keeps it.
+#[derive(Debug)]
+pub struct Attachment(Arc<Session>);
+
+impl Attachment {
+    pub fn new(session: Arc<Session>) -> Self {
+        session.connections.fetch_add(1, Ordering::Relaxed);
+        Attachment(session)
+    }
+
+    pub fn session(&self) -> &Arc<Session> {
+        &self.0
+    }
+}
+
+impl Clone for Attachment {
+    fn clone(&self) -> Self {
+        Attachment::new(Arc::clone(&self.0))
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Session {
@@ -152,6 +186,11 @@ impl Session {
         self.open_files().iter().copied().collect()
     }
 
+    /// Mount connections attached to this session now (`nsocks`).
+    pub fn connections(&self) -> u32 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
     fn open_files(&self) -> MutexGuard<'_, BTreeSet<Inode>> {
         self.open_files
             .lock()
@@ -180,6 +219,7 @@ impl Sessions {
         previous: Option<u32>,
         grant: Grant,
         peer: Ipv4Addr,
+        version: Version,
         info: Vec<u8>,
     ) -> Arc<Session> {
         let mut registry = self.registry();
@@ -199,8 +239,10 @@ impl Sessions {
             id,
             grant,
             peer,
+            version,
             info,
             open_files: Mutex::new(open_files.into_iter().collect()),
+            connections: AtomicU32::new(0),
         });
         registry.by_id.insert(id, Arc::clone(&session));
         session
@@ -214,6 +256,13 @@ impl Sessions {
     pub fn close(&self, id: u32) -> bool {
         self.locks.session_closed(id);
         self.registry().by_id.remove(&id).is_some()
+    }
+
+    /// Every session, by id.
+    pub fn all(&self) -> Vec<Arc<Session>> {
+        let mut sessions: Vec<_> = self.registry().by_id.values().cloned().collect();
+        sessions.sort_by_key(|s| s.id);
+        sessions
     }
 
     /// How many sessions are open.

@@ -1,25 +1,66 @@
 //! Debian's mfsmount keeps working across kill -9 of `mooseng-master`:
-//! a writer makes directories through the kernel while the master is
-//! killed and restarted on the same data directory and port; every mkdir
-//! the kernel reported done must be there afterwards, seen through the
-//! same mount.
+//! a writer works through the kernel while the master is killed and
+//! restarted on the same data directory and port, and everything the
+//! kernel reported done must be there afterwards.
+//!
+//! Two setups run the same kill cycles:
+//! - the master alone on 127.0.0.1 (no chunkservers, so no file data):
+//!   the writer makes directories, which must all be listed after;
+//! - the master under `mooseng-cluster` with three chunkservers (ours, or
+//!   Debian's) and two Debian mounts: the writer writes files with data;
+//!   each kill waits for the chunkservers to register with the new
+//!   master; every file whose close returned must read back with the same SHA-256
+//!   through the other mount, and each of its chunks must be back at its
+//!   goal of two valid copies once the chunkservers have registered with
+//!   the last master.
 //!
 //! Skipped (with a SKIPPED line) where mfsmount or /dev/fuse is missing.
+//! The cluster runs need root, network namespaces and the MooseFS
+//! packages (scripts/setup.sh), and `mooseng-chunkserver` built.
+
+mod support;
 
 use std::fs::{self, File};
-use std::io::ErrorKind;
-use std::net::{TcpListener, TcpStream};
+use std::io::{ErrorKind, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use mooseng_tools::{member, Flavor, Role, Subnet};
+use sha2::{Digest, Sha256};
+use support::cli::valid_copies;
+use support::{eventually, payload, up_mixed, Down};
+
 const MFSMOUNT: &str = "/usr/bin/mfsmount";
 const CYCLES: usize = 12;
+/// Bytes of each file the cluster runs write: one chunk, several blocks.
+const FILE_SIZE: usize = 200_000;
+/// The goal files get by default (`DEFAULT_SCLASS`).
+const GOAL: usize = 2;
 
-struct Cluster {
+/// A master the test can kill and restart under a mounted file system.
+trait Crashable {
+    /// SIGKILL, then start again on the same data; returns once it listens.
+    fn kill_and_restart(&mut self);
+    /// Where the writer works.
+    fn mountpoint(&self) -> &Path;
+}
+
+/// Waits until something listens at `address`.
+fn wait_listening(address: (Ipv4Addr, u16)) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(address).is_err() {
+        assert!(Instant::now() < deadline, "mooseng-master did not listen");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `mooseng-master` on 127.0.0.1 with one mfsmount and nothing else.
+struct Loopback {
     master: Child,
     mountpoint: PathBuf,
     mounted: bool,
@@ -28,7 +69,7 @@ struct Cluster {
     port: u16,
 }
 
-impl Cluster {
+impl Loopback {
     fn start_master(data: &Path, log: &File, port: u16) -> Child {
         let master = Command::new(env!("CARGO_BIN_EXE_mooseng-master"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -38,22 +79,53 @@ impl Cluster {
             .stderr(log.try_clone().expect("log handle"))
             .spawn()
             .expect("mooseng-master starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mooseng-master did not listen");
-            thread::sleep(Duration::from_millis(20));
-        }
+        wait_listening((Ipv4Addr::LOCALHOST, port));
         master
     }
 
-    fn kill_and_restart(&mut self) {
-        self.master.kill().expect("SIGKILL");
-        self.master.wait().expect("reaped");
-        self.master = Cluster::start_master(&self.data, &self.log, self.port);
+    fn up(dir: &Path) -> Loopback {
+        let data = dir.join("meta");
+        let log = File::create(dir.join("master.log")).expect("master log");
+        let port = free_port();
+        let mountpoint = dir.join("mnt");
+        fs::create_dir(&mountpoint).expect("mount point");
+        let mut cluster = Loopback {
+            master: Loopback::start_master(&data, &log, port),
+            mountpoint,
+            mounted: false,
+            data,
+            log,
+            port,
+        };
+        let mount_log = File::create(dir.join("mount.log")).expect("mount log");
+        // mfsmount forks a daemon that keeps its output open: never pipe it.
+        let status = Command::new(MFSMOUNT)
+            .arg(&cluster.mountpoint)
+            .args(["-H", "127.0.0.1", "-P", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(mount_log)
+            .status()
+            .expect("mfsmount runs");
+        cluster.mounted = status.success();
+        assert!(status.success(), "mfsmount failed");
+        cluster
     }
 }
 
-impl Drop for Cluster {
+impl Crashable for Loopback {
+    fn kill_and_restart(&mut self) {
+        self.master.kill().expect("SIGKILL");
+        self.master.wait().expect("reaped");
+        self.master = Loopback::start_master(&self.data, &self.log, self.port);
+    }
+
+    fn mountpoint(&self) -> &Path {
+        &self.mountpoint
+    }
+}
+
+impl Drop for Loopback {
     fn drop(&mut self) {
         if self.mounted {
             let status = Command::new("umount").arg(&self.mountpoint).status();
@@ -69,78 +141,154 @@ impl Drop for Cluster {
     }
 }
 
+/// `mooseng-master` under `mooseng-cluster` with three chunkservers and
+/// two Debian mounts; the writer uses the first.
+struct InCluster {
+    down: Down,
+    master: Ipv4Addr,
+    mounts: [PathBuf; 2],
+}
+
+impl InCluster {
+    fn up(dir: &Path, (prefix, subnet): (&str, &str), chunkservers: Flavor) -> InCluster {
+        let down = up_mixed(dir, (prefix, subnet), chunkservers, Flavor::Mfs);
+        let subnet: Subnet = subnet.parse().expect("subnet");
+        let mnt = down.0.default_mountpoint();
+        InCluster {
+            master: Role::Master.address(&subnet),
+            mounts: [1, 2].map(|n| mnt.join(Role::Mount(n).name())),
+            down,
+        }
+    }
+}
+
+impl InCluster {
+    /// Chunkservers `mfscli -SCS` lists; 0 while the master cannot say.
+    fn registered(&self) -> usize {
+        let out = Command::new("mfscli")
+            .args(["-H", &self.master.to_string(), "-p", "-SCS"])
+            .output();
+        out.map_or(0, |out| {
+            let text = String::from_utf8_lossy(&out.stdout);
+            text.lines()
+                .filter(|l| l.starts_with("chunk servers:"))
+                .count()
+        })
+    }
+}
+
+impl Crashable for InCluster {
+    /// Also waits for the three chunkservers to register again: until
+    /// then the master knows no copy, and a mount's writes retry until
+    /// they give up with EIO, as they would against `mfsmaster`.
+    fn kill_and_restart(&mut self) {
+        member::kill(&self.down.0, self.master).expect("SIGKILL");
+        member::restart(&self.down.0, self.master).expect("restart");
+        wait_listening((self.master, 9421));
+        let back = eventually(Duration::from_secs(60), || self.registered() == 3);
+        assert!(back, "chunkservers did not register again");
+    }
+
+    fn mountpoint(&self) -> &Path {
+        &self.mounts[0]
+    }
+}
+
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address").port()
 }
 
-/// Makes `d0`, `d1`, ... until told to stop; returns the names the kernel
-/// reported made. EEXIST counts as made: mfsmount repeats a request whose
-/// answer the dead master never sent, and the first try had landed.
-fn writer(root: PathBuf, stop: Arc<AtomicBool>) -> Vec<String> {
+/// Runs `make(root, 0)`, `make(root, 1)`, ... until told to stop; returns
+/// what each call the kernel acknowledged returned.
+fn writer<T>(root: PathBuf, stop: Arc<AtomicBool>, make: fn(&Path, u64) -> T) -> Vec<T> {
     let mut made = Vec::new();
     for n in 0.. {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let name = format!("d{n}");
-        match fs::create_dir(root.join(&name)) {
-            Ok(()) => made.push(name),
-            Err(error) if error.kind() == ErrorKind::AlreadyExists => made.push(name),
-            Err(error) => panic!("mkdir {name} through the mount: {error}"),
-        }
+        made.push(make(&root, n));
     }
     made
 }
 
-#[test]
-fn mfsmount_carries_on_across_kill_9() {
-    if !Path::new(MFSMOUNT).exists() || !Path::new("/dev/fuse").exists() {
-        eprintln!("SKIPPED: {MFSMOUNT} or /dev/fuse is missing (Debian moosefs-client, fuse3)");
-        return;
+/// Makes directory `d<n>`. EEXIST counts as made: mfsmount repeats a
+/// request whose answer the dead master never sent, and the first try
+/// had landed.
+fn mkdir(root: &Path, n: u64) -> String {
+    let name = format!("d{n}");
+    match fs::create_dir(root.join(&name)) {
+        Ok(()) => name,
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => name,
+        Err(error) => panic!("mkdir {name} through the mount: {error}"),
     }
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let data = dir.path().join("meta");
-    let log = File::create(dir.path().join("master.log")).expect("master log");
-    let port = free_port();
-    let mountpoint = dir.path().join("mnt");
-    fs::create_dir(&mountpoint).expect("mount point");
-    let mut cluster = Cluster {
-        master: Cluster::start_master(&data, &log, port),
-        mountpoint,
-        mounted: false,
-        data,
-        log,
-        port,
-    };
-    let mount_log = File::create(dir.path().join("mount.log")).expect("mount log");
-    // mfsmount forks a daemon that keeps its output open: never pipe it.
-    let status = Command::new(MFSMOUNT)
-        .arg(&cluster.mountpoint)
-        .args(["-H", "127.0.0.1", "-P", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(mount_log)
-        .status()
-        .expect("mfsmount runs");
-    cluster.mounted = status.success();
-    assert!(status.success(), "mfsmount failed");
+}
 
+/// Writes file `f<n>` and closes it after an fsync; returns its name and
+/// the SHA-256 of what was written. EEXIST from the create means a
+/// repeated create found the file the first try had made: it is opened.
+fn write_file(root: &Path, n: u64) -> (String, Vec<u8>) {
+    let name = format!("f{n}");
+    let bytes = payload(FILE_SIZE, n + 1);
+    let path = root.join(&name);
+    let mut file = match File::create(&path) {
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => File::options()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .expect("open the file a repeated create found"),
+        created => created.expect("create through the mount"),
+    };
+    file.write_all(&bytes).expect("write through the mount");
+    file.sync_all().expect("fsync through the mount");
+    drop(file);
+    (name, Sha256::digest(&bytes).to_vec())
+}
+
+/// The kill cycles under a running writer, then one more restart;
+/// returns what the writer had acknowledged.
+fn kill_cycles<T: Send + 'static>(master: &mut dyn Crashable, make: fn(&Path, u64) -> T) -> Vec<T> {
     let stop = Arc::new(AtomicBool::new(false));
     let work = {
-        let (root, stop) = (cluster.mountpoint.clone(), stop.clone());
-        thread::spawn(move || writer(root, stop))
+        let (root, stop) = (master.mountpoint().to_owned(), stop.clone());
+        thread::spawn(move || writer(root, stop, make))
     };
     for cycle in 0..CYCLES {
         thread::sleep(Duration::from_millis(200 + 37 * cycle as u64 % 300));
-        cluster.kill_and_restart();
+        master.kill_and_restart();
     }
     thread::sleep(Duration::from_millis(300));
     stop.store(true, Ordering::Relaxed);
     let made = work.join().expect("writer thread");
     assert!(made.len() > CYCLES, "the writer hardly ran: {}", made.len());
+    master.kill_and_restart();
+    made
+}
 
-    cluster.kill_and_restart();
+/// One run at a time: the runs share two cores and one disk, and a master
+/// whose restart is slowed past mfsmount's retries fails the writer.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static RUNS: Mutex<()> = Mutex::new(());
+    RUNS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn mfsmount_present() -> bool {
+    let present = Path::new(MFSMOUNT).exists() && Path::new("/dev/fuse").exists();
+    if !present {
+        eprintln!("SKIPPED: {MFSMOUNT} or /dev/fuse is missing (Debian moosefs-client, fuse3)");
+    }
+    present
+}
+
+#[test]
+fn mfsmount_carries_on_across_kill_9() {
+    if !mfsmount_present() {
+        return;
+    }
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut cluster = Loopback::up(dir.path());
+    let made = kill_cycles(&mut cluster, mkdir);
     let present: std::collections::BTreeSet<String> = fs::read_dir(&cluster.mountpoint)
         .expect("readdir through the mount after the last restart")
         .map(|item| {
@@ -160,4 +308,47 @@ fn mfsmount_carries_on_across_kill_9() {
         CYCLES + 1,
         made.len()
     );
+}
+
+/// The cluster run with `chunkservers`: file data read back and copies
+/// back at their goal.
+fn files_survive_kill_9(net: (&str, &str), chunkservers: Flavor) {
+    if !mfsmount_present() {
+        return;
+    }
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut cluster = InCluster::up(dir.path(), net, chunkservers);
+    let made = kill_cycles(&mut cluster, write_file);
+    for (name, digest) in &made {
+        // The other mount never cached these pages.
+        let path = cluster.mounts[1].join(name);
+        let back = fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back.len(), FILE_SIZE, "{name}");
+        assert_eq!(Sha256::digest(&back).to_vec(), *digest, "{name}");
+    }
+    for (name, _) in &made {
+        let path = cluster.mounts[0].join(name);
+        let copies = || valid_copies(&path).len();
+        eventually(Duration::from_secs(60), || copies() == GOAL);
+        assert_eq!(copies(), GOAL, "{name}: valid copies after the restarts");
+    }
+    eprintln!(
+        "{} kill -9 restarts with {chunkservers:?} chunkservers: {} acknowledged files \
+         read back, each with {GOAL} valid copies",
+        CYCLES + 1,
+        made.len()
+    );
+}
+
+#[test]
+#[ignore = "a master restart stalls two minutes in `ip netns exec` in most runs (docs/master-persistence.md)"]
+fn files_on_our_chunkservers_survive_kill_9() {
+    files_survive_kill_9(("crng", "10.233.152.0/24"), Flavor::Ng);
+}
+
+#[test]
+#[ignore = "the first master restart stalls two minutes in `ip netns exec` (docs/master-persistence.md)"]
+fn files_on_debian_chunkservers_survive_kill_9() {
+    files_survive_kill_9(("crmf", "10.233.153.0/24"), Flavor::Mfs);
 }

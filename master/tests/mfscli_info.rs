@@ -26,10 +26,10 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_tools::{member, Flavor, Role, Subnet};
+use support::cli::{mfscli, run, valid_copies};
 use support::{eventually, payload, up_with_master, Down};
 
 const NG: (&str, &str) = ("infng", "10.233.152.0/24");
@@ -52,32 +52,6 @@ fn start(root: &Path, (prefix, subnet): (&str, &str), master: Flavor) -> (Down, 
     let down = up_with_master(root, prefix, subnet, master);
     let subnet: Subnet = subnet.parse().unwrap();
     (down, Role::Master.address(&subnet))
-}
-
-fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn mfscli(master: Ipv4Addr, set: &str) -> String {
-    let text = run("mfscli", &["-H", &master.to_string(), "-p", set]);
-    assert!(!text.contains("Traceback"), "mfscli crashed: {text}");
-    text
-}
-
-/// The addresses `mfsfileinfo` lists VALID copies on.
-fn valid_copies(file: &Path) -> Vec<String> {
-    run("mfsfileinfo", &[file.to_str().unwrap()])
-        .lines()
-        .filter(|l| l.contains("(status:VALID)"))
-        .filter_map(|l| l.split_whitespace().nth(2))
-        .map(|a| a.split(':').next().unwrap().to_owned())
-        .collect()
 }
 
 /// Directories in goals 1 and 3, a file in each (the goal-3 one linked

@@ -333,6 +333,20 @@ impl ChunkService {
         HealthMatrix::of(&self.lock().state)
     }
 
+    /// Valid copies counting towards the goal, of every chunk.
+    pub fn regular_copies(&self) -> HashMap<ChunkId, usize> {
+        let inner = self.lock();
+        let state = &inner.state;
+        state
+            .table()
+            .iter()
+            .map(|(chunk, _)| {
+                let regular = state.copies(chunk).iter().filter(|c| c.is_regular());
+                (chunk, regular.count())
+            })
+            .collect()
+    }
+
     pub fn servers(&self) -> Vec<(ServerId, Server)> {
         let inner = self.lock();
         inner

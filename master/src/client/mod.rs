@@ -15,6 +15,7 @@ mod eattr;
 mod locks;
 mod loops;
 mod meta;
+mod mounts;
 mod node;
 mod paths;
 mod quota;
@@ -23,6 +24,7 @@ mod register;
 mod remove;
 mod reply;
 mod sclass;
+mod sclass_info;
 mod setattr;
 mod snapshot;
 mod trash;
@@ -39,7 +41,7 @@ use tokio::sync::mpsc;
 use crate::chunks::ChunkService;
 use crate::exports::Exports;
 use crate::locks::LateReplies;
-use crate::session::{Session, Sessions};
+use crate::session::{Attachment, Session, Sessions};
 use crate::store::MetadataStore;
 
 pub use admin::Space;
@@ -95,7 +97,7 @@ pub struct Master {
 pub enum Role {
     Unregistered,
     /// A mount working on its session.
-    Mount(Arc<Session>),
+    Mount(Attachment),
     /// A tool borrowing a mount's session (REGISTER_TOOLS).
     Tools(Arc<Session>),
 }
@@ -131,7 +133,8 @@ impl Connection {
     pub fn session(&self) -> Option<&Arc<Session>> {
         match &self.role {
             Role::Unregistered => None,
-            Role::Mount(session) | Role::Tools(session) => Some(session),
+            Role::Mount(attachment) => Some(attachment.session()),
+            Role::Tools(session) => Some(session),
         }
     }
 
@@ -168,6 +171,12 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
         M::FstestInfo(m) => loops::fstest_info(master, m).await,
         M::MissingChunks(m) => loops::missing_chunks(master, m).await,
         M::MassResolvePaths(m) => paths::mass_resolve_paths(master, m).await,
+        M::SessionList(m) => mounts::session_list(master, m).await,
+        M::ListOpenFiles(m) => mounts::list_open_files(master, m).await,
+        M::ExportsInfo(m) => mounts::exports_info(master, m),
+        M::MlogList(_) => mounts::mlog_list(),
+        M::QuotaInfo(_) => quota::quota_info(master).await,
+        M::SclassInfo(_) => sclass_info::sclass_info(master).await,
         other => match conn.session().cloned() {
             Some(session) => {
                 let request = Request {

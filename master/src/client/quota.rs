@@ -1,15 +1,20 @@
-//! QUOTACONTROL (`mfssetquota`, `mfsgetquota`, `mfsdelquota`).
+//! QUOTACONTROL (`mfssetquota`, `mfsgetquota`, `mfsdelquota`) and
+//! QUOTA_INFO (`mfscli -SQU`, answered in any registration state).
 
 use mooseng_wire::cltoma::FuseQuotacontrol;
+use mooseng_wire::codec::{Bytes32, Rest};
+use mooseng_wire::info_lists::{QuotaEntry, QuotaValues};
 use mooseng_wire::matocl::FuseQuotacontrolReply;
+use mooseng_wire::matocl_info;
 use mooseng_wire::types::quota::{QuotaLimits, QuotaState, QuotaUsage};
 use mooseng_wire::{Status, Version};
 
 use super::node::into_reply;
 use super::reply::reply;
-use super::{Action, Request};
+use super::{Action, Master, Request};
 use crate::exports::sesflag;
 use crate::namespace::{Caller, Mutation, QuotaChange, Usage};
+use crate::store::now;
 use crate::view::View;
 
 /// Clients from 3.0.9 on get the grace period in the answer.
@@ -83,6 +88,47 @@ impl Request<'_> {
         self.change_node(&Caller::root(), m.inode, mutation)
             .await
             .map(|_| ())
+    }
+}
+
+/// `timetoblock` while no soft limit is exceeded.
+const NEVER_BLOCKS: u32 = u32::MAX;
+
+/// Every quota with its path, limits and usage. `exceeded` and the time
+/// left before the soft limit blocks come from when the soft limit was
+/// first exceeded, as `fsnodes_check_quotanode` sets them.
+pub(super) async fn quota_info(master: &Master) -> Action {
+    let ns = master.store.read().await;
+    let at = now();
+    let quotas = ns
+        .quotas()
+        .into_iter()
+        .map(|(inode, quota, current, since)| {
+            let deadline = since.map(|s| s.saturating_add(quota.grace_period));
+            QuotaEntry {
+                inode,
+                path: Bytes32::new(ns.dir_path(inode)),
+                graceperiod: quota.grace_period,
+                exceeded: u8::from(deadline.is_some_and(|d| d < at)),
+                qflags: quota.flags,
+                timetoblock: deadline.map_or(NEVER_BLOCKS, |d| d.saturating_sub(at)),
+                soft: values(&quota.soft),
+                hard: values(&quota.hard),
+                current: values(&current),
+            }
+        })
+        .collect();
+    reply(matocl_info::QuotaInfo {
+        quotas: Rest(quotas),
+    })
+}
+
+fn values(usage: &Usage) -> QuotaValues {
+    QuotaValues {
+        inodes: usage.inodes,
+        length: usage.length,
+        size: usage.size,
+        realsize: usage.real_size,
     }
 }
 

@@ -1,8 +1,6 @@
 //! CLTOMA_FUSE_REGISTER: password challenge, new sessions (file system and
 //! meta), reconnects, tools borrowing a session, and closing one.
 
-use std::sync::Arc;
-
 use mooseng_wire::cltoma::{NewSession, RegisterRequest};
 use mooseng_wire::matocl::{FuseRegisterReply, MetaSession, RegisterReply, Session as Granted};
 use mooseng_wire::message::Message;
@@ -11,7 +9,7 @@ use mooseng_wire::{Status, Version};
 use super::{Action, Connection, Master, Role, MASTER_VERSION};
 use crate::exports::{sesflag, MountRequest};
 use crate::namespace::ROOT;
-use crate::session::{Grant, Session};
+use crate::session::{Attachment, Grant, Session};
 
 /// First client version that expects `version:32 status:8` after RECONNECT.
 const RECONNECT_WITH_VERSION: Version = Version::new(3, 0, 95);
@@ -130,7 +128,9 @@ async fn new_session(master: &Master, conn: &mut Connection, request: NewSession
         .map(|p| p.sessionid);
     let grant = Grant::from_rule(&rule, root);
     let info = trim_nul(request.info.as_bytes()).to_vec();
-    let session = master.sessions.open(previous, grant, conn.peer, info);
+    let session = master
+        .sessions
+        .open(previous, grant, conn.peer, request.version, info);
     tracing::info!(
         sessionid = session.id,
         peer = %conn.peer,
@@ -143,7 +143,7 @@ async fn new_session(master: &Master, conn: &mut Connection, request: NewSession
     } else {
         RegisterReply::Session(grant_reply(master, &session, request.version))
     };
-    conn.role = Role::Mount(session);
+    conn.role = Role::Mount(Attachment::new(session));
     answer(reply)
 }
 
@@ -201,9 +201,9 @@ fn reconnect(
         return Status::EPERM;
     }
     conn.role = if tools {
-        Role::Tools(Arc::clone(&session))
+        Role::Tools(session)
     } else {
-        Role::Mount(Arc::clone(&session))
+        Role::Mount(Attachment::new(session))
     };
     tracing::info!(sessionid, tools, "session resumed");
     Status::OK

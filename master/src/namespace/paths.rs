@@ -55,6 +55,26 @@ impl Namespace {
         Whereabouts::Linked(paths)
     }
 
+    /// A directory's path from the root with a leading slash (`/` for the
+    /// root), as `mfscli` shows mounts and quotas; MooseFS's own texts for
+    /// an inode that is gone or not a directory.
+    pub fn dir_path(&self, dir: Inode) -> Vec<u8> {
+        if !self.get(dir).is_some_and(|n| n.is_dir()) {
+            let text: &[u8] = if self.get(dir).is_some() {
+                b"(not directory)"
+            } else {
+                b"(not found)"
+            };
+            return text.to_vec();
+        }
+        match self.whereabouts(dir) {
+            Whereabouts::Linked(paths) => {
+                [&b"/"[..], paths.first().map_or(&[][..], |p| &p[..])].concat()
+            }
+            _ => b"/".to_vec(),
+        }
+    }
+
     /// The path of entry `name` of directory `parent`: names from the
     /// root down joined by `/`, and whether the walk up reached the root
     /// (when it did not, the path starts at the highest directory found).

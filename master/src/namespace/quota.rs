@@ -365,6 +365,24 @@ impl Namespace {
         Ok(Outcome::Node(inode))
     }
 
+    /// Every quota with its directory's usage and, while a soft limit is
+    /// exceeded, when that began: what `mfscli -SQU` lists.
+    pub fn quotas(&self) -> Vec<(Inode, Quota, Usage, Option<u32>)> {
+        let mut found: Vec<_> = self
+            .nodes
+            .iter()
+            .filter_map(|(inode, node)| Some((*inode, node.dir()?.quota.as_deref()?)))
+            .map(|(inode, quota)| {
+                let usage = self.usage(inode);
+                let since =
+                    (quota.soft_since != 0 && quota.over_soft(&usage)).then_some(quota.soft_since);
+                (inode, quota.clone().normalized(), usage, since)
+            })
+            .collect();
+        found.sort_by_key(|(inode, ..)| *inode);
+        found
+    }
+
     /// QUOTACONTROL's answer: the limits (all zero without a quota) and
     /// the usage.
     pub fn quota_state(&self, inode: Inode) -> Result<(Quota, Usage), Status> {

@@ -275,6 +275,13 @@ impl Namespace {
         self.open.get(&inode)
     }
 
+    /// `(session, inode)` of every file some session holds open, by inode.
+    pub fn open_files(&self) -> impl Iterator<Item = (u32, Inode)> + '_ {
+        self.open
+            .iter()
+            .flat_map(|(inode, sessions)| sessions.iter().map(move |s| (*s, *inode)))
+    }
+
     /// GETTRASH: `(name, inode)` of the trash entries of one bucket, or of
     /// all buckets in bucket order; newest first within a bucket.
     pub fn trash_list(&self, bucket: Option<u32>) -> Vec<(Vec<u8>, Inode)> {

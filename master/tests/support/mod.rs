@@ -8,6 +8,8 @@
 // Each test binary uses the parts it needs.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -42,23 +44,35 @@ pub fn payload(len: usize, seed: u64) -> Vec<u8> {
 
 /// Starts our master with three chunkservers and two mounts of `others`.
 pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
+    up_mixed(root, (prefix, subnet), others, others)
+}
+
+/// Starts our master with three `chunkservers` and two `mount` mounts.
+pub fn up_mixed(
+    root: &Path,
+    (prefix, subnet): (&str, &str),
+    chunkservers: Flavor,
+    mount: Flavor,
+) -> Down {
     let bin = binaries_on_path();
-    if others == Flavor::Ng {
-        for program in ["mooseng-chunkserver", "mooseng-mount"] {
-            assert!(
-                bin.join(program).exists(),
-                "{program} is not built in {}: cargo build -p {program}",
-                bin.display()
-            );
-        }
+    let programs = [
+        (chunkservers, "mooseng-chunkserver"),
+        (mount, "mooseng-mount"),
+    ];
+    for (_, program) in programs.iter().filter(|(f, _)| *f == Flavor::Ng) {
+        assert!(
+            bin.join(program).exists(),
+            "{program} is not built in {}: cargo build -p {program}",
+            bin.display()
+        );
     }
     let layout = Layout::new(root);
     let down = Down(layout.clone());
     let options = UpOptions {
         master: Flavor::Ng,
-        chunkservers: vec![others; 3],
+        chunkservers: vec![chunkservers; 3],
         metalogger: None,
-        mount: others,
+        mount,
         mounts: 2,
         mountpoint: None,
         prefix: prefix.into(),
@@ -77,6 +91,19 @@ pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
 /// mfsmaster replicates at once and sweeps its chunks every minute, the
 /// shortest loop it allows (`Replication::Quick`).
 pub fn up_with_master(root: &Path, prefix: &str, subnet: &str, master: Flavor) -> Down {
+    let export = mooseng_tools::config::DEFAULT_ROOT_EXPORT;
+    up_compared(root, (prefix, subnet), master, 1, export)
+}
+
+/// [`up_with_master`] with `mounts` mounts (at `mnt/mount1`, ... when
+/// more than one) and `root_export` as the options of the `/` export.
+pub fn up_compared(
+    root: &Path,
+    (prefix, subnet): (&str, &str),
+    master: Flavor,
+    mounts: u8,
+    root_export: &str,
+) -> Down {
     binaries_on_path();
     let layout = Layout::new(root);
     let down = Down(layout.clone());
@@ -85,11 +112,11 @@ pub fn up_with_master(root: &Path, prefix: &str, subnet: &str, master: Flavor) -
         chunkservers: vec![Flavor::Mfs; 3],
         metalogger: None,
         mount: Flavor::Mfs,
-        mounts: 1,
+        mounts,
         mountpoint: None,
         prefix: prefix.into(),
         subnet: subnet.parse().expect("subnet"),
-        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
+        root_export: root_export.into(),
         timeout: Duration::from_secs(30),
     };
     if let Err(e) = mooseng_tools::up_with(&layout, &options, Replication::Quick) {

@@ -1,0 +1,42 @@
+//! Debian's command-line tools run against a test cluster: `mfscli`
+//! displays and `mfsfileinfo` copies, failing the test when they fail.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `program` and returns what it printed; a failure ends the test.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{program} printed {e}"))
+}
+
+/// One `mfscli` display (`-SIN`, `-SCS`, ...) in plain text; a Python
+/// traceback (an answer mfscli could not read) fails the test.
+pub fn mfscli(master: Ipv4Addr, set: &str) -> String {
+    let text = run("mfscli", &["-H", &master.to_string(), "-p", set]);
+    assert!(!text.contains("Traceback"), "mfscli {set} crashed: {text}");
+    text
+}
+
+/// The addresses `mfsfileinfo` lists VALID copies on.
+pub fn valid_copies(file: &Path) -> Vec<String> {
+    let path = file
+        .to_str()
+        .unwrap_or_else(|| panic!("{file:?} is not UTF-8"));
+    run("mfsfileinfo", &[path])
+        .lines()
+        .filter(|l| l.contains("(status:VALID)"))
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .filter_map(|a| a.split(':').next())
+        .map(str::to_owned)
+        .collect()
+}
