@@ -138,14 +138,7 @@ mod tests {
     }
 
     fn make(ns: &mut Namespace, parent: Inode, name: &str, node: NewNode) -> Inode {
-        let create = Mutation::Create {
-            parent,
-            name: name.as_bytes().into(),
-            node,
-            mode: 0o755,
-            umask: 0,
-            copy_sgid: false,
-        };
+        let create = Mutation::plain_create(parent, name, node);
         match run(ns, create) {
             Outcome::Node(inode) => inode,
             other => panic!("create {name}: {other:?}"),

@@ -32,14 +32,7 @@ async fn change(master: &Master, mutation: Mutation) -> Inode {
 }
 
 async fn make(master: &Master, parent: Inode, name: &str, node: NewNode) -> Inode {
-    let create = Mutation::Create {
-        parent,
-        name: name.as_bytes().into(),
-        node,
-        mode: 0o755,
-        umask: 0,
-        copy_sgid: false,
-    };
+    let create = Mutation::plain_create(parent, name, node);
     change(master, create).await
 }
 

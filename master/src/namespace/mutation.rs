@@ -199,6 +199,22 @@ pub enum Mutation {
     },
 }
 
+#[cfg(test)]
+impl Mutation {
+    /// The create the unit tests make their trees with: mode 0755, no
+    /// umask, no setgid inheritance.
+    pub(crate) fn plain_create(parent: Inode, name: &str, node: NewNode) -> Mutation {
+        Mutation::Create {
+            parent,
+            name: name.as_bytes().into(),
+            node,
+            mode: 0o755,
+            umask: 0,
+            copy_sgid: false,
+        }
+    }
+}
+
 /// What kind of node a `Create` makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NewNode {

@@ -20,14 +20,7 @@ fn run(ns: &mut Namespace, caller: &Caller, mutation: Mutation) -> Result<Outcom
 }
 
 fn make(ns: &mut Namespace, caller: &Caller, parent: Inode, name: &str, node: NewNode) -> Inode {
-    let mutation = Mutation::Create {
-        parent,
-        name: name.as_bytes().into(),
-        node,
-        mode: 0o755,
-        umask: 0,
-        copy_sgid: false,
-    };
+    let mutation = Mutation::plain_create(parent, name, node);
     match run(ns, caller, mutation) {
         Ok(Outcome::Node(inode)) => inode,
         other => panic!("create {name} failed: {other:?}"),

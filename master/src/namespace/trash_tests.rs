@@ -19,14 +19,7 @@ fn run(ns: &mut Namespace, mutation: Mutation) -> Result<Outcome, Status> {
 }
 
 fn make(ns: &mut Namespace, parent: Inode, name: &str, node: NewNode) -> Inode {
-    let mutation = Mutation::Create {
-        parent,
-        name: name.as_bytes().into(),
-        node,
-        mode: 0o755,
-        umask: 0,
-        copy_sgid: false,
-    };
+    let mutation = Mutation::plain_create(parent, name, node);
     match run(ns, mutation) {
         Ok(Outcome::Node(inode)) => inode,
         other => panic!("create {name}: {other:?}"),
