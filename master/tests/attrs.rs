@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const MFSMOUNT: &str = "/usr/bin/mfsmount";
+mod support;
+
+use support::mfsmount::{mount_local, MFSMOUNT};
+
 const TOOLS: [&str; 6] = [
     "/usr/bin/setfattr",
     "/usr/bin/setfacl",
@@ -68,22 +71,8 @@ impl Mount {
             assert!(Instant::now() < deadline, "mooseng-master did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let mount_log = fs::File::create(mount.dir.path().join("mount.log")).expect("log");
-        // mfsmount forks a daemon that keeps its output open: never pipe it.
-        let status = Command::new(MFSMOUNT)
-            .arg(&mount.mountpoint)
-            .args(["-H", "127.0.0.1", "-P", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(mount_log)
-            .status()
-            .expect("mfsmount runs");
-        mount.mounted = status.success();
-        assert!(
-            status.success(),
-            "mfsmount failed: {}",
-            mount.log("mount.log")
-        );
+        mount.mounted = mount_local(&mount.mountpoint, port, &mount.dir.path().join("mount.log"));
+        assert!(mount.mounted, "mfsmount failed: {}", mount.log("mount.log"));
         Some(mount)
     }
 

@@ -33,9 +33,9 @@ use std::time::{Duration, Instant};
 use mooseng_tools::{member, Flavor, Role, Subnet};
 use sha2::{Digest, Sha256};
 use support::cli::valid_copies;
+use support::mfsmount::{mount_local, MFSMOUNT};
 use support::{eventually, payload, up_mixed, Down};
 
-const MFSMOUNT: &str = "/usr/bin/mfsmount";
 const CYCLES: usize = 12;
 /// Bytes of each file the cluster runs write: one chunk, several blocks.
 const FILE_SIZE: usize = 200_000;
@@ -97,18 +97,8 @@ impl Loopback {
             log,
             port,
         };
-        let mount_log = File::create(dir.join("mount.log")).expect("mount log");
-        // mfsmount forks a daemon that keeps its output open: never pipe it.
-        let status = Command::new(MFSMOUNT)
-            .arg(&cluster.mountpoint)
-            .args(["-H", "127.0.0.1", "-P", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(mount_log)
-            .status()
-            .expect("mfsmount runs");
-        cluster.mounted = status.success();
-        assert!(status.success(), "mfsmount failed");
+        cluster.mounted = mount_local(&cluster.mountpoint, port, &dir.join("mount.log"));
+        assert!(cluster.mounted, "mfsmount failed");
         cluster
     }
 }

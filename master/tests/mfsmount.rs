@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const MFSMOUNT: &str = "/usr/bin/mfsmount";
+mod support;
+
+use support::mfsmount::{mount_local, MFSMOUNT};
+
 /// `nobody`, a user that owns nothing on the mount.
 const NOBODY: &str = "65534";
 
@@ -51,19 +54,13 @@ impl Cluster {
             dir,
         };
         wait_for_port(port);
-        let mount_log = fs::File::create(cluster.dir.path().join("mount.log")).expect("log");
-        // mfsmount forks a daemon that keeps its output open: never pipe it.
-        let status = Command::new(MFSMOUNT)
-            .arg(&cluster.mountpoint)
-            .args(["-H", "127.0.0.1", "-P", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(mount_log)
-            .status()
-            .expect("mfsmount runs");
-        cluster.mounted = status.success();
+        cluster.mounted = mount_local(
+            &cluster.mountpoint,
+            port,
+            &cluster.dir.path().join("mount.log"),
+        );
         assert!(
-            status.success(),
+            cluster.mounted,
             "mfsmount failed: {}",
             cluster.log("mount.log")
         );

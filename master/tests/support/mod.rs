@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod mfsmount;
 
 use std::fs;
 use std::path::{Path, PathBuf};
