@@ -32,15 +32,7 @@ const RESTART_AT_MIB: u64 = 48;
 
 /// The `n`th MiB of the file: deterministic, different in every MiB.
 fn mib(n: u64) -> Vec<u8> {
-    let mut x = (n + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..1 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    mooseng_tools::payload::payload(1 << 20, (n + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// Restarts the master with `mooseng-cluster restart master`, from another

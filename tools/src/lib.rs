@@ -16,6 +16,7 @@ pub mod layout;
 pub mod member;
 pub mod mounts;
 pub mod net;
+pub mod payload;
 pub mod process;
 pub mod readiness;
 pub mod report;

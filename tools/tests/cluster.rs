@@ -45,15 +45,7 @@ impl Drop for Down<'_> {
 
 /// Deterministic bytes that do not compress or repeat within a chunk.
 fn payload(len: usize) -> Vec<u8> {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    mooseng_tools::payload::payload(len, 0x9E37_79B9_7F4A_7C15)
 }
 
 fn lines_with_prefix(output: &str) -> Vec<String> {

@@ -6,7 +6,7 @@
 //! built next to `mooseng-master`.
 
 // Each test binary uses the parts it needs.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod cli;
 pub mod mfsmount;
@@ -30,18 +30,7 @@ impl Drop for Down {
     }
 }
 
-/// Deterministic bytes that do not repeat within a chunk.
-pub fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
+pub use mooseng_tools::payload::payload;
 
 /// Starts our master with three chunkservers and two mounts of `others`.
 pub fn up(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {

@@ -6,7 +6,7 @@
 //! (scripts/setup.sh).
 
 // Each test binary uses the parts it needs.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,15 +124,4 @@ pub fn build_mooseng_daemons() {
     );
 }
 
-/// Deterministic bytes that do not repeat within a chunk.
-pub fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
+pub use mooseng_tools::payload::payload;
