@@ -27,10 +27,11 @@ const MASTERINFO_NAME: &[u8] = b".masterinfo";
 /// `ip:32 port:16 sessionid:32 version:32`: the form with the version,
 /// which the tools recognise by this length.
 const MASTERINFO_LEN: u32 = 14;
-/// How long the kernel may keep the node (mfsmount's choice: it never changes).
+/// How long the kernel may keep the root's special files (mfsmount's
+/// choice: they never change).
 const TTL: Duration = Duration::from_secs(3600);
-/// The FUSE and MooseFS root inode.
-const ROOT: u64 = 1;
+/// The FUSE and MooseFS root inode, the only directory with special files.
+pub(super) const ROOT: u64 = 1;
 
 pub fn is_masterinfo(name: &OsStr) -> bool {
     name.as_bytes() == MASTERINFO_NAME
@@ -57,21 +58,27 @@ pub fn is_special_inode(ino: u64) -> bool {
 
 /// Attributes and cache lifetimes of `.masterinfo`.
 pub fn masterinfo_entry() -> Entry {
+    root_file_entry(MASTERINFO_INODE, 0o444, u64::from(MASTERINFO_LEN))
+}
+
+/// A special file as mfsmount shows them: a root-owned regular file with
+/// one link and zero times, kept by the kernel for [`TTL`].
+pub(super) fn root_file_entry(inode: u64, mode: u16, length: u64) -> Entry {
     let record = Attr {
         flags: 0,
         kind: node_type::FILE,
-        mode: 0o444,
+        mode,
         uid: 0,
         gid: 0,
         atime: 0,
         mtime: 0,
         ctime: 0,
         nlink: 1,
-        length: u64::from(MASTERINFO_LEN),
+        length,
         winattr: None,
     };
     Entry {
-        attr: file_attr(MASTERINFO_INODE, &record, record.length),
+        attr: file_attr(inode, &record, record.length),
         attr_ttl: TTL,
         entry_ttl: TTL,
     }

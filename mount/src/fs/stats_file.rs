@@ -9,22 +9,14 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Mutex;
-use std::time::Duration;
-
-use mooseng_wire::types::node_type;
-use mooseng_wire::Attr;
 
 use super::core::Entry;
-use crate::convert::file_attr;
+use super::special::{root_file_entry, ROOT};
 use crate::data::lock;
 
 /// mfsmount's inode for `.stats`.
 pub const STATS_INODE: u64 = 0x7FFF_FFF0;
 const STATS_NAME: &[u8] = b".stats";
-/// How long the kernel may keep the node (mfsmount's choice).
-const TTL: Duration = Duration::from_secs(3600);
-/// The FUSE and MooseFS root inode.
-const ROOT: u64 = 1;
 
 pub fn is_stats(name: &OsStr) -> bool {
     name.as_bytes() == STATS_NAME
@@ -38,24 +30,7 @@ pub fn found_without_master(parent: u64, name: &OsStr) -> bool {
 
 /// Attributes and cache lifetimes of `.stats`.
 pub fn entry() -> Entry {
-    let record = Attr {
-        flags: 0,
-        kind: node_type::FILE,
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        atime: 0,
-        mtime: 0,
-        ctime: 0,
-        nlink: 1,
-        length: 0,
-        winattr: None,
-    };
-    Entry {
-        attr: file_attr(STATS_INODE, &record, record.length),
-        attr_ttl: TTL,
-        entry_ttl: TTL,
-    }
+    root_file_entry(STATS_INODE, 0o644, 0)
 }
 
 /// `.stats` may be read and written, not run.
