@@ -32,19 +32,25 @@ pub fn run_in_background(args: &[String]) -> anyhow::Result<i32> {
     Ok(status.code().unwrap_or(1).max(1))
 }
 
+/// Whether this process is the background copy.
+pub fn in_background() -> bool {
+    std::env::var_os(READY_ENV).is_some()
+}
+
 /// In the background copy: leaves the caller's session, so the shell's
 /// hang-up does not reach us.
 pub fn detach() {
-    if std::env::var_os(READY_ENV).is_some() {
+    if in_background() {
         // Fails only if we already lead a session, which is fine too.
         let _ = rustix::process::setsid();
     }
 }
 
 /// In the background copy: tells the waiting parent the mount is up, then
-/// lets go of the pipe so the parent's reader sees its end.
+/// lets go of the pipe so the parent's reader sees its end, and of the
+/// caller's stderr, as mfsmount does (the log goes on in syslog).
 pub fn notify_ready() -> anyhow::Result<()> {
-    if std::env::var_os(READY_ENV).is_none() {
+    if !in_background() {
         return Ok(());
     }
     let mut out = std::io::stdout();
@@ -52,5 +58,6 @@ pub fn notify_ready() -> anyhow::Result<()> {
     out.flush()?;
     let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
     rustix::stdio::dup2_stdout(&null)?;
+    rustix::stdio::dup2_stderr(&null)?;
     Ok(())
 }

@@ -14,3 +14,4 @@ pub mod meta;
 pub mod metrics;
 pub mod options;
 pub mod stats;
+pub mod syslog;

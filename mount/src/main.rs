@@ -16,11 +16,11 @@ use mooseng_mount::master::{register::password_digest, Master, SessionConfig, To
 use mooseng_mount::meta::MetaFs;
 use mooseng_mount::metrics;
 use mooseng_mount::options::Options;
+use mooseng_mount::syslog::Syslog;
+use tracing_subscriber::fmt::writer::MakeWriterExt;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let mut argv = std::env::args();
     let program = argv.next().unwrap_or_default();
     let given: Vec<String> = argv.collect();
@@ -59,6 +59,18 @@ fn main() -> ExitCode {
             eprintln!("mooseng-mount: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs to stderr; the background copy logs to syslog too, since its
+/// stderr becomes /dev/null once it is mounted.
+fn init_logging() {
+    let logger = tracing_subscriber::fmt();
+    if daemon::in_background() {
+        let syslog = Syslog::connect("mooseng-mount");
+        logger.with_writer(std::io::stderr.and(syslog)).init();
+    } else {
+        logger.with_writer(std::io::stderr).init();
     }
 }
 

@@ -2,7 +2,8 @@
 //! line of type `mooseng` (`mount -T FSTAB DIR`) and `mount -t mooseng` on
 //! a Debian MooseFS 3.0.117 cluster mount what they name, with the
 //! subfolder and options of the line, and read a file written through
-//! Debian's `mfsmount`.
+//! Debian's `mfsmount`. Like mfsmount, the background mount lets go of
+//! its caller's stderr once it is mounted: a pipe from it reaches its end.
 //!
 //! util-linux 2.38's mount(8) looks for helpers in /sbin only (not in
 //! `PATH`), so the mounts run in a private mount namespace in which a
@@ -39,8 +40,6 @@ fn in_namespace_with_helper(root: &Path, script: &str) {
         "mount -t overlay overlay -o lowerdir={}:/usr/sbin /usr/sbin",
         sbin.display()
     );
-    // Not `output()`: the mounts' background processes keep stderr (their
-    // log) open until they are unmounted.
     let status = Command::new("unshare")
         .args(["--mount", "--propagation", "private", "sh", "-exc"])
         .arg(format!("{overlay}\n{script}"))
@@ -64,8 +63,12 @@ fn mount_8_mounts_an_fstab_line_through_the_helper() {
     let mfs = root.path().join("mfs");
     fs::create_dir(&mfs).unwrap();
     cluster.unmount_at_end(&mfs);
-    let status = Command::new("mfsmount")
-        .args([mfs.to_str().unwrap(), "-H", MASTER, "-P", "9421"])
+    let status = Command::new("timeout")
+        .args(["60", "sh", "-c"])
+        .arg(format!(
+            "mfsmount {} -H {MASTER} -P 9421 2>&1 | cat",
+            mfs.display()
+        ))
         .status()
         .unwrap();
     assert!(status.success());
@@ -94,7 +97,7 @@ fn mount_8_mounts_an_fstab_line_through_the_helper() {
          cat {f}/hello > {o}/fstab-hello
          findmnt -n -o SOURCE,OPTIONS {f} > {o}/fstab-mnt
          touch {f}/refused 2> {o}/fstab-touch || true
-         mount -t mooseng {MASTER} {t} -o mfsioretries=5
+         timeout 60 sh -c 'mount -t mooseng {MASTER} {t} -o mfsioretries=5 2>&1 | cat'
          cat {t}/sub/hello > {o}/type-hello
          findmnt -n -o SOURCE {t} > {o}/type-mnt
          umount {f}
