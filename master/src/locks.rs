@@ -14,6 +14,7 @@ mod posix;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use mooseng_wire::info_lists::Lock;
 use mooseng_wire::matocl::{FuseFlockReply, FusePosixLockReply};
 use mooseng_wire::message::Message;
 use mooseng_wire::{Frame, Reply, Status};
@@ -137,6 +138,31 @@ impl Locks {
             .get(&inode)
             .and_then(|locks| locks.conflict(session, owner, lock))
             .unwrap_or_default()
+    }
+
+    /// The locks held on `inode`, or on every inode when it is `None`,
+    /// sorted by inode: POSIX locks first, then flocks, as mfsmaster
+    /// lists them (`mfscli -SAL`).
+    pub fn acquired(&self, inode: Option<Inode>) -> Vec<(Inode, Lock)> {
+        let tables = self.tables();
+        let mut inodes: Vec<Inode> = match inode {
+            Some(inode) => vec![inode],
+            None => tables
+                .posix
+                .keys()
+                .chain(tables.flock.keys())
+                .copied()
+                .collect(),
+        };
+        inodes.sort_unstable();
+        inodes.dedup();
+        let mut held = Vec::new();
+        for inode in inodes {
+            let posix = tables.posix.get(&inode).into_iter().flat_map(|l| l.held());
+            let flock = tables.flock.get(&inode).into_iter().flat_map(|l| l.held());
+            held.extend(posix.chain(flock).map(|lock| (inode, lock)));
+        }
+        held
     }
 
     /// A session closed a file: its waiting requests go without an answer

@@ -4,7 +4,7 @@
 //! chunkservers (two of them labelled), two Debian mounts of `/` and a
 //! third of a subfolder: a storage class with labels, a quota over its
 //! soft limit and one under, files held open by the second mount and by
-//! the subfolder mount.
+//! the subfolder mount, a flock and a POSIX range lock held through them.
 //!
 //! Lines are compared after the subnet and the cluster's directory are
 //! taken out, and without the figures each master decides by itself:
@@ -21,7 +21,7 @@ mod support;
 use std::fs::{self, File};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use mooseng_tools::{member, Flavor, Layout, Role, Subnet};
@@ -47,11 +47,46 @@ impl Drop for SubMount {
     }
 }
 
+/// A process holding a lock through a mount until the test ends.
+struct Locker(Child);
+
+impl Locker {
+    /// A shared flock(2) of the whole file, by util-linux's `flock`.
+    fn flock(path: &Path) -> Locker {
+        Locker::spawn(
+            Command::new("flock")
+                .arg("-s")
+                .arg(path)
+                .args(["sleep", "600"]),
+        )
+    }
+
+    /// A POSIX write lock of bytes 100..110, by Python's `fcntl.lockf`.
+    fn posix(path: &Path) -> Locker {
+        let script = "import fcntl, sys, time\n\
+                      f = open(sys.argv[1], 'r+')\n\
+                      fcntl.lockf(f, fcntl.LOCK_EX, 10, 100)\n\
+                      time.sleep(600)";
+        Locker::spawn(Command::new("python3").args(["-c", script]).arg(path))
+    }
+
+    fn spawn(command: &mut Command) -> Locker {
+        Locker(command.stdin(Stdio::null()).spawn().unwrap())
+    }
+}
+
+impl Drop for Locker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// One cluster after the workload. Fields drop in order: open files,
 /// then the subfolder mount, then the cluster.
 struct Side {
     _open: Vec<File>,
-    _sub: SubMount,
+    sub: SubMount,
     down: Down,
     master: Ipv4Addr,
     /// `a.b.c.` of the subnet, taken out of the displays.
@@ -120,7 +155,7 @@ fn workload(root: &Path, (prefix, subnet): (&str, &str), flavor: Flavor) -> Side
     let net = subnet.rsplit_once('.').unwrap().0.to_owned() + ".";
     Side {
         _open: open,
-        _sub: sub,
+        sub,
         down,
         master,
         net,
@@ -128,6 +163,16 @@ fn workload(root: &Path, (prefix, subnet): (&str, &str), flavor: Flavor) -> Side
 }
 
 impl Side {
+    /// A POSIX lock held through the subfolder mount.
+    fn posix_lock(&self) -> Locker {
+        Locker::posix(&self.sub.0.join("held"))
+    }
+
+    /// A flock held through the second mount.
+    fn flock(&self) -> Locker {
+        Locker::flock(&mountpoint(&self.down.0, 2).join("under/f"))
+    }
+
     /// A display's lines with the subnet and this cluster's directory
     /// replaced by `NET.` and `ROOT`, sorted.
     fn display(&self, set: &str) -> Vec<Vec<String>> {
@@ -227,6 +272,32 @@ fn mfscli_displays_show_what_mfsmaster_shows() {
     // Open files: session, mount and path; not the ids.
     let open = same(&ng, &mfs, "-SOF", &[1, 4]);
     assert!(open.iter().any(|l| l.last().unwrap() == "under/f"));
+
+    // Locks: mount, kind, range and read/write; not the inode, session,
+    // the kernel's owner id or the locking process. mfsmaster 3.0.117
+    // writes its flocks over its POSIX locks in the answer when both
+    // kinds are held (the rest of the packet is left unset), so each kind
+    // is compared alone, and then both together on ours only.
+    let columns = [1, 2, 6, 7];
+    let (ng_posix, mfs_posix) = (ng.posix_lock(), mfs.posix_lock());
+    let posix = same(&ng, &mfs, "-SAL", &columns);
+    assert_eq!(posix.len(), 1, "{posix:?}");
+    assert_eq!(posix[0][3..], ["POSIX", "100", "110", "WRITE(EXCLUSIVE)"]);
+    drop(mfs_posix);
+    let mfs_flock = mfs.flock();
+    eventually(Duration::from_secs(30), || {
+        without(mfs.display("-SAL"), &columns).len() == 1
+    });
+    let flock = without(mfs.display("-SAL"), &columns);
+    assert_eq!(flock[0][3..], ["FLOCK", "0", "EOF", "READ(SHARED)"]);
+    let ng_flock = ng.flock();
+    let mut both = [posix, flock].concat();
+    both.sort();
+    eventually(Duration::from_secs(30), || {
+        without(ng.display("-SAL"), &columns) == both
+    });
+    assert_eq!(without(ng.display("-SAL"), &columns), both);
+    drop((ng_posix, ng_flock, mfs_flock));
 
     same(&ng, &mfs, "-SEX", &[]);
     same(&ng, &mfs, "-SMF", &[]);

@@ -173,6 +173,7 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
         M::MassResolvePaths(m) => paths::mass_resolve_paths(master, m).await,
         M::SessionList(m) => mounts::session_list(master, m).await,
         M::ListOpenFiles(m) => mounts::list_open_files(master, m).await,
+        M::ListAcquiredLocks(m) => mounts::list_acquired_locks(master, m),
         M::ExportsInfo(m) => mounts::exports_info(master, m),
         M::MlogList(_) => mounts::mlog_list(),
         M::QuotaInfo(_) => quota::quota_info(master).await,

@@ -1,10 +1,11 @@
 //! Who may mount and who is mounted, as `mfscli` asks: SESSION_LIST
-//! (`-SMS`, `-SMO`), LIST_OPEN_FILES (`-SOF`), EXPORTS_INFO (`-SEX`) and
-//! MLOG_LIST (`-SMB`). Answered in any registration state as MooseFS does.
+//! (`-SMS`, `-SMO`), LIST_OPEN_FILES (`-SOF`), LIST_ACQUIRED_LOCKS
+//! (`-SAL`), EXPORTS_INFO (`-SEX`) and MLOG_LIST (`-SMB`). Answered in any registration state as MooseFS does.
 
-use mooseng_wire::cltoma_info::{ExportsInfo, ListOpenFiles, SessionList};
-use mooseng_wire::codec::{Bytes32, Rest, Tail};
-use mooseng_wire::info_lists::OpenFile;
+use bytes::BytesMut;
+use mooseng_wire::cltoma_info::{ExportsInfo, ListAcquiredLocks, ListOpenFiles, SessionList};
+use mooseng_wire::codec::{Bytes32, Rest, Tail, Wire};
+use mooseng_wire::info_lists::{InodeLock, OpenFile};
 use mooseng_wire::info_sessions::{
     ExportEntry, ExportLimits, ExportsTable, Session as Listed, SessionConnection, SessionTable,
     EXPORTS_VMODE_CURRENT, SESSION_VMODE_CURRENT,
@@ -119,6 +120,34 @@ pub(super) async fn list_open_files(master: &Master, m: ListOpenFiles) -> Action
         }
     };
     reply(matocl_info::ListOpenFiles { files })
+}
+
+/// Locks held: with their inodes for inode 0, else those of that inode;
+/// after the msgid when the request had one.
+pub(super) fn list_acquired_locks(master: &Master, m: ListAcquiredLocks) -> Action {
+    let wanted = (m.inode != 0).then_some(m.inode);
+    let held = master.sessions.locks.acquired(wanted);
+    let locks = match (m.msgid.0, wanted) {
+        (None, None) => OrRaw::Typed(Rest(
+            held.into_iter()
+                .map(|(inode, lock)| InodeLock { inode, lock })
+                .collect(),
+        )),
+        (msgid, _) => {
+            let mut bytes = BytesMut::new();
+            if let Some(msgid) = msgid {
+                bytes.extend_from_slice(&msgid.to_be_bytes());
+            }
+            for (inode, lock) in held {
+                if wanted.is_none() {
+                    bytes.extend_from_slice(&inode.to_be_bytes());
+                }
+                lock.encode(&mut bytes);
+            }
+            OrRaw::Raw(Tail(bytes.freeze()))
+        }
+    };
+    reply(matocl_info::ListAcquiredLocks { locks })
 }
 
 /// The exports rules in file order, with the fields the vmode asks for.

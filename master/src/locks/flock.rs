@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use mooseng_wire::info_lists::Lock as Held;
 use mooseng_wire::Status;
 
 use super::{flock_wake, Answer, LateReplies, Requester, Wake};
@@ -97,6 +98,22 @@ pub(super) struct InodeLocks {
 impl InodeLocks {
     pub(super) fn is_empty(&self) -> bool {
         self.active.is_empty() && self.queue.is_empty()
+    }
+
+    /// Every lock held, as `MATOCL_LIST_ACQUIRED_LOCKS` lists a flock:
+    /// no pid and no range, read (1) or write (2).
+    pub(super) fn held(&self) -> impl Iterator<Item = Held> + '_ {
+        self.active.iter().map(|l| Held {
+            sessionid: l.session,
+            owner: l.owner,
+            pid: 0,
+            start: 0,
+            end: 0,
+            ctype: match l.kind {
+                Kind::Shared => 1,
+                Kind::Exclusive => 2,
+            },
+        })
     }
 
     pub(super) fn command(&mut self, who: Requester, op: FlockOp, wakes: &mut Vec<Wake>) -> Answer {

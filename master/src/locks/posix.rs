@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use mooseng_wire::cltoma::posix_lock;
 use mooseng_wire::Status;
 
-use super::{posix_wake, Answer, LateReplies, Requester, Wake};
+use super::{posix_wake, Answer, LateReplies, Lock, Requester, Wake};
 
 /// POSIX_LOCK's commands that change state (`POSIX_LOCK_CMD_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,21 @@ fn clashes(a: u8, a_start: u64, a_end: u64, b: &Range) -> bool {
 impl InodeLocks {
     pub(super) fn is_empty(&self) -> bool {
         self.active.is_empty() && self.queue.is_empty()
+    }
+
+    /// Every range held, as `MATOCL_LIST_ACQUIRED_LOCKS` lists it (the
+    /// lock kinds are also the list's read/write codes).
+    pub(super) fn held(&self) -> impl Iterator<Item = Lock> + '_ {
+        self.active.iter().flat_map(|h| {
+            h.ranges.iter().map(move |r| Lock {
+                sessionid: h.session,
+                owner: h.owner,
+                pid: h.pid,
+                start: r.start,
+                end: r.end,
+                ctype: r.kind,
+            })
+        })
     }
 
     /// The first range of another owner that conflicts with `lock`.

@@ -157,3 +157,39 @@ fn posix_ranges_conflict_only_where_they_overlap_with_a_writer() {
     let after = locks.posix_test(FILE, 9, 3, &lock(RDLCK, 7, 8));
     assert_eq!((after.kind, after.start, after.end), (WRLCK, 7, 10));
 }
+
+#[test]
+fn acquired_lists_posix_ranges_then_flocks_but_not_waiters() {
+    let locks = Locks::default();
+    let (a, _) = requester(1, 10, 1);
+    let (b, _) = requester(2, 20, 2);
+    locks.flock(FILE, a.clone(), FlockOp::LockShared);
+    locks.flock(3, b.clone(), FlockOp::LockExclusive);
+    let range = |kind, start, end| PosixLock {
+        kind,
+        start,
+        end,
+        pid: 99,
+    };
+    locks.posix(FILE, b.clone(), PosixOp::Set, range(WRLCK, 100, 110));
+    // Waits for b's range: not acquired, so not listed.
+    locks.posix(FILE, a, PosixOp::Set, range(RDLCK, 105, 106));
+    let lock = |sessionid, owner, pid, start, end, ctype| Lock {
+        sessionid,
+        owner,
+        pid,
+        start,
+        end,
+        ctype,
+    };
+    assert_eq!(
+        locks.acquired(None),
+        vec![
+            (3, lock(2, 20, 0, 0, 0, 2)),
+            (FILE, lock(2, 20, 99, 100, 110, WRLCK)),
+            (FILE, lock(1, 10, 0, 0, 0, 1)),
+        ]
+    );
+    assert_eq!(locks.acquired(Some(3)), vec![(3, lock(2, 20, 0, 0, 0, 2))]);
+    assert_eq!(locks.acquired(Some(8)), vec![]);
+}
