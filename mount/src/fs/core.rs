@@ -34,13 +34,14 @@ const SUGID_CLEAR_MODE_EXT: u8 = 4;
 /// `OPEN_*` bits of CLTOMA_FUSE_OPEN.
 const OPEN_READ: u8 = 0x01;
 const OPEN_WRITE: u8 = 0x02;
-const OPEN_AFTER_CREATE: u8 = 0x04;
 /// `MFS_XATTR_*` modes of GETXATTR and SETXATTR.
 const XATTR_GET_DATA: u8 = 0;
 const XATTR_LENGTH_ONLY: u8 = 1;
 const XATTR_REMOVE: u8 = 3;
 /// `MATTR_NOACACHE`: the master asks us not to cache these attributes.
 const MATTR_NOACACHE: u8 = 0x01;
+/// `MATTR_NOECACHE`: the master asks us not to cache this name.
+const MATTR_NOECACHE: u8 = 0x02;
 
 /// Who asks: the uid, gid and every group of the calling process.
 #[derive(Debug, Clone)]
@@ -65,7 +66,12 @@ impl Caller {
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub attr: Duration,
+    /// For names of files, symlinks and devices.
     pub entry: Duration,
+    /// For names of directories: mfsmount keeps these longer (1 s against
+    /// 0 s by default), which spares a lookup of every directory on a
+    /// path each time the path is used.
+    pub direntry: Duration,
 }
 
 /// A name and attributes, what lookup, create, mkdir, ... reply with.
@@ -118,16 +124,24 @@ fn status<T>(reply: Reply<T>) -> FsResult<T> {
 
 impl Core {
     fn entry(&self, inode: u64, attr: &Attr) -> Entry {
-        let length = self.data.length(inode, attr.length);
-        let attr_ttl = if attr.flags & MATTR_NOACACHE != 0 {
+        let (length, flags) = (self.data.length(inode, attr.length), attr.flags);
+        let attr_ttl = if flags & MATTR_NOACACHE != 0 {
             Duration::ZERO
         } else {
             self.timeouts.attr
         };
+        let attr = file_attr(inode, attr, length);
+        let entry_ttl = if flags & MATTR_NOECACHE != 0 {
+            Duration::ZERO
+        } else if attr.kind == FileType::Directory {
+            self.timeouts.direntry
+        } else {
+            self.timeouts.entry
+        };
         Entry {
-            attr: file_attr(inode, attr, length),
+            attr,
             attr_ttl,
-            entry_ttl: self.timeouts.entry,
+            entry_ttl,
         }
     }
 
@@ -446,22 +460,10 @@ impl Core {
                 gids: who.groups(),
             })
             .await?;
+        // The master opens the new file for the session itself, so unlike
+        // a plain open no OPEN follows (mfsmount sends none either).
         let created = status(reply.reply)?;
         let inode = u64::from(created.inode);
-        // Tell the master the new file is open, as mfsmount does.
-        let node = created.inode;
-        let opened: FuseOpenReply = self
-            .data
-            .master
-            .call(|msgid| FuseOpen {
-                msgid,
-                inode: node,
-                uid: who.uid,
-                gids: who.groups(),
-                flags: OPEN_AFTER_CREATE,
-            })
-            .await?;
-        status(opened.reply)?;
         Ok(self.entry(inode, &created.attr))
     }
 
