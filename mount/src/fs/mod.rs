@@ -10,6 +10,7 @@ mod stats_file;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::future::Future;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -103,7 +104,7 @@ impl MooseFs {
     fn spawn<F, Fut>(&self, work: F)
     where
         F: FnOnce(Arc<Core>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
     {
         let core = self.core.clone();
         self.runtime.spawn(async move { work(core).await });
@@ -421,6 +422,9 @@ impl Filesystem for MooseFs {
         if ino == STATS_INODE {
             return reply.data(&self.stats_files.read(fh, offset, size));
         }
+        if let Some(bytes) = self.core.data.read_from_window(ino, offset, size) {
+            return reply.data(&bytes);
+        }
         self.spawn(move |c| async move {
             let file = c.data.open(ino);
             let result = match c.data.flush_file(ino, &file).await {
@@ -468,20 +472,28 @@ impl Filesystem for MooseFs {
         let file = self.core.data.open(ino);
         let after = self.core.data.buffer_write(&file, offset, data);
         let written = data.len() as u32;
-        self.spawn(move |c| async move {
-            match after {
-                AfterWrite::Nothing => reply.written(written),
-                AfterWrite::FlushInBackground => {
-                    reply.written(written);
+        // Only a full buffer makes the writer wait; otherwise the answer
+        // goes out from this thread, sparing a hand-off to the runtime.
+        match after {
+            AfterWrite::Nothing => {
+                reply.written(written);
+                self.core.data.close(ino);
+            }
+            AfterWrite::FlushInBackground => {
+                reply.written(written);
+                self.spawn(move |c| async move {
                     c.data.flush_in_background(ino, &file).await;
-                }
-                AfterWrite::WaitForFlush => match c.data.flush_file(ino, &file).await {
+                    c.data.close(ino);
+                });
+            }
+            AfterWrite::WaitForFlush => self.spawn(move |c| async move {
+                match c.data.flush_file(ino, &file).await {
                     Ok(()) => reply.written(written),
                     Err(e) => reply.error(e.0),
-                },
-            }
-            c.data.close(ino);
-        });
+                }
+                c.data.close(ino);
+            }),
+        }
     }
 
     fn flush(
