@@ -1,11 +1,13 @@
-//! The fuser `Filesystem`: each callback hands its work to the tokio
-//! runtime and replies from there, so many requests are in flight at once.
+//! The fuser `Filesystem`: each callback starts its work on the FUSE thread
+//! and, once that work waits, the tokio runtime finishes it and replies, so
+//! many requests are in flight at once.
 
 mod acl;
 pub mod core;
 mod groups;
 pub mod locks;
 pub mod special;
+mod start_here;
 mod stats_file;
 
 use std::collections::HashMap;
@@ -28,6 +30,7 @@ use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
 use self::special::{is_special_inode, MasterInfo, MASTERINFO_INODE};
+use self::start_here::start_here;
 use self::stats_file::{StatsFiles, STATS_INODE};
 use crate::convert::{SetattrFields, BLKSIZE};
 use crate::data::lock;
@@ -100,14 +103,14 @@ impl MooseFs {
         }
     }
 
-    /// Runs `work` on the runtime with the shared core.
+    /// Runs `work` with the shared core, starting on this thread (see
+    /// [`start_here`]) so that its request leaves without a hand-off.
     fn spawn<F, Fut>(&self, work: F)
     where
         F: FnOnce(Arc<Core>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let core = self.core.clone();
-        self.runtime.spawn(async move { work(core).await });
+        start_here(&self.runtime, work(self.core.clone()));
     }
 }
 
