@@ -490,10 +490,11 @@ impl Filesystem for MooseFs {
                 });
             }
             AfterWrite::WaitForFlush => self.spawn(move |c| async move {
-                match c.data.flush_file(ino, &file).await {
+                match c.data.wait_for_room(&file).await {
                     Ok(()) => reply.written(written),
                     Err(e) => reply.error(e.0),
                 }
+                c.data.flush_in_background(ino, &file).await;
                 c.data.close(ino);
             }),
         }
