@@ -81,26 +81,6 @@ impl DataPath {
         Ok(out.freeze())
     }
 
-    /// The whole of a read when the window already holds it and nothing
-    /// written waits to be sent (nor failed to be), so the FUSE thread can
-    /// answer at once instead of handing the read to a task: one thread
-    /// wake-up less for most reads of a file read in order.
-    pub fn read_from_window(&self, inode: u64, offset: u64, size: u32) -> Option<Bytes> {
-        let file = self.file(inode)?;
-        {
-            let pending = lock(&file.pending);
-            if !pending.extents.is_empty() || pending.error.is_some() {
-                return None;
-            }
-        }
-        let _no_flush_under_way = file.flushing.try_lock().ok()?;
-        let hit = window_slice(&lock(&file.window), offset, size)?;
-        (hit.len() == size as usize).then(|| {
-            self.master.stats().cache(Cache::ReadWindow, true);
-            hit
-        })
-    }
-
     /// Bytes from `at` on (at most `len`, empty at the end of the file),
     /// from the window, the read-ahead under way, or a fresh fetch.
     async fn read_step(

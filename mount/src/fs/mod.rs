@@ -425,9 +425,6 @@ impl Filesystem for MooseFs {
         if ino == STATS_INODE {
             return reply.data(&self.stats_files.read(fh, offset, size));
         }
-        if let Some(bytes) = self.core.data.read_from_window(ino, offset, size) {
-            return reply.data(&bytes);
-        }
         self.spawn(move |c| async move {
             let file = c.data.open(ino);
             let result = match c.data.flush_file(ino, &file).await {
