@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use fuser::consts::{FOPEN_DIRECT_IO, FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
+use fuser::consts::{FOPEN_DIRECT_IO, FUSE_ASYNC_DIO, FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
 use fuser::{
     Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
     ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
@@ -122,6 +122,12 @@ impl Filesystem for MooseFs {
             tracing::warn!(
                 "kernel lacks remote locking (capabilities {missing:#x}); locks stay local"
             );
+        }
+        // Asynchronous direct I/O (libaio, io_uring) reaches us as parallel
+        // requests instead of one at a time, as with mfsmount, whose
+        // libfuse3 asks for it by default.
+        if let Err(missing) = config.add_capabilities(FUSE_ASYNC_DIO) {
+            tracing::warn!("kernel lacks asynchronous direct I/O (capabilities {missing:#x})");
         }
         // Asynchronous requests (read-ahead, AIO) the kernel keeps in flight:
         // its default of 12 leaves the chunkservers idle.
