@@ -25,6 +25,7 @@ use mooseng_wire::{Attr, Bytes32, Counted, Name, Reply};
 
 use super::acl;
 use super::locks::LockOwners;
+use super::truncate::{self, Next};
 use crate::convert::{access_mask, file_attr, node_type_of_mode, SetattrFields};
 use crate::data::DataPath;
 use crate::error::{Errno, FsResult};
@@ -199,20 +200,7 @@ impl Core {
         let mut attr = None;
         if let Some(length) = size {
             self.data.flush(inode).await?;
-            let flags = u8::from(opened);
-            let reply: FuseTruncateReply = self
-                .data
-                .master
-                .call(|msgid| FuseTruncate {
-                    msgid,
-                    inode: node,
-                    flags,
-                    uid: who.uid,
-                    gids: who.groups(),
-                    length,
-                })
-                .await?;
-            attr = Some(status(reply.reply)?.attr);
+            attr = Some(self.truncate(&who, node, opened, length).await?);
             self.data.truncated(inode, length);
         }
         if fields.setmask != 0 || attr.is_none() {
@@ -239,6 +227,35 @@ impl Core {
         }
         let attr = attr.ok_or(Errno::EIO)?;
         Ok(self.entry(inode, &attr))
+    }
+
+    /// TRUNCATE, asked again while the master refuses it for a passing
+    /// reason (see [`truncate::after_refusal`]).
+    async fn truncate(&self, who: &Caller, node: u32, opened: bool, length: u64) -> FsResult<Attr> {
+        let mut tries = 0;
+        loop {
+            let reply: FuseTruncateReply = self
+                .data
+                .master
+                .call(|msgid| FuseTruncate {
+                    msgid,
+                    inode: node,
+                    flags: u8::from(opened),
+                    uid: who.uid,
+                    gids: who.groups(),
+                    length,
+                })
+                .await?;
+            let refusal = match reply.reply.ok() {
+                Ok(done) => return Ok(done.attr),
+                Err(refusal) => refusal,
+            };
+            tries += 1;
+            match truncate::after_refusal(refusal, tries) {
+                Next::GiveUp => return Err(refusal.into()),
+                Next::Retry(pause) => tokio::time::sleep(pause).await,
+            }
+        }
     }
 
     pub async fn readlink(&self, inode: u64) -> FsResult<Bytes> {

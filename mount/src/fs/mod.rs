@@ -9,6 +9,7 @@ pub mod locks;
 pub mod special;
 mod start_here;
 mod stats_file;
+mod truncate;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
