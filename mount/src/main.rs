@@ -142,6 +142,7 @@ fn serve_with(
     let timeouts = Timeouts {
         attr: options.attr_timeout,
         entry: options.entry_timeout,
+        direntry: options.direntry_timeout,
     };
     let handle = runtime.handle().clone();
     if options.meta {

@@ -31,12 +31,14 @@ impl Extents {
             None => (offset, Vec::new()),
         };
         self.bytes -= buffer.len();
-        let needed = (end - start) as usize;
-        if buffer.len() < needed {
-            buffer.resize(needed, 0);
-        }
+        // Overwrite what the extent already holds and append the rest, so
+        // new room is written once instead of zero-filled first.
+        let from = (offset - start) as usize;
+        let overlap = (buffer.len() - from).min(data.len());
+        buffer[from..from + overlap].copy_from_slice(&data[..overlap]);
+        buffer.extend_from_slice(&data[overlap..]);
         // Extents starting inside the new range: only the part of the last
-        // one that reaches past `end` survives.
+        // one that reaches past `end` survives, appended after `data`.
         let later: Vec<u64> = self.map.range(offset..=end).map(|(&at, _)| at).collect();
         for at in later {
             if let Some(bytes) = self.map.remove(&at) {
@@ -47,8 +49,6 @@ impl Extents {
                 }
             }
         }
-        let from = (offset - start) as usize;
-        buffer[from..from + data.len()].copy_from_slice(data);
         self.bytes += buffer.len();
         self.map.insert(start, buffer);
     }

@@ -13,7 +13,9 @@ use crate::master::Master;
 
 /// Buffered bytes past which a write starts sending them in the background.
 pub const FLUSH_THRESHOLD: usize = 8 << 20;
-/// Buffered bytes past which a write waits for the buffer to drain.
+/// Buffered bytes past which a write waits for the flush under way to end
+/// (so a file holds at most about twice this: one buffer being sent, one
+/// filling).
 pub const BUFFER_LIMIT: usize = 32 << 20;
 
 /// Bytes written by this mount that the master does not know yet.

@@ -10,4 +10,4 @@ mod read;
 mod write;
 
 pub use files::{lock, DataPath, FileState};
-pub use write::AfterWrite;
+pub use write::{backoff, AfterWrite};

@@ -28,7 +28,8 @@ pub enum AfterWrite {
     Nothing,
     /// Start sending in the background.
     FlushInBackground,
-    /// The buffer is full: answer only once it has drained.
+    /// The buffer is full: answer only once the flush under way has ended,
+    /// then send the buffer.
     WaitForFlush,
 }
 
@@ -80,6 +81,15 @@ impl DataPath {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Waits, when the buffer is full, for the flush under way to end, and
+    /// returns the error of an earlier flush if one failed. The caller then
+    /// starts the next flush: the writer refills the buffer while it is
+    /// sent, instead of waiting for it too.
+    pub async fn wait_for_room(&self, file: &FileState) -> FsResult<()> {
+        let _turn = file.flushing.lock().await;
+        lock(&file.pending).error.take().map_or(Ok(()), Err)
     }
 
     /// Sends buffered data in the background; errors wait for the next flush.

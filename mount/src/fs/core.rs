@@ -25,6 +25,7 @@ use mooseng_wire::{Attr, Bytes32, Counted, Name, Reply};
 
 use super::acl;
 use super::locks::LockOwners;
+use super::truncate::{self, Next};
 use crate::convert::{access_mask, file_attr, node_type_of_mode, SetattrFields};
 use crate::data::DataPath;
 use crate::error::{Errno, FsResult};
@@ -34,13 +35,14 @@ const SUGID_CLEAR_MODE_EXT: u8 = 4;
 /// `OPEN_*` bits of CLTOMA_FUSE_OPEN.
 const OPEN_READ: u8 = 0x01;
 const OPEN_WRITE: u8 = 0x02;
-const OPEN_AFTER_CREATE: u8 = 0x04;
 /// `MFS_XATTR_*` modes of GETXATTR and SETXATTR.
 const XATTR_GET_DATA: u8 = 0;
 const XATTR_LENGTH_ONLY: u8 = 1;
 const XATTR_REMOVE: u8 = 3;
 /// `MATTR_NOACACHE`: the master asks us not to cache these attributes.
 const MATTR_NOACACHE: u8 = 0x01;
+/// `MATTR_NOECACHE`: the master asks us not to cache this name.
+const MATTR_NOECACHE: u8 = 0x02;
 
 /// Who asks: the uid, gid and every group of the calling process.
 #[derive(Debug, Clone)]
@@ -65,7 +67,12 @@ impl Caller {
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub attr: Duration,
+    /// For names of files, symlinks and devices.
     pub entry: Duration,
+    /// For names of directories: mfsmount keeps these longer (1 s against
+    /// 0 s by default), which spares a lookup of every directory on a
+    /// path each time the path is used.
+    pub direntry: Duration,
 }
 
 /// A name and attributes, what lookup, create, mkdir, ... reply with.
@@ -118,16 +125,24 @@ fn status<T>(reply: Reply<T>) -> FsResult<T> {
 
 impl Core {
     fn entry(&self, inode: u64, attr: &Attr) -> Entry {
-        let length = self.data.length(inode, attr.length);
-        let attr_ttl = if attr.flags & MATTR_NOACACHE != 0 {
+        let (length, flags) = (self.data.length(inode, attr.length), attr.flags);
+        let attr_ttl = if flags & MATTR_NOACACHE != 0 {
             Duration::ZERO
         } else {
             self.timeouts.attr
         };
+        let attr = file_attr(inode, attr, length);
+        let entry_ttl = if flags & MATTR_NOECACHE != 0 {
+            Duration::ZERO
+        } else if attr.kind == FileType::Directory {
+            self.timeouts.direntry
+        } else {
+            self.timeouts.entry
+        };
         Entry {
-            attr: file_attr(inode, attr, length),
+            attr,
             attr_ttl,
-            entry_ttl: self.timeouts.entry,
+            entry_ttl,
         }
     }
 
@@ -185,20 +200,7 @@ impl Core {
         let mut attr = None;
         if let Some(length) = size {
             self.data.flush(inode).await?;
-            let flags = u8::from(opened);
-            let reply: FuseTruncateReply = self
-                .data
-                .master
-                .call(|msgid| FuseTruncate {
-                    msgid,
-                    inode: node,
-                    flags,
-                    uid: who.uid,
-                    gids: who.groups(),
-                    length,
-                })
-                .await?;
-            attr = Some(status(reply.reply)?.attr);
+            attr = Some(self.truncate(&who, node, opened, length).await?);
             self.data.truncated(inode, length);
         }
         if fields.setmask != 0 || attr.is_none() {
@@ -225,6 +227,35 @@ impl Core {
         }
         let attr = attr.ok_or(Errno::EIO)?;
         Ok(self.entry(inode, &attr))
+    }
+
+    /// TRUNCATE, asked again while the master refuses it for a passing
+    /// reason (see [`truncate::after_refusal`]).
+    async fn truncate(&self, who: &Caller, node: u32, opened: bool, length: u64) -> FsResult<Attr> {
+        let mut tries = 0;
+        loop {
+            let reply: FuseTruncateReply = self
+                .data
+                .master
+                .call(|msgid| FuseTruncate {
+                    msgid,
+                    inode: node,
+                    flags: u8::from(opened),
+                    uid: who.uid,
+                    gids: who.groups(),
+                    length,
+                })
+                .await?;
+            let refusal = match reply.reply.ok() {
+                Ok(done) => return Ok(done.attr),
+                Err(refusal) => refusal,
+            };
+            tries += 1;
+            match truncate::after_refusal(refusal, tries) {
+                Next::GiveUp => return Err(refusal.into()),
+                Next::Retry(pause) => tokio::time::sleep(pause).await,
+            }
+        }
     }
 
     pub async fn readlink(&self, inode: u64) -> FsResult<Bytes> {
@@ -446,22 +477,10 @@ impl Core {
                 gids: who.groups(),
             })
             .await?;
+        // The master opens the new file for the session itself, so unlike
+        // a plain open no OPEN follows (mfsmount sends none either).
         let created = status(reply.reply)?;
         let inode = u64::from(created.inode);
-        // Tell the master the new file is open, as mfsmount does.
-        let node = created.inode;
-        let opened: FuseOpenReply = self
-            .data
-            .master
-            .call(|msgid| FuseOpen {
-                msgid,
-                inode: node,
-                uid: who.uid,
-                gids: who.groups(),
-                flags: OPEN_AFTER_CREATE,
-            })
-            .await?;
-        status(opened.reply)?;
         Ok(self.entry(inode, &created.attr))
     }
 

@@ -1,21 +1,25 @@
-//! The fuser `Filesystem`: each callback hands its work to the tokio
-//! runtime and replies from there, so many requests are in flight at once.
+//! The fuser `Filesystem`: each callback starts its work on the FUSE thread
+//! and, once that work waits, the tokio runtime finishes it and replies, so
+//! many requests are in flight at once.
 
 mod acl;
 pub mod core;
 mod groups;
 pub mod locks;
 pub mod special;
+mod start_here;
 mod stats_file;
+mod truncate;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::future::Future;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use fuser::consts::{FOPEN_DIRECT_IO, FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
+use fuser::consts::{FOPEN_DIRECT_IO, FUSE_ASYNC_DIO, FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
 use fuser::{
     Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
     ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
@@ -27,6 +31,7 @@ use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
 use self::special::{is_special_inode, MasterInfo, MASTERINFO_INODE};
+use self::start_here::start_here;
 use self::stats_file::{StatsFiles, STATS_INODE};
 use crate::convert::{SetattrFields, BLKSIZE};
 use crate::data::lock;
@@ -99,14 +104,14 @@ impl MooseFs {
         }
     }
 
-    /// Runs `work` on the runtime with the shared core.
+    /// Runs `work` with the shared core, starting on this thread (see
+    /// [`start_here`]) so that its request leaves without a hand-off.
     fn spawn<F, Fut>(&self, work: F)
     where
         F: FnOnce(Arc<Core>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
     {
-        let core = self.core.clone();
-        self.runtime.spawn(async move { work(core).await });
+        start_here(&self.runtime, work(self.core.clone()));
     }
 }
 
@@ -118,6 +123,12 @@ impl Filesystem for MooseFs {
             tracing::warn!(
                 "kernel lacks remote locking (capabilities {missing:#x}); locks stay local"
             );
+        }
+        // Asynchronous direct I/O (libaio, io_uring) reaches us as parallel
+        // requests instead of one at a time, as with mfsmount, whose
+        // libfuse3 asks for it by default.
+        if let Err(missing) = config.add_capabilities(FUSE_ASYNC_DIO) {
+            tracing::warn!("kernel lacks asynchronous direct I/O (capabilities {missing:#x})");
         }
         // Asynchronous requests (read-ahead, AIO) the kernel keeps in flight:
         // its default of 12 leaves the chunkservers idle.
@@ -468,20 +479,29 @@ impl Filesystem for MooseFs {
         let file = self.core.data.open(ino);
         let after = self.core.data.buffer_write(&file, offset, data);
         let written = data.len() as u32;
-        self.spawn(move |c| async move {
-            match after {
-                AfterWrite::Nothing => reply.written(written),
-                AfterWrite::FlushInBackground => {
-                    reply.written(written);
+        // Only a full buffer makes the writer wait; otherwise the answer
+        // goes out from this thread, sparing a hand-off to the runtime.
+        match after {
+            AfterWrite::Nothing => {
+                reply.written(written);
+                self.core.data.close(ino);
+            }
+            AfterWrite::FlushInBackground => {
+                reply.written(written);
+                self.spawn(move |c| async move {
                     c.data.flush_in_background(ino, &file).await;
-                }
-                AfterWrite::WaitForFlush => match c.data.flush_file(ino, &file).await {
+                    c.data.close(ino);
+                });
+            }
+            AfterWrite::WaitForFlush => self.spawn(move |c| async move {
+                match c.data.wait_for_room(&file).await {
                     Ok(()) => reply.written(written),
                     Err(e) => reply.error(e.0),
-                },
-            }
-            c.data.close(ino);
-        });
+                }
+                c.data.flush_in_background(ino, &file).await;
+                c.data.close(ino);
+            }),
+        }
     }
 
     fn flush(

@@ -1,6 +1,8 @@
 //! One TCP connection to the master shared by every FUSE request: requests
-//! carry a msgid, a reader task hands each answer to whoever waits for that
-//! msgid, and a supervisor resumes the session when the connection drops.
+//! carry a msgid, the asking task writes its request to the socket itself
+//! (behind a lock, so no writer task has to be woken for it), a reader task
+//! hands each answer to whoever waits for that msgid, and a supervisor
+//! resumes the session when the connection drops.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -13,7 +15,7 @@ use mooseng_wire::cltoma::register::{FuseRegister, RegisterRequest};
 use mooseng_wire::{Ctx, Direction, Frame, Message};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch, Notify};
 
 use super::register::{register, Registered, SessionConfig};
 use crate::error::{Errno, FsResult};
@@ -34,9 +36,55 @@ type Waiters = Arc<Mutex<HashMap<u32, oneshot::Sender<Frame>>>>;
 /// The live connection, replaced on every reconnect.
 #[derive(Clone)]
 struct Link {
-    out: mpsc::UnboundedSender<Frame>,
+    out: Arc<Outgoing>,
     waiters: Waiters,
     ctx: Ctx,
+}
+
+/// The sending half of the connection, written by whichever task asks.
+struct Outgoing {
+    socket: tokio::sync::Mutex<OwnedWriteHalf>,
+    /// Set by every write; the keepalive sends a NOP only when it is clear.
+    busy: AtomicBool,
+    /// Woken when a write fails, so the supervisor reconnects.
+    failed: Notify,
+    stats: Stats,
+}
+
+impl Outgoing {
+    /// Writes one whole frame. A write that fails, or that is abandoned
+    /// half done (its task cancelled), leaves the stream unusable, so
+    /// either ends the connection.
+    async fn send(&self, frame: &Frame) -> std::io::Result<()> {
+        let mut buf = BytesMut::with_capacity(FRAME_HEADER as usize + frame.payload.len());
+        frame.write_to(&mut buf);
+        let mut socket = self.socket.lock().await;
+        let mut write = WriteInProgress {
+            failed: &self.failed,
+            done: false,
+        };
+        socket.write_all(&buf).await?;
+        write.done = true;
+        drop(socket);
+        self.busy.store(true, Ordering::Relaxed);
+        self.stats.master_packets_sent.inc();
+        self.stats.master_bytes_sent.inc_by(buf.len() as u64);
+        Ok(())
+    }
+}
+
+/// Ends the connection when dropped before its write is done.
+struct WriteInProgress<'a> {
+    failed: &'a Notify,
+    done: bool,
+}
+
+impl Drop for WriteInProgress<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.failed.notify_one();
+        }
+    }
 }
 
 /// Client side of a master session.
@@ -120,7 +168,7 @@ impl Master {
                 metaid: None,
             },
         };
-        if link.out.send(close.to_frame()).is_err() {
+        if link.out.send(&close.to_frame()).await.is_err() {
             return false;
         }
         let mut rx = self.link.clone();
@@ -196,7 +244,7 @@ impl Master {
             let msgid = self.next_msgid();
             let (tx, rx) = oneshot::channel();
             lock(&link.waiters).insert(msgid, tx);
-            if link.out.send(build(msgid)).is_err() {
+            if link.out.send(&build(msgid)).await.is_err() {
                 lock(&link.waiters).remove(&msgid);
                 continue;
             }
@@ -262,17 +310,23 @@ async fn supervise(
             peer_version: lock(&session).master_version,
         };
         let (read, write) = stream.into_split();
-        let (out, queue) = mpsc::unbounded_channel();
+        let out = Arc::new(Outgoing {
+            socket: tokio::sync::Mutex::new(write),
+            busy: AtomicBool::new(false),
+            failed: Notify::new(),
+            stats: stats.clone(),
+        });
         let waiters = Waiters::default();
         link.send_replace(Some(Link {
-            out,
+            out: out.clone(),
             waiters: waiters.clone(),
             ctx,
         }));
         stats.master_connected.set(1);
         let reason = tokio::select! {
             e = read_answers(read, waiters.clone(), &stats) => e,
-            e = write_requests(write, queue, &stats) => e,
+            e = keep_alive(&out) => e,
+            () = out.failed.notified() => std::io::Error::other("a request could not be sent"),
         };
         link.send_replace(None);
         stats.master_connected.set(0);
@@ -340,30 +394,17 @@ async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters, stats: &Stats) 
     }
 }
 
-async fn write_requests(
-    mut write: OwnedWriteHalf,
-    mut queue: mpsc::UnboundedReceiver<Frame>,
-    stats: &Stats,
-) -> std::io::Error {
-    let mut buf = BytesMut::new();
+/// Sends a NOP whenever a [`KEEPALIVE`] passes without a request, so the
+/// master keeps the session of an idle mount.
+async fn keep_alive(out: &Outgoing) -> std::io::Error {
     loop {
-        let frame = match tokio::time::timeout(KEEPALIVE, queue.recv()).await {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return std::io::Error::other("mount is shutting down"),
-            Err(_) => Nop { msgid: None }.to_frame(),
-        };
-        buf.clear();
-        frame.write_to(&mut buf);
-        let mut packets = 1;
-        // Send everything queued meanwhile in the same write.
-        while let Ok(more) = queue.try_recv() {
-            more.write_to(&mut buf);
-            packets += 1;
+        tokio::time::sleep(KEEPALIVE).await;
+        if !out.busy.swap(false, Ordering::Relaxed) {
+            if let Err(e) = out.send(&Nop { msgid: None }.to_frame()).await {
+                return e;
+            }
+            // The NOP itself is no sign of life from the mount.
+            out.busy.store(false, Ordering::Relaxed);
         }
-        if let Err(e) = write.write_all(&buf).await {
-            return e;
-        }
-        stats.master_packets_sent.inc_by(packets);
-        stats.master_bytes_sent.inc_by(buf.len() as u64);
     }
 }
