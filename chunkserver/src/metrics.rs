@@ -91,7 +91,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// One block piece read from a chunk file and checked.
+    /// One read of consecutive whole blocks from a chunk file, checked.
     pub fn read_done(&self, bytes: u32, took: Duration) {
         self.read_ops.inc();
         self.read_bytes.inc_by(u64::from(bytes));
@@ -133,12 +133,12 @@ impl Metrics {
         );
         registry.register(
             "read_ops",
-            "Block pieces (up to 64 KiB) read from chunk files",
+            "Reads of consecutive 64 KiB blocks (up to 1 MiB) from chunk files",
             m.read_ops,
         );
         registry.register(
             "read_seconds",
-            "Time to read and CRC-check one block piece",
+            "Time to read and CRC-check one read of consecutive blocks",
             m.read_seconds,
         );
         registry.register(

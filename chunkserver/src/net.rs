@@ -97,7 +97,13 @@ impl FrameWriter {
             .zip(frames)
             .flat_map(|(head, frame)| [IoSlice::new(head), IoSlice::new(&frame.payload)])
             .collect();
-        let mut rest = &mut slices[..];
+        self.send_slices(&mut slices).await
+    }
+
+    /// Sends `slices` one after another, in as few vectored writes as the
+    /// socket takes them in.
+    pub async fn send_slices(&mut self, slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+        let mut rest = slices;
         while !rest.is_empty() {
             let written = self.half.write_vectored(rest).await?;
             if written == 0 {

@@ -29,21 +29,20 @@ messages! {
 const READ_DATA_HEAD: usize = 8 + 2 + 2 + 4 + 4;
 
 impl ReadData {
-    /// Appends a whole `CSTOCL_READ_DATA` frame, header included, whose
-    /// `size` data bytes `fill` writes in place and whose CRC it returns.
-    /// A server sending blocks reads each straight into its frame this way
-    /// instead of into a [`CrcData`] that is then copied. When `fill`
-    /// fails, `out` is left as it was.
-    pub fn encode_frame_in_place<E>(
+    /// Appends the frame header and the fields before the data of a
+    /// `CSTOCL_READ_DATA` frame whose `size` data bytes the caller sends
+    /// right after it. A server sends block data this way, from its own
+    /// read buffer in a vectored write, instead of copying every block into
+    /// a [`CrcData`] or a frame buffer.
+    pub fn encode_frame_head(
         chunkid: u64,
         blocknum: u16,
         offset: u16,
         size: u32,
+        crc: u32,
         out: &mut BytesMut,
-        fill: impl FnOnce(&mut [u8]) -> Result<u32, E>,
-    ) -> Result<(), E> {
-        let start = out.len();
-        out.reserve(HEADER_LEN + READ_DATA_HEAD + size as usize);
+    ) {
+        out.reserve(HEADER_LEN + READ_DATA_HEAD);
         out.put_u32(Self::CODE);
         // The size comes from a 32-bit field, and a READ_DATA of MooseFS
         // carries at most one 64 KiB block, so the sum cannot overflow.
@@ -52,20 +51,7 @@ impl ReadData {
         out.put_u16(blocknum);
         out.put_u16(offset);
         out.put_u32(size);
-        let crc_at = out.len();
-        out.put_u32(0);
-        let data_at = out.len();
-        out.resize(data_at + size as usize, 0);
-        match fill(&mut out[data_at..]) {
-            Ok(crc) => {
-                out[crc_at..data_at].copy_from_slice(&crc.to_be_bytes());
-                Ok(())
-            }
-            Err(err) => {
-                out.truncate(start);
-                Err(err)
-            }
-        }
+        out.put_u32(crc);
     }
 }
 
@@ -76,13 +62,10 @@ mod tests {
     use crate::testing::decode_exact;
 
     #[test]
-    fn read_data_filled_in_place_is_the_encoded_message() {
+    fn read_data_head_and_data_make_the_encoded_message() {
         let mut out = BytesMut::from(&b"before"[..]);
-        ReadData::encode_frame_in_place(7, 2, 10, 3, &mut out, |data| {
-            data.copy_from_slice(b"abc");
-            Ok::<_, ()>(0x0102_0304)
-        })
-        .unwrap();
+        ReadData::encode_frame_head(7, 2, 10, 3, 0x0102_0304, &mut out);
+        out.extend_from_slice(b"abc");
         let message = ReadData {
             chunkid: 7,
             blocknum: 2,
@@ -92,10 +75,6 @@ mod tests {
         let mut expected = BytesMut::from(&b"before"[..]);
         message.to_frame().write_to(&mut expected);
         assert_eq!(out, expected);
-
-        let failed = ReadData::encode_frame_in_place(7, 2, 10, 3, &mut out, |_| Err("bad"));
-        assert_eq!(failed, Err("bad"));
-        assert_eq!(out, expected, "a failed fill leaves nothing behind");
     }
 
     #[test]

@@ -178,14 +178,15 @@ impl ChunkFile {
     /// session), and faulting its pages in costs more than the copy.
     pub(super) fn raw_block(&self, block: u16) -> Result<Vec<u8>> {
         let mut bytes = vec![0u8; BLOCK_SIZE as usize];
-        self.read_raw_block_into(block, &mut bytes)?;
+        self.read_raw_blocks(block, &mut bytes)?;
         Ok(bytes)
     }
 
-    /// Fills `out` (one block long) with stored block `block`, unchecked.
-    pub(super) fn read_raw_block_into(&self, block: u16, out: &mut [u8]) -> Result<()> {
+    /// Fills `out` (whole blocks, all stored) with the blocks from `first`
+    /// on, unchecked, in one `pread`.
+    pub(super) fn read_raw_blocks(&self, first: u16, out: &mut [u8]) -> Result<()> {
         self.file
-            .read_exact_at(out, self.geometry.block_offset(block))
+            .read_exact_at(out, self.geometry.block_offset(first))
             .map_err(io_at(&self.path.path()))
     }
 

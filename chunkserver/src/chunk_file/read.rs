@@ -1,5 +1,9 @@
 //! Reading chunk data and checking a whole chunk.
 
+use std::num::NonZeroU64;
+
+use rustix::fs::Advice;
+
 use super::crc::{crc, EMPTY_BLOCK_CRC};
 use super::error::{ChunkFileError, Result};
 use super::handle::ChunkFile;
@@ -106,32 +110,49 @@ impl ChunkFile {
 }
 
 impl ChunkFile {
-    /// Fills `out` with the bytes at `start` of block `block` after
-    /// checking the whole stored block against its CRC, and returns the
-    /// CRC of exactly those bytes (what a `READ_DATA` packet carries). A
-    /// block past the end reads as zeros.
+    /// Fills `out`, a whole number of blocks, with the blocks from `first`
+    /// on, then checks them in order against their stored CRCs and pushes
+    /// the CRC of each that passed onto `crcs`. Stops at the first that
+    /// does not pass, with its error: the blocks before it may be sent, it
+    /// and those after it must not. Blocks past the end read as zeros.
     ///
-    /// A whole block is read straight into `out` and its stored CRC is the
-    /// answer; part of a block goes through a block-sized buffer, since the
-    /// stored CRC covers the whole block. After an error `out` holds
-    /// unchecked bytes and must not be used.
-    pub fn read_block_piece(&self, block: u16, start: usize, out: &mut [u8]) -> Result<u32> {
-        if block >= BLOCKS_PER_CHUNK || start + out.len() > BLOCK_SIZE as usize {
+    /// The stored blocks come in one `pread`, not one per block: a
+    /// sequential read spends its time in the kernel, and fewer, longer
+    /// reads are what make it cheaper.
+    pub fn read_blocks(&self, first: u16, out: &mut [u8], crcs: &mut Vec<u32>) -> Result<()> {
+        let block = BLOCK_SIZE as usize;
+        let count = out.len() / block;
+        if !out.len().is_multiple_of(block)
+            || usize::from(first) + count > usize::from(BLOCKS_PER_CHUNK)
+        {
             return Err(ChunkFileError::OutOfRange {
-                offset: u64::from(block) * u64::from(BLOCK_SIZE) + start as u64,
+                offset: u64::from(first) * u64::from(BLOCK_SIZE),
                 len: out.len() as u64,
             });
         }
-        if block >= self.geometry.blocks {
-            out.fill(0);
-            return Ok(crc(out));
+        let stored = usize::from(self.geometry.blocks.saturating_sub(first)).min(count);
+        let (on_disk, past_end) = out.split_at_mut(stored * block);
+        if stored > 0 {
+            self.read_raw_blocks(first, on_disk)?;
         }
-        if out.len() == BLOCK_SIZE as usize {
-            self.read_raw_block_into(block, out)?;
-            return self.check_block(block, out);
+        past_end.fill(0);
+        for (number, bytes) in (first..).zip(on_disk.chunks(block)) {
+            crcs.push(self.check_block(number, bytes)?);
         }
-        let whole = self.checked_block(block)?;
-        out.copy_from_slice(&whole[start..start + out.len()]);
-        Ok(crc(out))
+        crcs.extend(std::iter::repeat_n(EMPTY_BLOCK_CRC, count - stored));
+        Ok(())
+    }
+
+    /// Tells the kernel that blocks `first..first + count` are about to be
+    /// read in order, as mfschunkserver does when a read starts: their
+    /// disk reads begin at once, ahead of the `pread`s that want them, and
+    /// the readahead window of the file widens.
+    pub fn will_read(&self, first: u16, count: u16) {
+        let offset = self.geometry.block_offset(first);
+        let len = NonZeroU64::new(u64::from(count) * u64::from(BLOCK_SIZE));
+        // Advice only: a kernel that ignores it serves the reads all the same.
+        for advice in [Advice::Sequential, Advice::WillNeed] {
+            let _ = rustix::fs::fadvise(&self.file, offset, len, advice);
+        }
     }
 }

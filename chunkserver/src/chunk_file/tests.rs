@@ -389,49 +389,47 @@ proptest! {
 }
 
 #[test]
-fn block_pieces_are_checked_and_carry_their_own_crc() {
+fn blocks_read_together_are_checked_one_by_one() {
     let dir = TempDir::new().unwrap();
     let mut chunk = new_chunk(&dir);
     let data = pattern(2 * BLOCK_SIZE as usize, 3);
     chunk.write(0, &data).unwrap();
     let block = BLOCK_SIZE as usize;
 
-    let mut whole = vec![0u8; block];
+    let mut out = vec![7u8; 3 * block];
+    let mut crcs = Vec::new();
+    chunk.read_blocks(0, &mut out, &mut crcs).unwrap();
+    assert_eq!(out[..2 * block], data[..]);
+    assert_eq!(out[2 * block..], [0; BLOCK_SIZE as usize], "past the end");
     assert_eq!(
-        chunk.read_block_piece(1, 0, &mut whole).unwrap(),
-        crc32fast::hash(&data[block..])
+        crcs,
+        [
+            crc32fast::hash(&data[..block]),
+            crc32fast::hash(&data[block..]),
+            EMPTY_BLOCK_CRC
+        ]
     );
-    assert_eq!(whole, data[block..]);
 
-    let mut part = vec![0u8; 100];
-    assert_eq!(
-        chunk.read_block_piece(0, 50, &mut part).unwrap(),
-        crc32fast::hash(&data[50..150])
-    );
-    assert_eq!(part, data[50..150]);
-
-    let mut past_end = vec![7u8; 10];
-    assert_eq!(
-        chunk.read_block_piece(2, 0, &mut past_end).unwrap(),
-        crc32fast::hash(&[0; 10])
-    );
-    assert_eq!(past_end, [0; 10]);
-
-    let mut too_long = vec![0u8; 10];
     assert!(matches!(
-        chunk.read_block_piece(0, block - 5, &mut too_long),
+        chunk.read_blocks(0, &mut out[..block - 5], &mut crcs),
+        Err(ChunkFileError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        chunk.read_blocks(BLOCKS_PER_CHUNK - 1, &mut out[..2 * block], &mut crcs),
         Err(ChunkFileError::OutOfRange { .. })
     ));
 
     flip_byte(&chunk, chunk.geometry().block_offset(1) + 7);
+    crcs.clear();
     assert!(matches!(
-        chunk.read_block_piece(1, 0, &mut whole),
+        chunk.read_blocks(0, &mut out, &mut crcs),
         Err(ChunkFileError::Crc { block: 1, .. })
     ));
-    assert!(matches!(
-        chunk.read_block_piece(1, 60_000, &mut part),
-        Err(ChunkFileError::Crc { block: 1, .. })
-    ));
+    assert_eq!(
+        crcs,
+        [crc32fast::hash(&data[..block])],
+        "the block before the damaged one passed"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@
 mod acks;
 mod info;
 pub mod read;
+mod trip_buffers;
 mod write;
 
 use std::net::SocketAddr;
@@ -25,11 +26,13 @@ pub use acks::{AckQueue, OutOfOrder};
 use crate::master::commands;
 use crate::net::{self, FrameWriter};
 use crate::storage::Store;
+use trip_buffers::TripBuffers;
 
 /// The client service.
 #[derive(Debug)]
 pub struct Service {
     store: Arc<Store>,
+    buffers: Arc<TripBuffers>,
     listener: TcpListener,
     limit: Arc<Semaphore>,
     shutdown: watch::Receiver<bool>,
@@ -44,6 +47,7 @@ impl Service {
     ) -> Self {
         Service {
             store,
+            buffers: Arc::new(TripBuffers::new(read::TRIP_BYTES)),
             listener,
             limit: Arc::new(Semaphore::new(max_connections.max(1))),
             shutdown,
@@ -74,9 +78,10 @@ impl Service {
             return;
         };
         let store = Arc::clone(&self.store);
+        let buffers = Arc::clone(&self.buffers);
         let shutdown = self.shutdown.clone();
         connections.spawn(async move {
-            serve_connection(store, stream, peer, shutdown).await;
+            serve_connection(store, buffers, stream, peer, shutdown).await;
             drop(permit);
         });
     }
@@ -85,6 +90,7 @@ impl Service {
 /// Serves requests on one connection until it closes.
 async fn serve_connection(
     store: Arc<Store>,
+    buffers: Arc<TripBuffers>,
     stream: TcpStream,
     peer: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
@@ -110,7 +116,7 @@ async fn serve_connection(
             }
         };
         let result = match message {
-            ToChunkserver::Read(req) => read::serve(&store, &mut writer, req).await,
+            ToChunkserver::Read(req) => read::serve(&store, &buffers, &mut writer, req).await,
             ToChunkserver::Write(req) => {
                 match write::serve(&store, &mut reader, &mut writer, req, &mut shutdown).await {
                     Ok(write::After::KeepOpen) => Ok(()),

@@ -5,7 +5,8 @@
 //! `MFS_ERROR_CRC` (and a damage report to the master), never with data.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, IoSlice};
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::BytesMut;
@@ -14,6 +15,8 @@ use mooseng_wire::{cltocs, cstocl, Status};
 use crate::chunk_file::{BLOCK_SIZE, CHUNK_SIZE};
 use crate::net::{self, FrameWriter};
 use crate::storage::{IoHandle, Store};
+
+use super::trip_buffers::TripBuffers;
 
 /// One `READ_DATA` packet's worth: `size` bytes at `offset` of `block`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,20 +62,24 @@ pub fn pieces(mut offset: u32, mut size: u32) -> Vec<Piece> {
 /// Serves one read; an error means the client connection is gone.
 pub async fn serve(
     store: &Arc<Store>,
+    buffers: &Arc<TripBuffers>,
     writer: &mut FrameWriter,
     req: cltocs::Read,
 ) -> io::Result<()> {
     let chunkid = req.chunkid;
     match precheck(req.offset, req.size) {
         Some(status) => writer.send(&cstocl::ReadStatus { chunkid, status }).await,
-        None => send_data(store, writer, &req).await,
+        None => send_data(store, buffers, writer, &req).await,
     }
 }
 
-/// Most blocks read in one trip to a blocking thread and sent in one
-/// write: a 1 MiB client read takes a few trips instead of sixteen, and
-/// the frames of a trip hold at most this many blocks in memory.
+/// Most blocks read in one trip to a blocking thread (with one `pread`)
+/// and sent in one vectored write: a 1 MiB client read takes a few trips
+/// instead of sixteen, and a trip holds at most this many blocks in memory.
 const BLOCKS_PER_TRIP: usize = 16;
+
+/// Bytes of a trip's read buffer: [`BLOCKS_PER_TRIP`] whole blocks.
+pub const TRIP_BYTES: usize = BLOCKS_PER_TRIP * BLOCK_SIZE as usize;
 
 /// Cuts a read's pieces into trips of 1, 2, 4, ... up to
 /// [`BLOCKS_PER_TRIP`] pieces: the first block leaves as soon as it is
@@ -92,118 +99,197 @@ fn trips(pieces: Vec<Piece>) -> Vec<Vec<Piece>> {
 
 /// Sends the data packets and the status that ends the read.
 ///
-/// The pieces go in [`trips`]: a blocking thread opens
-/// the chunk (on the first trip), reads each piece straight into its
-/// `READ_DATA` frame and checks it; while those frames are being sent, the
-/// next trip is already reading. A trip stops at the first piece that
+/// The pieces go in [`trips`]: a blocking thread opens the chunk (on the
+/// first trip, also asking the kernel to start reading the whole range
+/// if it is longer than a block), reads the trip's blocks into a buffer
+/// and checks them; while they are being sent, the next trip is already
+/// reading into a second buffer. A trip stops at the first block that
 /// fails; the pieces before it, all checked, still go out, then the
 /// failure ends the read, and no trip is started after it. The status
 /// goes out in the same write as the last trip's frames, so a one-block
 /// read is one trip and one write.
 async fn send_data(
     store: &Arc<Store>,
+    buffers: &Arc<TripBuffers>,
     writer: &mut FrameWriter,
     req: &cltocs::Read,
 ) -> io::Result<()> {
-    let (chunkid, version) = (req.chunkid, req.version);
-    let mut trips = trips(pieces(req.offset, req.size)).into_iter();
+    let chunkid = req.chunkid;
+    let pieces = pieces(req.offset, req.size);
+    let open = Open::Chunk {
+        version: req.version,
+        // At most 1024 pieces, one per block of the chunk.
+        ahead: (pieces.len() > 1).then(|| (pieces[0].block, pieces.len() as u16)),
+    };
+    let mut trips = trips(pieces).into_iter();
     // `precheck` let through only reads of at least one byte.
     let first = trips.next().unwrap_or_default();
-    let mut reading = Trip::start(store, None, chunkid, version, first, BytesMut::new());
+    let mut reading = Trip::start(store, open, chunkid, first, buffers.take());
     // The buffer of the trip before the one reading, for the next trip.
-    let mut spare = BytesMut::new();
+    let mut spare = None;
     loop {
-        let mut trip = match reading.await {
+        let Trip {
+            handle,
+            mut frames,
+            failure,
+        } = match reading.await {
             Ok(trip) => trip,
             Err(status) => {
                 return writer.send(&cstocl::ReadStatus { chunkid, status }).await;
             }
         };
-        let pieces = match trip.failure {
+        let pieces = match failure {
             None => trips.next(),
             Some(_) => None,
         };
         let Some(pieces) = pieces else {
-            let status = trip.failure.unwrap_or(Status::OK);
-            net::encode_frame(&cstocl::ReadStatus { chunkid, status }, &mut trip.frames);
-            return writer.send_encoded(&trip.frames).await;
+            let status = failure.unwrap_or(Status::OK);
+            net::encode_frame(&cstocl::ReadStatus { chunkid, status }, &mut frames.heads);
+            let sent = writer.send_slices(&mut frames.slices()).await;
+            buffers.give_back(frames.data);
+            if let Some(data) = spare {
+                buffers.give_back(data);
+            }
+            return sent;
         };
-        reading = Trip::start(store, Some(trip.handle), chunkid, version, pieces, spare);
-        writer.send_encoded(&trip.frames).await?;
-        spare = trip.frames;
-        spare.clear();
+        let data = spare.take().unwrap_or_else(|| buffers.take());
+        reading = Trip::start(store, Open::Held(handle), chunkid, pieces, data);
+        writer.send_slices(&mut frames.slices()).await?;
+        spare = Some(frames.data);
     }
 }
 
-/// What one trip read: the encoded frames of the pieces that passed, and
-/// the status of the piece that did not, if one did not.
+/// What a trip reads from: the chunk, opened by the first trip of a read,
+/// or the handle an earlier trip of the same read opened.
+enum Open {
+    Chunk {
+        version: u32,
+        /// The blocks (first, count) the whole read covers, when it is
+        /// worth telling the kernel about them.
+        ahead: Option<(u16, u16)>,
+    },
+    Held(IoHandle),
+}
+
+/// What one trip read: the frames of the pieces that passed, and the
+/// status of the block that did not, if one did not.
 struct Trip {
     handle: IoHandle,
-    frames: BytesMut,
+    frames: Frames,
     failure: Option<Status>,
 }
 
+/// `READ_DATA` frames kept in two parts: the read blocks in `data`, and
+/// the encoded head of each frame, one after another, in `heads`;
+/// `pieces` says where each frame's data lies in `data`.
+struct Frames {
+    data: Vec<u8>,
+    heads: BytesMut,
+    pieces: Vec<Range<usize>>,
+}
+
 impl Trip {
-    /// Starts reading `pieces` into `frames` on a blocking thread, opening
-    /// the chunk first unless `open` is the handle of an earlier trip.
+    /// Starts reading `pieces` into `data` (a [`TRIP_BYTES`] buffer) on a
+    /// blocking thread.
     fn start(
         store: &Arc<Store>,
-        open: Option<IoHandle>,
+        open: Open,
         chunkid: u64,
-        version: u32,
         pieces: Vec<Piece>,
-        frames: BytesMut,
+        data: Vec<u8>,
     ) -> impl Future<Output = Result<Trip, Status>> {
         store.spawn(move |s| {
             let handle = match open {
-                Some(handle) => handle,
-                None => s.open_io(chunkid, version)?,
+                Open::Held(handle) => handle,
+                Open::Chunk { version, ahead } => {
+                    let handle = s.open_io(chunkid, version)?;
+                    if let Some((first, count)) = ahead {
+                        s.will_read(&handle, first, count);
+                    }
+                    handle
+                }
             };
-            Ok(Trip::read(s, handle, chunkid, &pieces, frames))
+            Ok(Trip::read(s, handle, chunkid, &pieces, data))
         })
     }
 
-    /// Reads and checks `pieces` in order, each into its own `READ_DATA`
-    /// frame, stopping at the first that fails. Runs on a blocking thread.
+    /// Reads the blocks of `pieces` (consecutive, at most
+    /// [`BLOCKS_PER_TRIP`]) in one go, checks them in order and encodes a
+    /// frame head for each piece whose block passed. Runs on a blocking
+    /// thread.
     fn read(
         store: &Store,
         handle: IoHandle,
         chunkid: u64,
         pieces: &[Piece],
-        mut frames: BytesMut,
+        mut data: Vec<u8>,
     ) -> Trip {
-        let total: usize = pieces
-            .iter()
-            .map(|p| p.size as usize + FRAME_OVERHEAD)
-            .sum();
-        frames.reserve(total + STATUS_FRAME);
-        let mut failure = None;
-        for piece in pieces {
-            let read = cstocl::ReadData::encode_frame_in_place(
+        let block = BLOCK_SIZE as usize;
+        let mut crcs = Vec::with_capacity(pieces.len());
+        let failure = match pieces.first() {
+            Some(first) => store
+                .read_blocks(
+                    &handle,
+                    first.block,
+                    &mut data[..pieces.len() * block],
+                    &mut crcs,
+                )
+                .err(),
+            None => None,
+        };
+        let mut heads = BytesMut::with_capacity(pieces.len() * FRAME_HEAD + STATUS_FRAME);
+        let mut ranges = Vec::with_capacity(crcs.len());
+        for ((piece, block_crc), at) in pieces.iter().zip(crcs).zip((0..).step_by(block)) {
+            let range = at + piece.offset as usize..at + (piece.offset + piece.size) as usize;
+            let crc = match piece.size == BLOCK_SIZE {
+                true => block_crc,
+                false => crc32fast::hash(&data[range.clone()]),
+            };
+            // Below 65536: it is an offset inside a block.
+            let offset = piece.offset as u16;
+            cstocl::ReadData::encode_frame_head(
                 chunkid,
                 piece.block,
-                // Below 65536: it is an offset inside a block.
-                piece.offset as u16,
+                offset,
                 piece.size,
-                &mut frames,
-                |data| store.read_piece(&handle, piece.block, piece.offset, data),
+                crc,
+                &mut heads,
             );
-            if let Err(status) = read {
-                failure = Some(status);
-                break;
-            }
+            ranges.push(range);
         }
         Trip {
             handle,
-            frames,
+            frames: Frames {
+                data,
+                heads,
+                pieces: ranges,
+            },
             failure,
         }
     }
 }
 
-/// Bytes a `READ_DATA` frame adds to its data: the frame header and
+impl Frames {
+    /// The frames as they go on the wire: each piece's head and
+    /// data, then whatever follows the heads in `heads` (the status that
+    /// ends the read, on the last trip).
+    fn slices(&self) -> Vec<IoSlice<'_>> {
+        let mut out = Vec::with_capacity(2 * self.pieces.len() + 1);
+        for (head, range) in self.heads.chunks(FRAME_HEAD).zip(&self.pieces) {
+            out.push(IoSlice::new(head));
+            out.push(IoSlice::new(&self.data[range.clone()]));
+        }
+        let rest = &self.heads[self.pieces.len() * FRAME_HEAD..];
+        if !rest.is_empty() {
+            out.push(IoSlice::new(rest));
+        }
+        out
+    }
+}
+
+/// Bytes of a `READ_DATA` frame before its data: the frame header and
 /// `chunkid:64 blocknum:16 offset:16 size:32 crc:32`.
-const FRAME_OVERHEAD: usize = 8 + 20;
+const FRAME_HEAD: usize = 8 + 20;
 
 /// Bytes of the `READ_STATUS` frame that follows the last trip's frames.
 const STATUS_FRAME: usize = 8 + 9;

@@ -69,19 +69,18 @@ impl Store {
         })
     }
 
-    /// Fills `out` with the bytes at `offset` inside block `block`, after
-    /// checking the whole block against its stored CRC, and returns their
-    /// own CRC (what `CSTOCL_READ_DATA` carries). After an error `out` must
-    /// not be sent.
-    pub fn read_piece(
+    /// Fills `out` with whole blocks from `first` on and checks them; see
+    /// [`ChunkFile::read_blocks`](crate::chunk_file::ChunkFile::read_blocks).
+    /// `crcs` gets the CRC of each block that passed; a damaged block is
+    /// reported to the master and ends the read with `MFS_ERROR_CRC`.
+    pub fn read_blocks(
         &self,
         handle: &IoHandle,
-        block: u16,
-        offset: u32,
+        first: u16,
         out: &mut [u8],
-    ) -> Result<u32, Status> {
+        crcs: &mut Vec<u32>,
+    ) -> Result<(), Status> {
         let size = u32::try_from(out.len()).map_err(|_| Status::WRONGSIZE)?;
-        check_range(block, offset, size)?;
         let mut state = handle.slot.lock();
         if state.gone {
             return Err(Status::NOCHUNK);
@@ -91,11 +90,21 @@ impl Store {
             .file()
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
         let started = Instant::now();
-        let crc = file
-            .read_block_piece(block, offset as usize, out)
+        file.read_blocks(first, out, crcs)
             .map_err(|err| self.failed(handle.chunkid, folder, &err))?;
         self.metrics.read_done(size, started.elapsed());
-        Ok(crc)
+        Ok(())
+    }
+
+    /// Starts the disk reads of blocks `first..first + count` ahead of a
+    /// long read; see [`ChunkFile::will_read`](crate::chunk_file::ChunkFile::will_read).
+    pub fn will_read(&self, handle: &IoHandle, first: u16, count: u16) {
+        let mut state = handle.slot.lock();
+        // A file that cannot be opened fails the read that follows, which
+        // reports it; advice has nothing to add.
+        if let Ok(file) = state.file() {
+            file.will_read(first, count);
+        }
     }
 
     /// Writes `data` at `offset` inside block `block` after checking it
