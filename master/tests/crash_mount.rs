@@ -1,7 +1,8 @@
 //! Debian's mfsmount keeps working across kill -9 of `mooseng-master`:
 //! a writer works through the kernel while the master is killed and
 //! restarted on the same data directory and port, and everything the
-//! kernel reported done must be there afterwards.
+//! kernel reported done must be there afterwards. The writer is a process
+//! of its own, as an application would be (`support::writer` says why).
 //!
 //! Two setups run the same kill cycles:
 //! - the master alone on 127.0.0.1 (no chunkservers, so no file data):
@@ -21,12 +22,10 @@
 mod support;
 
 use std::fs::{self, File};
-use std::io::{ErrorKind, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -34,11 +33,10 @@ use mooseng_tools::{member, Flavor, Role, Subnet};
 use sha2::{Digest, Sha256};
 use support::cli::valid_copies;
 use support::mfsmount::{mount_local, MFSMOUNT};
-use support::{eventually, payload, up_mixed, Down};
+use support::writer::{file_digest, run_if_writer, Work, Writer, FILE_SIZE};
+use support::{eventually, up_mixed, Down};
 
 const CYCLES: usize = 12;
-/// Bytes of each file the cluster runs write: one chunk, several blocks.
-const FILE_SIZE: usize = 200_000;
 /// The goal files get by default (`DEFAULT_SCLASS`).
 const GOAL: usize = 2;
 
@@ -189,67 +187,17 @@ fn free_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-/// Runs `make(root, 0)`, `make(root, 1)`, ... until told to stop; returns
-/// what each call the kernel acknowledged returned.
-fn writer<T>(root: PathBuf, stop: Arc<AtomicBool>, make: fn(&Path, u64) -> T) -> Vec<T> {
-    let mut made = Vec::new();
-    for n in 0.. {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        made.push(make(&root, n));
-    }
-    made
-}
-
-/// Makes directory `d<n>`. EEXIST counts as made: mfsmount repeats a
-/// request whose answer the dead master never sent, and the first try
-/// had landed.
-fn mkdir(root: &Path, n: u64) -> String {
-    let name = format!("d{n}");
-    match fs::create_dir(root.join(&name)) {
-        Ok(()) => name,
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => name,
-        Err(error) => panic!("mkdir {name} through the mount: {error}"),
-    }
-}
-
-/// Writes file `f<n>` and closes it after an fsync; returns its name and
-/// the SHA-256 of what was written. EEXIST from the create means a
-/// repeated create found the file the first try had made: it is opened.
-fn write_file(root: &Path, n: u64) -> (String, Vec<u8>) {
-    let name = format!("f{n}");
-    let bytes = payload(FILE_SIZE, n + 1);
-    let path = root.join(&name);
-    let mut file = match File::create(&path) {
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => File::options()
-            .write(true)
-            .truncate(true)
-            .open(&path)
-            .expect("open the file a repeated create found"),
-        created => created.expect("create through the mount"),
-    };
-    file.write_all(&bytes).expect("write through the mount");
-    file.sync_all().expect("fsync through the mount");
-    drop(file);
-    (name, Sha256::digest(&bytes).to_vec())
-}
-
-/// The kill cycles under a running writer, then one more restart;
-/// returns what the writer had acknowledged.
-fn kill_cycles<T: Send + 'static>(master: &mut dyn Crashable, make: fn(&Path, u64) -> T) -> Vec<T> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let work = {
-        let (root, stop) = (master.mountpoint().to_owned(), stop.clone());
-        thread::spawn(move || writer(root, stop, make))
-    };
+/// The kill cycles under a running writer process, then one more
+/// restart; returns the numbers of the items the writer had acknowledged.
+/// `state` is a directory off the mount for the writer's bookkeeping.
+fn kill_cycles(master: &mut dyn Crashable, work: Work, state: &Path) -> Vec<u64> {
+    let writer = Writer::start(work, master.mountpoint(), state);
     for cycle in 0..CYCLES {
         thread::sleep(Duration::from_millis(200 + 37 * cycle as u64 % 300));
         master.kill_and_restart();
     }
     thread::sleep(Duration::from_millis(300));
-    stop.store(true, Ordering::Relaxed);
-    let made = work.join().expect("writer thread");
+    let made = writer.finish();
     assert!(made.len() > CYCLES, "the writer hardly ran: {}", made.len());
     master.kill_and_restart();
     made
@@ -272,13 +220,13 @@ fn mfsmount_present() -> bool {
 
 #[test]
 fn mfsmount_carries_on_across_kill_9() {
-    if !mfsmount_present() {
+    if run_if_writer() || !mfsmount_present() {
         return;
     }
     let _turn = one_at_a_time();
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut cluster = Loopback::up(dir.path());
-    let made = kill_cycles(&mut cluster, mkdir);
+    let made = kill_cycles(&mut cluster, Work::Dirs, &dir.path().join("writer"));
     let present: std::collections::BTreeSet<String> = fs::read_dir(&cluster.mountpoint)
         .expect("readdir through the mount after the last restart")
         .map(|item| {
@@ -290,7 +238,8 @@ fn mfsmount_carries_on_across_kill_9() {
         .collect();
     let lost: Vec<_> = made
         .iter()
-        .filter(|name| !present.contains(*name))
+        .map(|&n| Work::Dirs.name(n))
+        .filter(|name| !present.contains(name))
         .collect();
     assert!(lost.is_empty(), "acknowledged mkdirs lost: {lost:?}");
     eprintln!(
@@ -303,22 +252,24 @@ fn mfsmount_carries_on_across_kill_9() {
 /// The cluster run with `chunkservers`: file data read back and copies
 /// back at their goal.
 fn files_survive_kill_9(net: (&str, &str), chunkservers: Flavor) {
-    if !mfsmount_present() {
+    if run_if_writer() || !mfsmount_present() {
         return;
     }
     let _turn = one_at_a_time();
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut cluster = InCluster::up(dir.path(), net, chunkservers);
-    let made = kill_cycles(&mut cluster, write_file);
-    for (name, digest) in &made {
+    let made = kill_cycles(&mut cluster, Work::Files, &dir.path().join("writer"));
+    for &n in &made {
+        let name = Work::Files.name(n);
         // The other mount never cached these pages.
-        let path = cluster.mounts[1].join(name);
-        let back = fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back =
+            fs::read(cluster.mounts[1].join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(back.len(), FILE_SIZE, "{name}");
-        assert_eq!(Sha256::digest(&back).to_vec(), *digest, "{name}");
+        assert_eq!(Sha256::digest(&back).to_vec(), file_digest(n), "{name}");
     }
-    for (name, _) in &made {
-        let path = cluster.mounts[0].join(name);
+    for &n in &made {
+        let name = Work::Files.name(n);
+        let path = cluster.mounts[0].join(&name);
         let copies = || valid_copies(&path).len();
         eventually(Duration::from_secs(60), || copies() == GOAL);
         assert_eq!(copies(), GOAL, "{name}: valid copies after the restarts");
@@ -332,13 +283,11 @@ fn files_survive_kill_9(net: (&str, &str), chunkservers: Flavor) {
 }
 
 #[test]
-#[ignore = "a master restart stalls two minutes in `ip netns exec` in most runs (docs/master-persistence.md)"]
 fn files_on_our_chunkservers_survive_kill_9() {
-    files_survive_kill_9(("crng", "10.233.152.0/24"), Flavor::Ng);
+    files_survive_kill_9(("cstallng", "10.233.190.0/24"), Flavor::Ng);
 }
 
 #[test]
-#[ignore = "the first master restart stalls two minutes in `ip netns exec` (docs/master-persistence.md)"]
 fn files_on_debian_chunkservers_survive_kill_9() {
-    files_survive_kill_9(("crmf", "10.233.153.0/24"), Flavor::Mfs);
+    files_survive_kill_9(("cstallmf", "10.233.191.0/24"), Flavor::Mfs);
 }

@@ -94,16 +94,27 @@ fn start_time(pid: u32) -> Option<u64> {
 }
 
 impl ProcessId {
-    /// Whether the process still runs: it exists, is not a zombie waiting to
-    /// be reaped, and is the one that was started (not a pid reuse).
+    /// Whether the process still runs: it exists, is the one that was
+    /// started (not a pid reuse), and is not a zombie waiting to be reaped.
+    /// A first thread that has exited while others have not makes the
+    /// process look like a zombie, yet it still holds its files (a lock, a
+    /// listening socket) until the last thread is gone, and a thread in
+    /// `fsync` finishes it before it dies of SIGKILL: such a process is
+    /// alive.
     pub fn is_alive(&self) -> bool {
         match stat_fields(self.pid) {
             Some(fields) => {
-                fields.first().map(String::as_str) != Some("Z")
-                    && fields.get(19).and_then(|t| t.parse().ok()) == Some(self.start_time)
+                let zombie = fields.first().map(String::as_str) == Some("Z");
+                fields.get(19).and_then(|t| t.parse().ok()) == Some(self.start_time)
+                    && (!zombie || self.threads() > 1)
             }
             None => false,
         }
+    }
+
+    /// Threads of the process not yet gone, the exited first one included.
+    fn threads(&self) -> usize {
+        fs::read_dir(format!("/proc/{}/task", self.pid)).map_or(0, Iterator::count)
     }
 
     /// Collects the exit status of a process that ended as a child of this

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod mfsmount;
+pub mod writer;
 
 use std::fs;
 use std::path::{Path, PathBuf};
