@@ -223,6 +223,31 @@ mod tests {
     }
 
     #[test]
+    fn every_master_of_a_group_starts_with_one_meta_id() {
+        let peers = vec![
+            "1=10.0.0.1:9423".to_owned(),
+            "2=10.0.0.2:9423".to_owned(),
+            "3=10.0.0.3:9423".to_owned(),
+        ];
+        let member = |node_id| Config {
+            node_id,
+            peers: peers.clone(),
+            ..Config::default()
+        };
+        let ids: Vec<_> = (1..=3)
+            .map(|id| member(id).group().unwrap().meta_id())
+            .collect();
+        assert!(ids[0].is_some_and(|id| id != 0));
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        let other = Config {
+            peers: vec!["1=10.0.0.1:9423".to_owned(), "2=10.0.0.9:9423".to_owned()],
+            ..member(1)
+        };
+        assert_ne!(other.group().unwrap().meta_id(), ids[0]);
+        assert_eq!(Group::alone().meta_id(), None);
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_refused() {
         assert!(Config::load(None, env(&[("MOOSENG_MASTER_LISTN", "x")])).is_err());
         assert!(Config::load(None, env(&[("MOOSENG_MASTER_MAX_CONNECTIONS", "many")])).is_err());

@@ -12,6 +12,7 @@ pub mod config;
 pub mod cslink;
 pub mod exports;
 pub mod fscheck;
+pub mod leadership;
 pub mod locks;
 pub mod meta;
 pub mod metrics;

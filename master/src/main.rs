@@ -114,9 +114,16 @@ async fn run(config: Config) -> Result<(), String> {
             Exports::moosefs_default()
         }
     };
-    let mut fresh_meta_id = [0u8; 8];
-    getrandom::getrandom(&mut fresh_meta_id)
-        .map_err(|e| format!("no randomness for the metadata id: {e}"))?;
+    let group = config.group()?;
+    let fresh_meta_id = match group.meta_id() {
+        Some(shared) => shared,
+        None => {
+            let mut drawn = [0u8; 8];
+            getrandom::getrandom(&mut drawn)
+                .map_err(|e| format!("no randomness for the metadata id: {e}"))?;
+            u64::from_be_bytes(drawn)
+        }
+    };
     let policy = SnapshotPolicy {
         every_entries: config.snapshot_every.max(1),
     };
@@ -124,14 +131,9 @@ async fn run(config: Config) -> Result<(), String> {
         store,
         chunks,
         meta_id,
-    } = MetadataStore::open_in(
-        &config.data_dir,
-        policy,
-        u64::from_be_bytes(fresh_meta_id),
-        &config.group()?,
-    )
-    .await
-    .map_err(|e| format!("cannot open the metadata: {e}"))?;
+    } = MetadataStore::open_in(&config.data_dir, policy, fresh_meta_id, &group)
+        .await
+        .map_err(|e| format!("cannot open the metadata: {e}"))?;
     let chunk_count = chunks.len();
     let (chunks, chunk_entries) = ChunkService::new(
         chunks,
@@ -176,6 +178,9 @@ async fn run(config: Config) -> Result<(), String> {
         LinkConfig::default(),
     ));
     let maintenance = tokio::spawn(Arc::clone(&chunks).run_maintenance());
+    let elections = tokio::spawn(mooseng_master::leadership::follow_elections(Arc::clone(
+        &master,
+    )));
     let limits = Limits {
         max_connections: config.max_connections,
         keepalive: Duration::from_millis(config.keepalive_ms.max(1)),
@@ -196,8 +201,10 @@ async fn run(config: Config) -> Result<(), String> {
     // Clients are gone: stop planning and stop accepting chunkservers. Their
     // connections end with the runtime when `run` returns.
     maintenance.abort();
+    elections.abort();
     link.abort();
     let _ = maintenance.await;
+    let _ = elections.await;
     let _ = link.await;
     drop(chunks);
     journal.abort();
@@ -217,7 +224,9 @@ async fn serve_metrics(master: &Arc<Master>, addr: SocketAddr) -> Result<(), Str
     let mut registry = Registry::with_prefix(metrics::PREFIX);
     master.metrics.register(&mut registry);
     let (for_health, for_refresh) = (Arc::clone(master), Arc::clone(master));
+    let for_role = Arc::clone(master);
     let endpoint = Endpoint::new(registry, move || metrics::health(&for_health))
+        .with_detail(move || metrics::role(&for_role))
         .with_refresh(move || metrics::refresh(&for_refresh));
     tokio::spawn(mooseng_observe::serve(
         listener,

@@ -156,13 +156,27 @@ pub fn refresh(master: &Master) {
     m.log_apply_lag.set(gauge_value(log.apply_lag()));
 }
 
-/// Healthy while the metadata log accepts changes: after a failed log
-/// write the master refuses every change, which a load balancer must know.
+/// Healthy while the metadata log accepts changes and the group has a
+/// leader: after a failed log write the master refuses every change, and
+/// during an election nobody serves, which a load balancer must know. A
+/// follower is a healthy member (it replicates and redirects); its role
+/// is in the body, see [`role`].
 pub fn health(master: &Arc<Master>) -> Result<(), String> {
     if master.store.log_stats().is_broken() {
         return Err("the metadata log cannot be written; changes are refused".into());
     }
+    if master.store.redirect() == Some(std::net::Ipv4Addr::UNSPECIFIED) {
+        return Err("no leader known: an election is under way".into());
+    }
     Ok(())
+}
+
+/// `role=leader`, or `role=follower leader=IP`, for the `/health` body.
+pub fn role(master: &Arc<Master>) -> String {
+    match master.store.redirect() {
+        None => "role=leader".to_owned(),
+        Some(leader) => format!("role=follower leader={leader}"),
+    }
 }
 
 /// Chunks by health from the matrix of regular valid copies: as many

@@ -43,6 +43,7 @@ pub type StoredMembership = openraft::StoredMembership<NodeId, Node>;
 pub type Snapshot = openraft::Snapshot<TypeConfig>;
 pub type StorageError = openraft::StorageError<NodeId>;
 pub type Raft = openraft::Raft<TypeConfig>;
+pub type Metrics = openraft::RaftMetrics<NodeId, Node>;
 
 /// The node id of a master that is its group's only voter.
 pub const SOLE_VOTER: NodeId = 1;
@@ -69,6 +70,31 @@ impl Group {
         }
     }
 }
+
+impl Group {
+    /// The metadata id every master of a group starts a new directory
+    /// with, so that chunkservers and mounts see one id from any of them:
+    /// a hash of the voters, which every master initialises the group
+    /// with (it is the group's first log entry). `None` for a group of
+    /// one, whose id is drawn at random. Never 0, which MooseFS reads as
+    /// "no id".
+    pub fn meta_id(&self) -> Option<u64> {
+        self.listen?;
+        let mut hash = FNV_OFFSET;
+        for (id, node) in &self.voters {
+            let voter = format!("{id}={};", node.addr);
+            for byte in voter.bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+            }
+        }
+        Some(hash.max(1))
+    }
+}
+
+/// FNV-1a, 64 bits: stable across builds and platforms, unlike std's
+/// hasher.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// What applying one log entry answered: a namespace entry's outcome or
 /// its MooseFS status code; nothing for chunk, blank and membership

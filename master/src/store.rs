@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_wire::Status;
 use openraft::error::{InitializeError, RaftError};
-use tokio::sync::{mpsc, RwLock, RwLockReadGuard};
+use tokio::sync::{mpsc, watch, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
 use crate::meta::{
@@ -30,6 +30,8 @@ const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
 pub struct MetadataStore {
     raft: Raft,
     namespace: Arc<RwLock<Namespace>>,
+    /// The replicated chunk table, as the applied log left it.
+    chunks: Arc<Mutex<ChunkTable>>,
     stats: Arc<LogStats>,
     snapshot_gate: crate::meta::SnapshotGate,
     /// Chunk entries on their way into the log, in the order journaled;
@@ -166,6 +168,7 @@ impl MetadataStore {
         let store = MetadataStore {
             raft,
             namespace: Arc::clone(&shared.namespace),
+            chunks: Arc::clone(&shared.chunks),
             stats,
             snapshot_gate: Arc::clone(&shared.gate),
             journal: Mutex::new(Some(journal)),
@@ -270,6 +273,31 @@ impl MetadataStore {
             ),
             None => Some(std::net::Ipv4Addr::UNSPECIFIED),
         }
+    }
+
+    /// Raft's view of the group; it changes with every election (and
+    /// with every applied entry).
+    pub fn group_view(&self) -> watch::Receiver<raft::Metrics> {
+        self.raft.metrics()
+    }
+
+    /// Waits until this master, as leader, has applied every entry
+    /// committed before its term; fails when it does not lead.
+    pub async fn caught_up(&self) -> Result<(), String> {
+        self.raft
+            .ensure_linearizable()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// A copy of the replicated chunk table, for a new leader's chunk
+    /// service.
+    pub fn chunk_table(&self) -> ChunkTable {
+        self.chunks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Whether this master leads its group (and may serve clients).

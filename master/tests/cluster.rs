@@ -150,7 +150,10 @@ fn sample(body: &str, sample: &str) -> f64 {
 /// After a two-chunk goal-2 file was written through one mount and read
 /// through the other: what the master's endpoint must say.
 fn assert_metrics_show_the_cluster(master: &str) {
-    assert_eq!(http_get(master, "/health"), (200, "ok\n".to_owned()));
+    assert_eq!(
+        http_get(master, "/health"),
+        (200, "ok\nrole=leader\n".to_owned())
+    );
     let (status, body) = http_get(master, "/metrics");
     assert_eq!(status, 200);
     let m = |name: &str| sample(&body, &format!("mooseng_master_{name}"));

@@ -12,6 +12,10 @@ use crate::http::{Limits, Request, Response};
 /// `statvfs`, say): it runs on a blocking thread.
 pub type HealthCheck = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
+/// Says more about a healthy daemon (a master's role in its group); its
+/// line follows `ok` in the `200` body.
+pub type Detail = Box<dyn Fn() -> String + Send + Sync>;
+
 /// Runs before every `/metrics` answer to bring gauges up to date from live
 /// state. May block briefly, like [`HealthCheck`].
 pub type Refresh = Box<dyn Fn() + Send + Sync>;
@@ -24,6 +28,7 @@ const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=
 pub struct Endpoint {
     registry: Registry,
     health: HealthCheck,
+    detail: Option<Detail>,
     refresh: Option<Refresh>,
     limits: Limits,
 }
@@ -48,6 +53,7 @@ impl Endpoint {
         Endpoint {
             registry,
             health: Box::new(health),
+            detail: None,
             refresh: None,
             limits: Limits::default(),
         }
@@ -56,6 +62,12 @@ impl Endpoint {
     /// Runs `refresh` before encoding each `/metrics` answer.
     pub fn with_refresh(mut self, refresh: impl Fn() + Send + Sync + 'static) -> Self {
         self.refresh = Some(Box::new(refresh));
+        self
+    }
+
+    /// Adds the line `detail` gives to every `200` answer of `/health`.
+    pub fn with_detail(mut self, detail: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.detail = Some(Box::new(detail));
         self
     }
 
@@ -82,7 +94,10 @@ impl Endpoint {
         }
         match route {
             Route::Health => match (self.health)() {
-                Ok(()) => Response::text(200, "OK", "ok\n"),
+                Ok(()) => match &self.detail {
+                    Some(detail) => Response::text(200, "OK", &format!("ok\n{}\n", detail())),
+                    None => Response::text(200, "OK", "ok\n"),
+                },
                 Err(reason) => Response::text(503, "Service Unavailable", &format!("{reason}\n")),
             },
             Route::Metrics => {
@@ -133,6 +148,15 @@ mod tests {
         };
         let answer = endpoint.answer(&post);
         assert_eq!((answer.status, answer.allow), (405, Some("GET")));
+    }
+
+    #[test]
+    fn a_detail_follows_ok() {
+        let endpoint = Endpoint::new(Registry::default(), || Ok(()))
+            .with_detail(|| "role=follower leader=10.0.0.1".to_owned());
+        let answer = endpoint.answer(&get("/health"));
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.body, b"ok\nrole=follower leader=10.0.0.1\n");
     }
 
     #[test]

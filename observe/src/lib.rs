@@ -32,7 +32,7 @@ mod endpoint;
 mod http;
 mod serve;
 
-pub use endpoint::{Endpoint, HealthCheck, Refresh};
+pub use endpoint::{Detail, Endpoint, HealthCheck, Refresh};
 pub use http::Limits;
 pub use prometheus_client;
 pub use prometheus_client::registry::Registry;

@@ -14,7 +14,7 @@ use crate::mounts;
 use crate::net::{self, Naming};
 use crate::process::{self, ProcessId};
 use crate::readiness::{self, wait_for};
-use crate::role::{find_program, Flavor, Role, MASTER_HOST};
+use crate::role::{self, find_program, Flavor, Role, MASTER_HOST, MAX_MASTERS};
 use crate::state::{Member, State};
 use crate::subnet::Subnet;
 
@@ -73,19 +73,38 @@ pub fn up_with(
     opts: &UpOptions,
     replication: Replication,
 ) -> Result<State, Error> {
+    up_group(layout, opts, replication, 1)
+}
+
+/// [`up_with`] with `masters` MooseNG masters in one Raft group (node 1
+/// is [`Role::Master`], the others [`Role::Peer`]s); chunkservers and
+/// MooseNG mounts get every master's address.
+pub fn up_group(
+    layout: &Layout,
+    opts: &UpOptions,
+    replication: Replication,
+    masters: u8,
+) -> Result<State, Error> {
+    if masters > 1 && opts.master != Flavor::Ng || !(1..=MAX_MASTERS).contains(&masters) {
+        return Err(Error::Masters { masters });
+    }
     let naming = Naming::new(&opts.prefix)?;
     if State::load(&layout.state_file())?.is_some() {
         return Err(Error::AlreadyUp {
             state: layout.state_file(),
         });
     }
-    let planned = resolve_programs(opts)?;
+    let planned = resolve_programs(opts, masters)?;
     check_names_free(&naming, &planned, &opts.prefix)?;
     check_subnet_free(&opts.subnet)?;
     prepare_dirs(layout)?;
 
     let mut state = State::new(&opts.prefix, opts.subnet);
-    match build(layout, opts, replication, &naming, &planned, &mut state) {
+    let group = Group {
+        replication,
+        masters,
+    };
+    match build(layout, opts, group, &naming, &planned, &mut state) {
         Ok(()) => Ok(state),
         Err(error) => {
             // The build error is the one worth reporting; a failing cleanup
@@ -96,8 +115,18 @@ pub fn up_with(
     }
 }
 
-fn resolve_programs(opts: &UpOptions) -> Result<Vec<Planned>, Error> {
-    opts.members()
+/// How mfsmaster replicates and how many masters there are.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    replication: Replication,
+    masters: u8,
+}
+
+fn resolve_programs(opts: &UpOptions, masters: u8) -> Result<Vec<Planned>, Error> {
+    let peers = role::masters(masters).skip(1).map(|m| (m, opts.master));
+    let mut members = opts.members();
+    members.splice(1..1, peers);
+    members
         .into_iter()
         .map(|(role, flavor)| {
             let name = role.program(flavor);
@@ -165,7 +194,7 @@ fn prepare_dirs(layout: &Layout) -> Result<(), Error> {
 fn build(
     layout: &Layout,
     opts: &UpOptions,
-    replication: Replication,
+    group: Group,
     naming: &Naming,
     planned: &[Planned],
     state: &mut State,
@@ -195,7 +224,7 @@ fn build(
         let veth = naming.veth(p.role);
         net::connect(&netns, &hub, &bridge, &veth, subnet.host(host), &subnet)?;
     }
-    start_members(layout, opts, replication, naming, planned, state)
+    start_members(layout, opts, group, naming, planned, state)
 }
 
 /// Starts the daemons then the mounts, each group once the previous one
@@ -203,7 +232,7 @@ fn build(
 fn start_members(
     layout: &Layout,
     opts: &UpOptions,
-    replication: Replication,
+    group: Group,
     naming: &Naming,
     planned: &[Planned],
     state: &mut State,
@@ -222,9 +251,10 @@ fn start_members(
         layout,
         subnet,
         master: master_ip,
+        masters: group.masters,
         mounts: &mounts,
         root_export: &opts.root_export,
-        replication,
+        replication: group.replication,
     };
     let deadline = Instant::now() + opts.timeout;
     let waiting = |what: &str, log: &Path, state: &State, ready: &mut dyn FnMut() -> bool| {
@@ -232,16 +262,28 @@ fn start_members(
     };
     let master_log = layout.log(Role::Master);
 
-    // Daemons in plan order, the master first: chunkservers started before
-    // it listens would wait seconds before trying again.
-    for p in planned.iter().filter(|p| p.role.host_number().is_some()) {
+    // Daemons in plan order, the masters first: chunkservers started
+    // before a master listens would wait seconds before trying again. A
+    // master of a group listens once the group has a leader, so every
+    // master starts before any is waited for.
+    let daemons = || planned.iter().filter(|p| p.role.host_number().is_some());
+    let is_master = |p: &&Planned| p.role.node_id().is_some();
+    for p in daemons().filter(is_master) {
         start(p, &ctx, naming, state)?;
         save(state)?;
-        if p.role == Role::Master {
-            waiting("the master to listen", &master_log, state, &mut || {
-                readiness::listening(master_ip, MASTER_CHUNKSERVER_PORT)
-            })?;
-        }
+    }
+    for p in daemons().filter(is_master) {
+        let ip = p.role.address(&subnet);
+        waiting(
+            "the master to listen",
+            &layout.log(p.role),
+            state,
+            &mut || readiness::listening(ip, MASTER_CHUNKSERVER_PORT),
+        )?;
+    }
+    for p in daemons().filter(|p| !is_master(p)) {
+        start(p, &ctx, naming, state)?;
+        save(state)?;
     }
     let chunkservers: Vec<Ipv4Addr> = state
         .processes
@@ -249,11 +291,19 @@ fn start_members(
         .filter(|m| matches!(m.role, Role::Chunkserver(_)))
         .map(|m| m.address)
         .collect();
+    // Only the leader lists chunkservers; followers send them on.
+    let masters: Vec<Ipv4Addr> = role::masters(group.masters)
+        .map(|m| m.address(&subnet))
+        .collect();
     waiting(
         "every chunkserver to register",
         &master_log,
         state,
-        &mut || readiness::chunkservers_registered(master_ip, &chunkservers),
+        &mut || {
+            masters
+                .iter()
+                .any(|ip| readiness::chunkservers_registered(*ip, &chunkservers))
+        },
     )?;
 
     for p in planned.iter() {

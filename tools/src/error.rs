@@ -23,6 +23,8 @@ pub enum Error {
         flavor: String,
         program: String,
     },
+    #[error("{masters} masters: a group has 1 to 7, and more than one only of MooseNG's (`--master ng`)")]
+    Masters { masters: u8 },
     #[error("a cluster is already up (see {state}); run `mooseng-cluster down` first")]
     AlreadyUp { state: PathBuf },
     #[error("{what} already exists: is another cluster using prefix `{prefix}`? Take it down or choose another --prefix")]

@@ -17,6 +17,10 @@ use crate::subnet::Subnet;
 pub const MASTER_CLIENT_PORT: u16 = 9421;
 /// The port chunkservers register on.
 pub const MASTER_CHUNKSERVER_PORT: u16 = 9420;
+/// Where MooseNG masters of a group serve each other's Raft (gRPC).
+pub const MASTER_RAFT_PORT: u16 = 9423;
+/// Where MooseNG masters of a group serve `/health` and `/metrics`.
+pub const MASTER_METRICS_PORT: u16 = 9426;
 
 /// What a role needs from the rest of the cluster.
 #[derive(Debug, Clone)]
@@ -24,6 +28,9 @@ pub struct Context<'a> {
     pub layout: &'a Layout,
     pub subnet: Subnet,
     pub master: Ipv4Addr,
+    /// How many masters there are (more than one only for MooseNG's):
+    /// [`Role::Master`] at `master`, then [`Role::Peer`]s.
+    pub masters: u8,
     pub mounts: &'a Mounts,
     /// Options of the master's `/` export.
     pub root_export: &'a str,
@@ -82,11 +89,12 @@ fn daemon_args(cfg: &std::path::Path) -> Vec<OsString> {
 /// How to start `role`.
 pub fn launch(role: Role, flavor: Flavor, ctx: &Context<'_>) -> Launch {
     match role {
-        Role::Master if flavor == Flavor::Ng => ng_master(ctx),
-        Role::Master => master(ctx),
+        Role::Master | Role::Peer(_) if flavor == Flavor::Ng => ng_master(role, ctx),
+        Role::Master | Role::Peer(_) => master(ctx),
         Role::Chunkserver(_) if flavor == Flavor::Ng => ng_chunkserver(role, ctx),
         Role::Chunkserver(_) => chunkserver(role, ctx),
         Role::Metalogger => metalogger(ctx),
+        Role::Mount(n) if flavor == Flavor::Ng => ng_mount(ctx, ctx.mounts.path(n)),
         Role::Mount(n) => mount(ctx, ctx.mounts.path(n)),
     }
 }
@@ -117,23 +125,60 @@ fn master(ctx: &Context<'_>) -> Launch {
 
 /// `mooseng-master --exports FILE --data-dir DIR`, listening on every
 /// address of its namespace on the standard ports.
-fn ng_master(ctx: &Context<'_>) -> Launch {
-    let etc = ctx.layout.etc(Role::Master);
-    let data = ctx.layout.data(Role::Master);
+fn ng_master(role: Role, ctx: &Context<'_>) -> Launch {
+    let etc = ctx.layout.etc(role);
+    let data = ctx.layout.data(role);
     let exports = etc.join("mfsexports.cfg");
-    Launch {
-        args: vec![
-            "--exports".into(),
-            exports.clone().into(),
-            "--data-dir".into(),
-            data.clone().into(),
-        ],
-        dirs: vec![etc, data],
-        files: vec![Launch::file(
-            exports,
-            config::exports(&ctx.subnet, ctx.root_export),
-        )],
+    let mut args: Vec<OsString> = vec![
+        "--exports".into(),
+        exports.clone().into(),
+        "--data-dir".into(),
+        data.clone().into(),
+    ];
+    let mut files = vec![Launch::file(
+        exports,
+        config::exports(&ctx.subnet, ctx.root_export),
+    )];
+    if ctx.masters > 1 {
+        let group = etc.join("mooseng-master.toml");
+        files.push(Launch::file(group.clone(), group_config(role, ctx)));
+        args.extend(["--config".into(), group.into()]);
     }
+    Launch {
+        args,
+        dirs: vec![etc, data],
+        files,
+    }
+}
+
+/// A group member's settings: its node id, Raft address and peers, and
+/// the `/health` endpoint that tells its role.
+fn group_config(role: Role, ctx: &Context<'_>) -> String {
+    let address = role.address(&ctx.subnet);
+    let peers: Vec<String> = crate::role::masters(ctx.masters)
+        .map(|m| {
+            let id = m.node_id().unwrap_or_default();
+            let ip = m.address(&ctx.subnet);
+            format!("\"{id}={ip}:{MASTER_RAFT_PORT}\"")
+        })
+        .collect();
+    format!(
+        "node_id = {}\nraft_listen = \"{address}:{MASTER_RAFT_PORT}\"\n\
+         metrics = \"{address}:{MASTER_METRICS_PORT}\"\npeers = [{}]\n",
+        role.node_id().unwrap_or_default(),
+        peers.join(", ")
+    )
+}
+
+/// Every master's address, node 1's first.
+fn master_addresses(ctx: &Context<'_>) -> Vec<Ipv4Addr> {
+    std::iter::once(ctx.master)
+        .chain(
+            crate::role::masters(ctx.masters)
+                .skip(1)
+                .map(|m| m.address(&ctx.subnet)),
+        )
+        .collect()
 }
 
 fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
@@ -159,17 +204,22 @@ fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
 /// `mooseng-chunkserver --master M:9420 --listen IP:9422 --data DIR`.
 fn ng_chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
     let hdd = ctx.layout.data(role).join("hdd");
-    let master = format!("{}:{MASTER_CHUNKSERVER_PORT}", ctx.master);
     let listen = format!("{}:9422", role.address(&ctx.subnet));
+    let mut args: Vec<OsString> = master_addresses(ctx)
+        .into_iter()
+        .flat_map(|ip| {
+            let master = format!("{ip}:{MASTER_CHUNKSERVER_PORT}");
+            ["--master".into(), master.into()]
+        })
+        .collect();
+    args.extend([
+        "--listen".into(),
+        listen.into(),
+        "--data".into(),
+        hdd.clone().into(),
+    ]);
     Launch {
-        args: vec![
-            "--master".into(),
-            master.into(),
-            "--listen".into(),
-            listen.into(),
-            "--data".into(),
-            hdd.clone().into(),
-        ],
+        args,
         dirs: vec![hdd],
         files: Vec::new(),
     }
@@ -206,6 +256,16 @@ fn mount(ctx: &Context<'_>, mountpoint: PathBuf) -> Launch {
     }
 }
 
+/// [`mount`] with every master after `-H`: MooseNG's mount tries them in
+/// turn and follows a follower's redirect.
+fn ng_mount(ctx: &Context<'_>, mountpoint: PathBuf) -> Launch {
+    let mut launch = mount(ctx, mountpoint);
+    for ip in master_addresses(ctx).into_iter().skip(1) {
+        launch.args.extend(["-H".into(), ip.to_string().into()]);
+    }
+    launch
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +275,7 @@ mod tests {
             layout,
             subnet: "10.9.0.0/24".parse().unwrap(),
             master: Ipv4Addr::new(10, 9, 0, 2),
+            masters: 1,
             mounts,
             root_export: config::DEFAULT_ROOT_EXPORT,
             replication: config::Replication::Default,
@@ -281,6 +342,39 @@ mod tests {
         ];
         assert_eq!(l.args, args);
         assert!(l.files.is_empty());
+    }
+
+    #[test]
+    fn a_group_of_ng_masters_is_configured_as_one() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let group = Context {
+            masters: 3,
+            ..ctx(&layout, &mounts)
+        };
+        let l = launch(Role::Peer(3), Flavor::Ng, &group);
+        assert_eq!(
+            l.args[2..],
+            [
+                "--data-dir",
+                "/s/data/master3",
+                "--config",
+                "/s/etc/master3/mooseng-master.toml"
+            ]
+        );
+        let cfg = String::from_utf8(l.files[1].contents.clone()).unwrap();
+        assert_eq!(
+            cfg,
+            "node_id = 3\nraft_listen = \"10.9.0.5:9423\"\nmetrics = \"10.9.0.5:9426\"\n\
+             peers = [\"1=10.9.0.2:9423\", \"2=10.9.0.4:9423\", \"3=10.9.0.5:9423\"]\n"
+        );
+        let cs = launch(Role::Chunkserver(1), Flavor::Ng, &group);
+        let masters: Vec<_> = cs.args.iter().skip(1).step_by(2).take(3).collect();
+        assert_eq!(masters, ["10.9.0.2:9420", "10.9.0.4:9420", "10.9.0.5:9420"]);
+        let mount = launch(Role::Mount(1), Flavor::Ng, &group);
+        assert_eq!(
+            mount.args,
+            ["/m", "-f", "-H", "10.9.0.2", "-P", "9421", "-H", "10.9.0.4", "-H", "10.9.0.5"]
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod role;
 pub mod state;
 pub mod subnet;
 
-pub use cluster::{down, status, up, up_with, UpOptions};
+pub use cluster::{down, status, up, up_group, up_with, UpOptions};
 pub use error::Error;
 pub use layout::Layout;
 pub use role::{Flavor, Role};

@@ -35,7 +35,7 @@ enum Command {
     /// Stop one daemon (SIGTERM) and start it again with the same command
     /// line, as an operator would; the others find it again on their own.
     Restart {
-        /// The daemon: master, metalogger, cs1, cs2, ... (a mount ends with
+        /// The daemon: master, master2, metalogger, cs1, cs2, ... (a mount ends with
         /// its process and cannot be restarted).
         #[arg(value_parser = parse_role)]
         role: Role,
@@ -44,7 +44,7 @@ enum Command {
 
 fn parse_role(name: &str) -> Result<Role, String> {
     Role::from_name(name)
-        .ok_or_else(|| format!("no role named `{name}` (master, metalogger, cs1, ...)"))
+        .ok_or_else(|| format!("no role named `{name}` (master, master2, metalogger, cs1, ...)"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +52,10 @@ struct Up {
     /// Who plays the master.
     #[arg(long, value_enum, default_value_t = Flavor::Mfs)]
     master: Flavor,
+    /// How many masters (`ng` only): a Raft group of master, master2, ...
+    /// on their own addresses; chunkservers and ng mounts get them all.
+    #[arg(long, default_value_t = 1)]
+    masters: u8,
     /// One flavor per chunkserver, comma separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "mfs,mfs,mfs")]
     chunkservers: Vec<Flavor>,
@@ -115,7 +119,7 @@ fn main() -> Result<ExitCode> {
                 root_export: args.root_export,
                 timeout: Duration::from_secs(args.timeout),
             };
-            let state = cluster::up_with(&layout, &opts, args.replication)
+            let state = cluster::up_group(&layout, &opts, args.replication, args.masters)
                 .context("cluster did not come up")?;
             print!("{}", report::table(&state));
             println!("state: {}", layout.state_file().display());

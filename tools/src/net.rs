@@ -73,6 +73,7 @@ impl Naming {
     pub fn veth(&self, role: Role) -> String {
         let tag = match role {
             Role::Master => "ma".to_owned(),
+            Role::Peer(n) => format!("ma{n}"),
             Role::Metalogger => "ml".to_owned(),
             other => other.name(),
         };

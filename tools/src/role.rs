@@ -32,11 +32,18 @@ impl fmt::Display for Flavor {
 /// The master's host number in the subnet (the bridge side holds 1).
 pub const MASTER_HOST: u8 = 2;
 
+/// The most masters a group may have: their host numbers (2, then 4 and
+/// up) stay below the chunkservers' (11 and up).
+pub const MAX_MASTERS: u8 = 7;
+
 /// One member of the cluster. Chunkservers and mounts are numbered from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Master,
+    /// Master number `n` (2 and up) of a group of MooseNG masters; the
+    /// first is [`Role::Master`].
+    Peer(u8),
     Chunkserver(u8),
     Metalogger,
     Mount(u8),
@@ -47,14 +54,15 @@ impl Role {
     pub fn name(&self) -> String {
         match self {
             Role::Master => "master".into(),
+            Role::Peer(n) => format!("master{n}"),
             Role::Chunkserver(n) => format!("cs{n}"),
             Role::Metalogger => "metalogger".into(),
             Role::Mount(n) => format!("mount{n}"),
         }
     }
 
-    /// The role [`Self::name`] names (`master`, `cs2`, `metalogger`,
-    /// `mount1`).
+    /// The role [`Self::name`] names (`master`, `master2`, `cs2`,
+    /// `metalogger`, `mount1`).
     pub fn from_name(name: &str) -> Option<Role> {
         let numbered = |prefix: &str| name.strip_prefix(prefix)?.parse().ok().filter(|&n| n > 0);
         match name {
@@ -62,6 +70,11 @@ impl Role {
             "metalogger" => Some(Role::Metalogger),
             _ => numbered("cs")
                 .map(Role::Chunkserver)
+                .or_else(|| {
+                    numbered("master")
+                        .filter(|&n| (2..=MAX_MASTERS).contains(&n))
+                        .map(Role::Peer)
+                })
                 .or_else(|| numbered("mount").map(Role::Mount)),
         }
     }
@@ -72,6 +85,7 @@ impl Role {
     pub fn host_number(&self) -> Option<u8> {
         match self {
             Role::Master => Some(MASTER_HOST),
+            Role::Peer(n) => Some(n.saturating_add(2)),
             Role::Metalogger => Some(3),
             Role::Chunkserver(n) => Some(10u8.saturating_add(*n)),
             Role::Mount(_) => None,
@@ -87,14 +101,30 @@ impl Role {
     /// The executable that plays this role in `flavor`.
     pub fn program(&self, flavor: Flavor) -> &'static str {
         match (flavor, self) {
-            (Flavor::Mfs, Role::Master) => "mfsmaster",
+            (Flavor::Mfs, Role::Master | Role::Peer(_)) => "mfsmaster",
             (Flavor::Mfs, Role::Chunkserver(_)) => "mfschunkserver",
             (Flavor::Mfs, Role::Metalogger) => "mfsmetalogger",
             (Flavor::Mfs, Role::Mount(_)) => "mfsmount",
-            (Flavor::Ng, Role::Master) => "mooseng-master",
+            (Flavor::Ng, Role::Master | Role::Peer(_)) => "mooseng-master",
             (Flavor::Ng, Role::Chunkserver(_)) => "mooseng-chunkserver",
             (Flavor::Ng, Role::Metalogger) => "mooseng-metalogger",
             (Flavor::Ng, Role::Mount(_)) => "mooseng-mount",
+        }
+    }
+}
+
+/// The masters of a group of `count`, in node-id order (node 1 first).
+pub fn masters(count: u8) -> impl Iterator<Item = Role> {
+    std::iter::once(Role::Master).chain((2..=count.min(MAX_MASTERS)).map(Role::Peer))
+}
+
+impl Role {
+    /// The Raft node id of a master.
+    pub fn node_id(&self) -> Option<u8> {
+        match self {
+            Role::Master => Some(1),
+            Role::Peer(n) => Some(*n),
+            _ => None,
         }
     }
 }
@@ -128,6 +158,8 @@ mod tests {
     fn names_and_addresses_are_distinct() {
         let roles = [
             Role::Master,
+            Role::Peer(2),
+            Role::Peer(MAX_MASTERS),
             Role::Metalogger,
             Role::Chunkserver(1),
             Role::Chunkserver(2),
@@ -149,13 +181,16 @@ mod tests {
     fn names_parse_back() {
         for role in [
             Role::Master,
+            Role::Peer(3),
             Role::Metalogger,
             Role::Chunkserver(12),
             Role::Mount(3),
         ] {
             assert_eq!(Role::from_name(&role.name()), Some(role));
         }
-        for bad in ["cs0", "cs", "mount-1", "Master", "cs1x"] {
+        for bad in [
+            "cs0", "cs", "mount-1", "Master", "cs1x", "master1", "master8",
+        ] {
             assert_eq!(Role::from_name(bad), None, "{bad}");
         }
     }

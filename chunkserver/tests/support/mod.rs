@@ -265,6 +265,7 @@ impl Cluster {
             layout: &layout,
             subnet: state.subnet,
             master: Role::Master.address(&state.subnet),
+            masters: 1,
             mounts: &mounts,
             root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT,
             replication: mooseng_tools::config::Replication::Quick,

@@ -7,13 +7,13 @@
 //! held across an await.
 
 use std::collections::HashMap;
-use std::net::SocketAddrV4;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use mooseng_wire::cstoma::ChunkVersion;
 use mooseng_wire::{Frame, Status, Version};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::tally::ChunkLoop;
 use super::write::WriteStart;
@@ -22,6 +22,8 @@ use super::{ChunkHealth, HealthMatrix};
 use super::{Limits, Refusal, Server, ServerId, Usage};
 
 use super::OpAnswer;
+
+mod leadership;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkConfig {
@@ -97,6 +99,9 @@ struct Inner {
     waiters: HashMap<ChunkId, Vec<oneshot::Sender<Result<(), Status>>>>,
     /// What the last planner pass did.
     chunk_loop: ChunkLoop,
+    /// `Some(leader)` while this master follows (0.0.0.0: leader not
+    /// known): the service holds no chunkservers and plans nothing.
+    following: Option<Ipv4Addr>,
 }
 
 #[derive(Debug)]
@@ -105,6 +110,9 @@ pub struct ChunkService {
     journal: mpsc::UnboundedSender<ChunkEntry>,
     config: ChunkConfig,
     started: Instant,
+    /// Counts the times the service stopped acting; a chunkserver
+    /// connection registered under an older count is stale and ends.
+    terms: watch::Sender<u64>,
 }
 
 impl ChunkService {
@@ -124,6 +132,7 @@ impl ChunkService {
             journal,
             config,
             started: Instant::now(),
+            terms: watch::Sender::new(0),
         };
         (Arc::new(service), entries)
     }
@@ -299,6 +308,9 @@ impl ChunkService {
     pub fn maintain(&self) {
         let now = self.now();
         let mut inner = self.lock();
+        if inner.following.is_some() {
+            return;
+        }
         let pass = plan(&inner.state, &self.config.limits, now);
         for job in pass.jobs {
             if let Err(status) = inner.state.start(job) {
@@ -414,8 +426,13 @@ impl ChunkService {
     }
 
     /// The connection to `id` ended.
-    pub fn disconnected(&self, id: ServerId) {
+    /// The connection of server `id`, registered while the service's
+    /// term was `term`, ended. A stale one's server is gone already.
+    pub fn disconnected(&self, id: ServerId, term: u64) {
         let mut inner = self.lock();
+        if *self.terms.borrow() != term {
+            return;
+        }
         inner.links.remove(&id);
         inner.state.disconnected(id);
         self.flush(&mut inner);

@@ -17,6 +17,9 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 
 use crate::chunks::{ChunkService, OpAnswer, ServerId};
 
+/// How long a closing connection's queued packets may take to go out.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// What a handler decided about the connection.
 pub(super) type Verdict = Result<(), String>;
 
@@ -42,7 +45,9 @@ pub(super) async fn run(stream: TcpStream, peer: SocketAddr, service: Arc<ChunkS
     let mut frames = FramedRead::new(read, FrameCodec::new(max));
     let (orders, queue) = mpsc::unbounded_channel();
     let (timeout, timeout_rx) = watch::channel(service.config().default_timeout);
-    let writer = tokio::spawn(write_loop(write, queue, timeout_rx));
+    let mut writer = tokio::spawn(write_loop(write, queue, timeout_rx));
+    let mut terms = service.terms();
+    let term = *terms.borrow_and_update();
     let mut link = Link {
         peer,
         service,
@@ -54,7 +59,11 @@ pub(super) async fn run(stream: TcpStream, peer: SocketAddr, service: Arc<ChunkS
     };
     let reason = loop {
         let limit = Duration::from_secs(u64::from(*link.timeout.borrow()));
-        let frame = match tokio::time::timeout(limit, frames.next()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout(limit, frames.next()) => next,
+            _ = terms.changed() => break "this master no longer leads".to_owned(),
+        };
+        let frame = match next {
             Err(_) => break "timed out".to_owned(),
             Ok(None) => break "closed by the chunkserver".to_owned(),
             Ok(Some(Err(err))) => break format!("bad frame: {err}"),
@@ -77,9 +86,17 @@ pub(super) async fn run(stream: TcpStream, peer: SocketAddr, service: Arc<ChunkS
     };
     tracing::info!(%peer, %reason, "chunkserver connection ends");
     if let Some(id) = link.id {
-        link.service.disconnected(id);
+        link.service.disconnected(id, term);
     }
-    writer.abort();
+    // The writer sends what is queued (a redirect, say) before the
+    // connection closes, unless the chunkserver stopped reading.
+    drop(link);
+    if tokio::time::timeout(FLUSH_TIMEOUT, &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
 }
 
 /// Sends queued orders; after a third of the timeout without any, a NOP.

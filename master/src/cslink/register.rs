@@ -23,6 +23,9 @@ impl Link {
         if self.registered && form != RegisterForm::Disconnect {
             return Err("register packet from a registered chunkserver".to_owned());
         }
+        if let Some(leader) = self.service.redirect() {
+            return self.redirect(leader, &form);
+        }
         match form {
             RegisterForm::V0(f) => {
                 let usage = Usage {
@@ -101,6 +104,17 @@ impl Link {
             RegisterForm::End6 => self.end(),
             RegisterForm::Disconnect => Err("graceful disconnection".to_owned()),
         }
+    }
+
+    /// A follower's answer, as `masterconn.c` expects it: ack type 1 with
+    /// the leader's address (0: not known, try another master), then the
+    /// connection closes. The single-packet forms have no answer, so they
+    /// are only closed.
+    fn redirect(&mut self, leader: Ipv4Addr, form: &RegisterForm) -> Verdict {
+        if matches!(form, RegisterForm::Begin5(_) | RegisterForm::Begin6 { .. }) {
+            self.send(&MasterAck::redirect(leader));
+        }
+        Err(format!("this master follows; chunkserver sent to {leader}"))
     }
 
     /// The forms before version 5: everything in one packet, no answer.

@@ -189,3 +189,65 @@ async fn connections_beyond_the_limit_are_closed() {
         AckKind::Registered { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_follower_sends_chunkservers_to_the_leader_as_masterconn_expects() {
+    let (service, addr) = start(10).await;
+    let leader = Ipv4Addr::new(10, 9, 9, 100);
+    service.follow(leader);
+    let mut client = connect(addr).await;
+    client
+        .send(begin(Ipv4Addr::new(10, 9, 9, 3)).to_frame())
+        .await
+        .unwrap();
+    assert_eq!(next_ack(&mut client).await, AckKind::Redirect(leader));
+    assert!(closed(&mut client).await);
+
+    service.follow(Ipv4Addr::UNSPECIFIED);
+    let mut during_election = connect(addr).await;
+    during_election
+        .send(begin(Ipv4Addr::new(10, 9, 9, 3)).to_frame())
+        .await
+        .unwrap();
+    assert_eq!(next_ack(&mut during_election).await, AckKind::LeaderUnknown);
+    assert!(closed(&mut during_election).await);
+    assert!(service.servers().is_empty());
+}
+
+#[tokio::test]
+async fn losing_the_lead_ends_registrations_and_a_new_lead_takes_the_table() {
+    let (service, addr) = start(10).await;
+    let mut client = connect(addr).await;
+    client
+        .send(begin(Ipv4Addr::new(10, 9, 9, 4)).to_frame())
+        .await
+        .unwrap();
+    assert!(matches!(
+        next_ack(&mut client).await,
+        AckKind::Registered { .. }
+    ));
+    wait_until(|| !service.servers().is_empty()).await;
+
+    service.follow(Ipv4Addr::new(10, 9, 9, 100));
+    assert!(closed(&mut client).await);
+    assert!(service.servers().is_empty());
+    assert_eq!(service.matrix().count(2, 0), 0, "a follower holds no table");
+
+    let mut table = ChunkTable::default();
+    for index in 0..3 {
+        let file = FileRef { inode: 6, index };
+        table.apply(&ChunkEntry::Create { file, goal: 2 }).unwrap();
+    }
+    service.lead(table);
+    assert_eq!(service.redirect(), None);
+    assert_eq!(service.matrix().count(2, 0), 3);
+    let mut again = connect(addr).await;
+    again
+        .send(begin(Ipv4Addr::new(10, 9, 9, 4)).to_frame())
+        .await
+        .unwrap();
+    assert!(matches!(
+        next_ack(&mut again).await,
+        AckKind::Registered { .. }
+    ));
+}

@@ -159,3 +159,27 @@ pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
     done()
 }
+
+/// Starts a group of three of our masters with three of our chunkservers
+/// and one of our mounts, which gets every master's address.
+pub fn up_three_masters(root: &Path, prefix: &str, subnet: &str) -> Down {
+    binaries_on_path();
+    let layout = Layout::new(root);
+    let down = Down(layout.clone());
+    let options = UpOptions {
+        master: Flavor::Ng,
+        chunkservers: vec![Flavor::Ng; 3],
+        metalogger: None,
+        mount: Flavor::Ng,
+        mounts: 1,
+        mountpoint: None,
+        prefix: prefix.into(),
+        subnet: subnet.parse().expect("subnet"),
+        root_export: mooseng_tools::config::DEFAULT_ROOT_EXPORT.into(),
+        timeout: Duration::from_secs(90),
+    };
+    if let Err(e) = mooseng_tools::up_group(&layout, &options, Replication::Default, 3) {
+        panic!("cluster up: {e}");
+    }
+    down
+}
