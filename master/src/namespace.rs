@@ -13,8 +13,11 @@ mod check;
 mod create;
 mod data;
 mod eattr;
+mod entry_name;
 mod mutation;
 mod node;
+mod node_table;
+mod parents;
 mod paths;
 mod policy;
 mod query;
@@ -29,7 +32,7 @@ mod trash;
 mod truncate;
 mod xattr;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use mooseng_wire::{Attr, Status};
 use serde::{Deserialize, Serialize};
@@ -42,11 +45,14 @@ pub use acl::{Acl, AclEntry, AclKind, NodeAcls};
 pub use check::Inconsistency;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
 pub use eattr::{smode, EattrTally};
+pub use entry_name::EntryName;
 pub use mutation::{
     AttrChange, ChunkRef, Counts, Entry, GoalChange, Mutation, NewNode, Outcome, SugidClear,
     TimeChange,
 };
 pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
+use node_table::NodeTable;
+pub use parents::Parents;
 pub use paths::Whereabouts;
 pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
 pub use query::{Census, DirStats, TreeStats};
@@ -71,7 +77,7 @@ pub const DEFAULT_TRASHTIME_HOURS: u32 = 24;
 /// [`Namespace::check`] finds nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Namespace {
-    nodes: HashMap<Inode, Node>,
+    nodes: NodeTable,
     next_inode: Inode,
     classes: Classes,
     /// Trash and sustained files, by inode.
@@ -96,13 +102,15 @@ impl Namespace {
             winattr: 0,
             trashtime: DEFAULT_TRASHTIME_HOURS,
             sclass: DEFAULT_SCLASS,
-            parents: Vec::new(),
-            data: NodeData::Directory(Directory::default()),
+            parents: Parents::None,
+            data: NodeData::Directory(Box::default()),
             xattrs: Default::default(),
             acl: Default::default(),
         };
+        let mut nodes = NodeTable::default();
+        nodes.insert(ROOT, root);
         Namespace {
-            nodes: HashMap::from([(ROOT, root)]),
+            nodes,
             next_inode: ROOT + 1,
             classes: Classes::default(),
             detached: BTreeMap::new(),
@@ -114,11 +122,11 @@ impl Namespace {
     /// Breaks the tree on purpose, for tests of what refuses a broken tree.
     #[cfg(test)]
     pub(crate) fn drop_node_for_test(&mut self, inode: Inode) {
-        self.nodes.remove(&inode);
+        self.nodes.remove(inode);
     }
 
     pub fn get(&self, inode: Inode) -> Option<&Node> {
-        self.nodes.get(&inode)
+        self.nodes.get(inode)
     }
 
     pub fn node_count(&self) -> usize {
@@ -283,9 +291,14 @@ impl Namespace {
         Ok(node)
     }
 
+    fn node(&self, inode: Inode) -> &Node {
+        self.get(inode)
+            .unwrap_or_else(|| panic!("inode {inode} vanished while applying an entry"))
+    }
+
     fn node_mut(&mut self, inode: Inode) -> &mut Node {
         self.nodes
-            .get_mut(&inode)
+            .get_mut(inode)
             .unwrap_or_else(|| panic!("inode {inode} vanished while applying an entry"))
     }
 
@@ -318,9 +331,7 @@ impl Namespace {
             .unwrap_or_else(|| panic!("entry vanished from directory {parent}"));
         let child_node = self.node_mut(child);
         let child_is_dir = child_node.is_dir();
-        if let Some(at) = child_node.parents.iter().position(|p| *p == parent) {
-            child_node.parents.swap_remove(at);
-        }
+        child_node.parents.remove_one(parent);
         child_node.ctime = ts;
         let parent_node = self.node_mut(parent);
         parent_node.mtime = ts;

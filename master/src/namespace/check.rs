@@ -55,7 +55,7 @@ impl Namespace {
             });
         }
         let mut edges: HashMap<Inode, Vec<Inode>> = HashMap::new();
-        for (&inode, node) in &self.nodes {
+        for (inode, node) in self.nodes.iter() {
             if inode >= self.next_inode {
                 found.push(Inconsistency::InodeAboveAllocator { inode });
             }
@@ -83,8 +83,8 @@ impl Namespace {
                 });
             }
         }
-        for (&inode, node) in &self.nodes {
-            let mut listed = node.parents.clone();
+        for (inode, node) in self.nodes.iter() {
+            let mut listed = node.parents.to_vec();
             let mut named = edges.remove(&inode).unwrap_or_default();
             listed.sort_unstable();
             named.sort_unstable();
@@ -107,7 +107,7 @@ impl Namespace {
             self.nodes
                 .keys()
                 .filter(|inode| !reachable.contains(inode) && !self.detached.contains_key(inode))
-                .map(|&inode| Inconsistency::Unreachable { inode }),
+                .map(|inode| Inconsistency::Unreachable { inode }),
         );
         found
     }

@@ -5,7 +5,8 @@ use mooseng_wire::Status;
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
 use super::acl::{self, NodeAcls};
 use super::mutation::{NewNode, Outcome};
-use super::node::{Directory, FileData, Inode, Node, NodeData};
+use super::node::{FileData, Inode, Node, NodeData};
+use super::parents::Parents;
 use super::quota::new_usage;
 use super::{check_name, Namespace, DEFAULT_TRASHTIME_HOURS};
 
@@ -119,10 +120,10 @@ pub(super) fn new_node(
             DEFAULT_TRASHTIME_HOURS
         },
         sclass: if inherits { parent.sclass } else { 0 },
-        parents: Vec::new(),
+        parents: Parents::None,
         data: match spec {
             NewNode::File => NodeData::File(FileData::default()),
-            NewNode::Directory => NodeData::Directory(Directory::default()),
+            NewNode::Directory => NodeData::Directory(Box::default()),
             NewNode::Symlink(target) => NodeData::Symlink(target.clone()),
             NewNode::Fifo => NodeData::Fifo,
             NewNode::Socket => NodeData::Socket,

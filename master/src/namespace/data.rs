@@ -28,7 +28,7 @@ impl Namespace {
             .nodes
             .iter()
             .filter_map(|(inode, node)| match &node.data {
-                NodeData::File(file) => Some((*inode, node, file)),
+                NodeData::File(file) => Some((inode, node, file)),
                 _ => None,
             })
             .collect();

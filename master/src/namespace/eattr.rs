@@ -83,7 +83,7 @@ impl Namespace {
         let mut counts = Counts::default();
         let mut pending = vec![inode];
         while let Some(current) = pending.pop() {
-            let Some(node) = self.nodes.get_mut(&current) else {
+            let Some(node) = self.nodes.get_mut(current) else {
                 continue;
             };
             change_one(node, ts, caller, eattr, mode, &mut counts);

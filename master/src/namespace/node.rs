@@ -6,6 +6,8 @@ use mooseng_wire::types::node_type;
 use serde::{Deserialize, Serialize};
 
 use super::acl::NodeAcls;
+use super::entry_name::EntryName;
+use super::parents::Parents;
 use super::quota::Quota;
 use super::xattr::Xattrs;
 
@@ -35,7 +37,7 @@ pub struct Node {
     pub sclass: u8,
     /// One entry per hard link (a parent directory may appear twice).
     /// Directories have exactly one parent, except the root which has none.
-    pub parents: Vec<Inode>,
+    pub parents: Parents,
     pub data: NodeData,
     /// Extended attributes (MooseFS's `xattrflag` is "not empty").
     #[serde(default)]
@@ -48,7 +50,8 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NodeData {
     File(FileData),
-    Directory(Directory),
+    /// Boxed: files, the common case, should not pay for its size.
+    Directory(Box<Directory>),
     Symlink(Box<[u8]>),
     Fifo,
     Socket,
@@ -65,7 +68,7 @@ pub struct FileData {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Directory {
-    pub entries: BTreeMap<NameBytes, Inode>,
+    pub entries: BTreeMap<EntryName, Inode>,
     /// Number of entries that are directories: `nlink` is 2 plus this.
     pub subdirs: u32,
     /// Limits on what the subtree may hold (`mfssetquota`).
@@ -100,7 +103,7 @@ impl Node {
 
     pub fn dir_mut(&mut self) -> Option<&mut Directory> {
         match &mut self.data {
-            NodeData::Directory(dir) => Some(dir),
+            NodeData::Directory(dir) => Some(dir.as_mut()),
             _ => None,
         }
     }

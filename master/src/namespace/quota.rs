@@ -371,7 +371,7 @@ impl Namespace {
         let mut found: Vec<_> = self
             .nodes
             .iter()
-            .filter_map(|(inode, node)| Some((*inode, node.dir()?.quota.as_deref()?)))
+            .filter_map(|(inode, node)| Some((inode, node.dir()?.quota.as_deref()?)))
             .map(|(inode, quota)| {
                 let usage = self.usage(inode);
                 let since =

@@ -350,7 +350,7 @@ impl Namespace {
             NodeData::BlockDev(rdev) => NewNode::BlockDev(*rdev),
             NodeData::CharDev(rdev) => NewNode::CharDev(*rdev),
         };
-        let parent_node = &self.nodes[&parent];
+        let parent_node = self.node(parent);
         let mut node = new_node(cp.ts, &owner, parent_node, &spec, mode, false);
         node.gid = owner.primary_gid();
         if !cplike || !whole {

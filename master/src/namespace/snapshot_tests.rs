@@ -28,7 +28,7 @@ fn make(ns: &mut Namespace, caller: &Caller, parent: Inode, name: &str, node: Ne
 }
 
 fn with_data(ns: &mut Namespace, file: Inode, chunks: &[u64], length: u64) {
-    match &mut ns.nodes.get_mut(&file).unwrap().data {
+    match &mut ns.nodes.get_mut(file).unwrap().data {
         NodeData::File(data) => {
             data.chunks = chunks.to_vec();
             data.length = length;
@@ -180,7 +180,7 @@ fn refusals_follow_mfsmaster() {
         Err(Status::EPERM)
     );
     let private = make(&mut ns, &root, ROOT, "private", NewNode::Directory);
-    ns.nodes.get_mut(&private).unwrap().mode = 0o700;
+    ns.nodes.get_mut(private).unwrap().mode = 0o700;
     assert_eq!(
         snapshot(&mut ns, &user(1000), big, private, "x", 0),
         Err(Status::EACCES)
@@ -198,9 +198,9 @@ fn a_user_copying_someone_elses_file_owns_the_copy_without_setuid() {
     let mut ns = Namespace::new(T0);
     let root = Caller::root();
     let file = make(&mut ns, &root, ROOT, "f", NewNode::File);
-    ns.nodes.get_mut(&file).unwrap().mode = 0o4755;
+    ns.nodes.get_mut(file).unwrap().mode = 0o4755;
     let home = make(&mut ns, &root, ROOT, "home", NewNode::Directory);
-    ns.nodes.get_mut(&home).unwrap().mode = 0o777;
+    ns.nodes.get_mut(home).unwrap().mode = 0o777;
     snapshot(&mut ns, &user(1000), file, home, "mine", 0).unwrap();
     let copy = ns.get(lookup(&ns, home, "mine")).unwrap();
     assert_eq!((copy.uid, copy.gid, copy.mode), (1000, 1000, 0o755));
@@ -237,6 +237,6 @@ fn preserved_hard_links_stay_links() {
 }
 
 fn without_trash(mut ns: Namespace) -> Namespace {
-    ns.nodes.get_mut(&ROOT).unwrap().trashtime = 0;
+    ns.nodes.get_mut(ROOT).unwrap().trashtime = 0;
     ns
 }

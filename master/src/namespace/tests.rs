@@ -60,12 +60,12 @@ fn make_with_umask(
 /// A tree whose root (and so every new file) has trash time 0: unlinked
 /// files are freed at once.
 fn without_trash(mut ns: Namespace) -> Namespace {
-    ns.nodes.get_mut(&ROOT).unwrap().trashtime = 0;
+    ns.nodes.get_mut(ROOT).unwrap().trashtime = 0;
     ns
 }
 
 fn set_chunks(ns: &mut Namespace, file: Inode, chunks: &[u64]) {
-    match &mut ns.nodes.get_mut(&file).unwrap().data {
+    match &mut ns.nodes.get_mut(file).unwrap().data {
         NodeData::File(data) => data.chunks = chunks.to_vec(),
         other => panic!("not a file: {other:?}"),
     }
@@ -421,7 +421,7 @@ fn truncation_checks_rights_unless_opened_and_refuses_append_only_files() {
     assert_eq!(outcome.released(), [ChunkRef { chunk: 12, goal: 2 }]);
     assert_eq!(ns.attr(file).unwrap().length, 5);
 
-    ns.nodes.get_mut(&file).unwrap().eattr = EATTR_APPENDONLY;
+    ns.nodes.get_mut(file).unwrap().eattr = EATTR_APPENDONLY;
     assert_eq!(
         ns.plan_truncate(T0, &Caller::root(), file, 1, true),
         Err(Status::EPERM)
@@ -514,7 +514,7 @@ fn checker_reports_a_broken_parent_pointer() {
     let mut ns = Namespace::new(T0);
     let root = Caller::root();
     let file = make(&mut ns, &root, ROOT, "f", NewNode::File, 0o644);
-    ns.nodes.get_mut(&file).unwrap().parents.push(ROOT);
+    ns.nodes.get_mut(file).unwrap().parents.push(ROOT);
     assert_eq!(
         ns.check(),
         vec![Inconsistency::ParentMismatch {
@@ -534,7 +534,7 @@ fn access_checks_immutable_then_mode_bits() {
     assert_eq!(ns.access(&other, dir, MAY_READ), Err(Status::EACCES));
     assert_eq!(ns.access(&root, dir, MAY_READ | MAY_WRITE), Ok(()));
     assert_eq!(ns.access(&other, 99, MAY_READ), Err(Status::ENOENT));
-    ns.nodes.get_mut(&dir).unwrap().eattr = EATTR_IMMUTABLE;
+    ns.nodes.get_mut(dir).unwrap().eattr = EATTR_IMMUTABLE;
     assert_eq!(ns.access(&root, dir, MAY_WRITE), Err(Status::EPERM));
     assert_eq!(ns.access(&root, dir, MAY_READ), Ok(()));
 }
@@ -679,7 +679,7 @@ fn rename_over_a_file_releases_its_chunks() {
 
 /// Sets a file's length, chunk slots and goal as writes would have.
 fn fill(ns: &mut Namespace, inode: Inode, length: u64, chunks: &[u64], goal: u8) {
-    let node = ns.nodes.get_mut(&inode).unwrap();
+    let node = ns.nodes.get_mut(inode).unwrap();
     node.sclass = goal;
     if let NodeData::File(file) = &mut node.data {
         file.length = length;

@@ -103,7 +103,7 @@ impl Namespace {
     /// Drops a node for good; returns the chunk references its data held.
     fn free(&mut self, inode: Inode) -> Vec<ChunkRef> {
         self.detached.remove(&inode);
-        let Some(node) = self.nodes.remove(&inode) else {
+        let Some(node) = self.nodes.remove(inode) else {
             return Vec::new();
         };
         match node.data {

@@ -28,7 +28,7 @@ fn make(ns: &mut Namespace, parent: Inode, name: &str, node: NewNode) -> Inode {
 
 fn file_with_chunks(ns: &mut Namespace, parent: Inode, name: &str, chunks: &[u64]) -> Inode {
     let file = make(ns, parent, name, NewNode::File);
-    if let NodeData::File(data) = &mut ns.nodes.get_mut(&file).unwrap().data {
+    if let NodeData::File(data) = &mut ns.nodes.get_mut(file).unwrap().data {
         data.chunks = chunks.to_vec();
     }
     file
@@ -253,9 +253,9 @@ fn recursive_setgoal_counts_and_moves_chunk_goals() {
     let b = file_with_chunks(&mut ns, dir, "b", &[13]);
     make(&mut ns, dir, "link", NewNode::Symlink(b"a"[..].into()));
     let foreign = make(&mut ns, dir, "other", NewNode::File);
-    ns.nodes.get_mut(&foreign).unwrap().uid = 1000;
-    ns.nodes.get_mut(&dir).unwrap().uid = 1000;
-    ns.nodes.get_mut(&b).unwrap().uid = 1000;
+    ns.nodes.get_mut(foreign).unwrap().uid = 1000;
+    ns.nodes.get_mut(dir).unwrap().uid = 1000;
+    ns.nodes.get_mut(b).unwrap().uid = 1000;
 
     // As uid 1000, recursively: d, b and other change; a (root's) is refused;
     // the symlink is not counted at all.
