@@ -31,8 +31,8 @@ pub struct Config {
     /// Where the metadata log and snapshots are kept (MooseFS's
     /// `DATA_PATH`); created when missing.
     pub data_dir: PathBuf,
-    /// Log entries after which a snapshot is written in the background and
-    /// the log segments it covers are removed.
+    /// Changes logged after which a snapshot is written in the background
+    /// and the log segments it covers are removed.
     pub snapshot_every: u64,
     /// Client connections served at once; further ones wait in the
     /// kernel's accept queue until a slot frees up.

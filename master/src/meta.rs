@@ -8,7 +8,8 @@
 //! * `log-<first index>`: log segments. Each starts with a header naming
 //!   the format version and the index of its first entry, then holds
 //!   length-prefixed, CRC-checked records, one openraft entry (term,
-//!   index, [`LogEntry`]) each, numbered consecutively from that index.
+//!   index, and the [`LogEntry`]s of one group commit) each, numbered
+//!   consecutively from that index.
 //! * `snapshot-<n>`: the whole [`Image`] after applying the first `n`
 //!   entries; written to a `.tmp` file, fsynced and renamed, so a snapshot
 //!   file is either complete or absent.
@@ -54,7 +55,8 @@ pub fn remove_temporary(dir: &std::path::Path) -> Result<(), MetaError> {
 /// When the state machine is snapshotted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotPolicy {
-    /// Entries applied since the last snapshot that trigger the next one.
+    /// Changes ([`LogEntry`]s, not Raft entries) applied since the last
+    /// snapshot that trigger the next one.
     pub every_entries: u64,
 }
 

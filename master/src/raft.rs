@@ -27,10 +27,11 @@ pub use grpc::GrpcNetwork;
 pub use service::serve;
 
 openraft::declare_raft_types!(
-    /// The openraft instantiation of the MooseNG master.
+    /// The openraft instantiation of the MooseNG master: a Raft entry
+    /// carries every change that waited for the same group commit.
     pub TypeConfig:
-        D = LogEntry,
-        R = Applied,
+        D = Vec<LogEntry>,
+        R = Vec<Applied>,
 );
 
 pub type NodeId = u64;
@@ -96,9 +97,10 @@ impl Group {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// What applying one log entry answered: a namespace entry's outcome or
-/// its MooseFS status code; nothing for chunk, blank and membership
-/// entries.
+/// What applying one [`LogEntry`] answered: a namespace entry's outcome
+/// or its MooseFS status code; nothing for a chunk entry. A Raft entry
+/// answers one of these per change it carries (none for blank and
+/// membership entries).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied(pub Option<Result<Outcome, u8>>);
 
@@ -107,15 +109,14 @@ fn sole_voter() -> BTreeMap<NodeId, Node> {
     BTreeMap::from([(SOLE_VOTER, Node::default())])
 }
 
-/// openraft's settings for a group that snapshots after `snapshot_every`
-/// applied entries (never, when `None`), or why openraft refuses them.
-pub fn config(snapshot_every: Option<u64>) -> Result<openraft::Config, String> {
+/// openraft's settings, or why openraft refuses them. openraft never
+/// snapshots on its own: its policy counts Raft entries, and one entry
+/// holds a whole group commit, so the state machine counts changes and
+/// asks for snapshots itself (see `StateMachine::snapshots_every`).
+pub fn config() -> Result<openraft::Config, String> {
     openraft::Config {
         cluster_name: "mooseng".into(),
-        snapshot_policy: snapshot_every.map_or(
-            openraft::SnapshotPolicy::Never,
-            openraft::SnapshotPolicy::LogsSinceLast,
-        ),
+        snapshot_policy: openraft::SnapshotPolicy::Never,
         // A snapshot covers everything before it; a follower that lags
         // further than the snapshot gets the snapshot.
         max_in_snapshot_log_to_keep: 0,

@@ -4,7 +4,10 @@
 //! handlers never touch the [`Namespace`] mutably. Submit goes through
 //! Raft: it returns once the entry is committed (durable in the metadata
 //! log of a majority of the masters, which for a single master is its own
-//! log) and applied, so an answer a client got survives a crash.
+//! log) and applied, so an answer a client got survives a crash. Changes
+//! submitted together share one Raft entry (see [`group_commit`]).
+
+mod group_commit;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_wire::Status;
 use openraft::error::{InitializeError, RaftError};
-use tokio::sync::{mpsc, watch, RwLock, RwLockReadGuard};
+use tokio::sync::{mpsc, oneshot, watch, Notify, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
 use crate::meta::{
@@ -21,11 +24,14 @@ use crate::meta::{
 };
 use crate::namespace::{Caller, Entry, Mutation, Namespace, Outcome};
 use crate::raft::{self, Applied, Group, GrpcNetwork, Raft};
+use group_commit::Pending;
 
 /// How long a starting master waits to lead its group and apply its log.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a stopping master waits for proposed changes to be applied.
 const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
+/// How long a snapshot asked for may take before the next may be asked.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(60);
 
 pub struct MetadataStore {
     raft: Raft,
@@ -34,11 +40,13 @@ pub struct MetadataStore {
     chunks: Arc<Mutex<ChunkTable>>,
     stats: Arc<LogStats>,
     snapshot_gate: crate::meta::SnapshotGate,
-    /// Chunk entries on their way into the log, in the order journaled;
-    /// taken away at shutdown.
-    journal: Mutex<Option<mpsc::UnboundedSender<ChunkEntry>>>,
-    /// The task proposing them.
-    forwarder: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Changes on their way into the log, in the order submitted or
+    /// journaled; taken away at shutdown.
+    queue: Mutex<Option<mpsc::UnboundedSender<Pending>>>,
+    /// The task proposing them, a group commit at a time.
+    proposer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The task asking openraft for the snapshots the state machine wants.
+    snapshotter: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The log writer thread; it ends, releasing the data directory,
     /// once Raft has stopped.
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -142,11 +150,12 @@ impl MetadataStore {
         snapshot_every: Option<u64>,
         log: LogStore,
         writer: JoinHandle<()>,
-        machine: StateMachine,
+        mut machine: StateMachine,
         shared: &Shared,
         stats: Arc<LogStats>,
     ) -> Result<MetadataStore, MetaError> {
-        let config = raft::config(snapshot_every).map_err(MetaError::Raft)?;
+        let config = raft::config().map_err(MetaError::Raft)?;
+        let snapshot_wanted = snapshot_every.map(|every| machine.snapshots_every(every));
         let raft = Raft::new(group.id, Arc::new(config), GrpcNetwork, log, machine)
             .await
             .map_err(|e| MetaError::Raft(e.to_string()))?;
@@ -163,16 +172,19 @@ impl MetadataStore {
             });
             stop
         });
-        let (journal, entries) = mpsc::unbounded_channel();
-        let forwarder = tokio::spawn(forward_journal(raft.clone(), entries));
+        let (queue, queued) = mpsc::unbounded_channel();
+        let proposer = tokio::spawn(group_commit::run(raft.clone(), queued, Arc::clone(&stats)));
+        let snapshotter =
+            snapshot_wanted.map(|wanted| tokio::spawn(snapshot_when(raft.clone(), wanted)));
         let store = MetadataStore {
             raft,
             namespace: Arc::clone(&shared.namespace),
             chunks: Arc::clone(&shared.chunks),
             stats,
             snapshot_gate: Arc::clone(&shared.gate),
-            journal: Mutex::new(Some(journal)),
-            forwarder: Mutex::new(Some(forwarder)),
+            queue: Mutex::new(Some(queue)),
+            proposer: Mutex::new(Some(proposer)),
+            snapshotter: Mutex::new(snapshotter),
             writer: Mutex::new(Some(writer)),
             stop_service: Mutex::new(stop_service),
         };
@@ -211,12 +223,15 @@ impl MetadataStore {
             .map_err(|e| e.to_string())
     }
 
-    /// Logs what was journaled, stops Raft and waits until the log writer
-    /// has released the data directory.
+    /// Logs what was submitted and journaled, stops Raft and waits until
+    /// the log writer has released the data directory.
     pub async fn shutdown(&self) {
-        drop(take(&self.journal));
-        if let Some(forwarder) = take(&self.forwarder) {
-            let _ = forwarder.await;
+        drop(take(&self.queue));
+        if let Some(proposer) = take(&self.proposer) {
+            let _ = proposer.await;
+        }
+        if let Some(snapshotter) = take(&self.snapshotter) {
+            snapshotter.abort();
         }
         let drained = self
             .raft
@@ -310,18 +325,28 @@ impl MetadataStore {
     /// Applies one change, in log order with every other change, once it
     /// is committed.
     pub async fn submit(&self, entry: Entry) -> Result<Outcome, Status> {
-        self.stats.submitted();
-        match self.raft.client_write(LogEntry::Namespace(entry)).await {
-            Ok(written) => match written.data {
-                Applied(Some(outcome)) => outcome.map_err(Status),
-                Applied(None) => Err(Status::IO),
-            },
-            Err(error) => {
-                tracing::error!(%error, "a change was not committed");
-                self.stats.dropped(1);
-                Err(Status::IO)
-            }
+        let (answer, answered) = oneshot::channel();
+        self.enqueue(LogEntry::Namespace(entry), Some(answer))?;
+        match answered.await {
+            Ok(Applied(Some(outcome))) => outcome.map_err(Status),
+            // Not committed (logged by the proposer), or not a namespace
+            // answer.
+            Ok(Applied(None)) | Err(_) => Err(Status::IO),
         }
+    }
+
+    /// Queues a change for the next group commit.
+    fn enqueue(&self, entry: LogEntry, answer: Option<group_commit::Answer>) -> Result<(), Status> {
+        let queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let queue = queue.as_ref().ok_or(Status::IO)?;
+        queue
+            .send(Pending { entry, answer })
+            .map_err(|_| Status::IO)?;
+        self.stats.submitted();
+        Ok(())
     }
 
     /// Stamps a mutation with the current time and the caller, then submits it.
@@ -337,14 +362,7 @@ impl MetadataStore {
     /// Logs a change the chunk service made to its table, after every
     /// chunk entry journaled before.
     pub fn journal_chunk(&self, entry: ChunkEntry) -> Result<(), Status> {
-        let journal = self
-            .journal
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let journal = journal.as_ref().ok_or(Status::IO)?;
-        journal.send(entry).map_err(|_| Status::IO)?;
-        self.stats.submitted();
-        Ok(())
+        self.enqueue(LogEntry::Chunk(entry), None)
     }
 
     /// Logs every entry the chunk service hands out, until it stops.
@@ -374,13 +392,27 @@ impl MetadataStore {
     }
 }
 
-/// Proposes journaled chunk entries one after the other without waiting
-/// for each to commit: the chunk service applied them already.
-async fn forward_journal(raft: Raft, mut entries: mpsc::UnboundedReceiver<ChunkEntry>) {
-    while let Some(entry) = entries.recv().await {
-        if let Err(error) = raft.client_write_ff(LogEntry::Chunk(entry)).await {
-            tracing::error!(%error, "Raft stopped; chunk changes are no longer logged");
+/// Asks openraft for a snapshot each time the state machine wants one,
+/// until Raft stops. openraft ignores a request while it builds a
+/// snapshot, so the next request waits until the last one's snapshot is
+/// there; a change applied meanwhile leaves the `Notify` woken.
+async fn snapshot_when(raft: Raft, wanted: Arc<Notify>) {
+    loop {
+        wanted.notified().await;
+        let applied = raft.metrics().borrow().last_applied.map(|id| id.index);
+        if let Err(error) = raft.trigger().snapshot().await {
+            tracing::info!(%error, "Raft stopped; no more snapshots");
             return;
+        }
+        let built = raft
+            .wait(Some(SNAPSHOT_WAIT))
+            .metrics(
+                |m| m.snapshot.map(|id| id.index) >= applied,
+                "the snapshot asked for",
+            )
+            .await;
+        if let Err(error) = built {
+            tracing::warn!(%error, "a snapshot asked for did not come");
         }
     }
 }

@@ -20,10 +20,12 @@ use serde::Serialize;
 
 /// The layout version this build writes and reads.
 /// Version 2 made the log openraft's: a record holds an `openraft::Entry`
-/// (term, leader and index with the [`LogEntry`](super::LogEntry)), a
-/// snapshot carries openraft's `SnapshotMeta`, and the vote lives in a
-/// file of its own.
-pub const VERSION: u32 = 2;
+/// (term, leader and index with its payload), a snapshot carries
+/// openraft's `SnapshotMeta`, and the vote lives in a file of its own.
+/// Version 3 made a record's payload a batch: the
+/// [`LogEntry`](super::LogEntry)s of one group commit (a postcard
+/// sequence: their count, then each), where version 2 held one.
+pub const VERSION: u32 = 3;
 
 pub const HEADER_LEN: usize = 20;
 
@@ -122,4 +124,9 @@ pub fn unframe(kind: FileKind, bytes: &[u8]) -> Result<(u64, &[u8]), String> {
         return Err("checksum mismatch".into());
     }
     Ok((index, body))
+}
+
+/// How many bytes [`encode`] makes of `value`, without making them.
+pub fn encoded_len<T: Serialize>(value: &T) -> Result<usize, postcard::Error> {
+    postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())
 }

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use openraft::storage::RaftStateMachine;
 use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder, StorageIOError};
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 
 use super::{format, segment, snapshot, Image, ImageRef, LogStats, MetaError};
 use crate::chunks::ChunkTable;
@@ -42,6 +42,17 @@ pub struct StateMachine {
     current: Current,
     gate: SnapshotGate,
     stats: Arc<LogStats>,
+    /// When to ask for the next snapshot; never when `None`.
+    due: Option<SnapshotDue>,
+}
+
+/// Counts the changes applied since the last snapshot and asks for the
+/// next one once there are `every` of them.
+#[derive(Debug)]
+struct SnapshotDue {
+    every: u64,
+    since: u64,
+    wanted: Arc<Notify>,
 }
 
 /// The shared parts of a state machine that the store reads.
@@ -115,6 +126,36 @@ impl StateMachine {
             current: Current::default(),
             gate: SnapshotGate::default(),
             stats,
+            due: None,
+        }
+    }
+
+    /// Makes the state machine ask for a snapshot after every `changes`
+    /// applied changes; the returned `Notify` is woken each time, and
+    /// whoever holds it triggers openraft's snapshot. Changes, not Raft
+    /// entries, are counted because one entry holds a whole group commit.
+    pub fn snapshots_every(&mut self, changes: u64) -> Arc<Notify> {
+        let wanted = Arc::new(Notify::new());
+        self.due = Some(SnapshotDue {
+            every: changes.max(1),
+            since: 0,
+            wanted: Arc::clone(&wanted),
+        });
+        wanted
+    }
+
+    fn count_changes(&mut self, changes: u64) {
+        if let Some(due) = &mut self.due {
+            due.since += changes;
+            if due.since >= due.every {
+                due.wanted.notify_one();
+            }
+        }
+    }
+
+    fn snapshot_taken(&mut self) {
+        if let Some(due) = &mut self.due {
+            due.since = 0;
         }
     }
 
@@ -208,36 +249,39 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Ok((self.applied, self.membership.clone()))
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Vec<Applied>>, StorageError>
     where
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
         let mut namespace = self.namespace.write().await;
         let mut chunks = lock(&self.chunks);
-        // Only our own entries were counted as submitted.
         let mut changes = 0;
-        let answers: Vec<Applied> = entries
-            .into_iter()
-            .map(|entry| {
-                self.applied = Some(entry.log_id);
-                match entry.payload {
-                    EntryPayload::Blank => Applied(None),
-                    EntryPayload::Normal(change) => {
-                        changes += 1;
-                        Applied(
-                            change
-                                .apply(&mut namespace, &mut chunks)
-                                .map(|outcome| outcome.map_err(|status| status.0)),
-                        )
-                    }
-                    EntryPayload::Membership(membership) => {
-                        self.membership = StoredMembership::new(Some(entry.log_id), membership);
-                        Applied(None)
-                    }
+        let mut answers = Vec::new();
+        for entry in entries {
+            self.applied = Some(entry.log_id);
+            answers.push(match entry.payload {
+                EntryPayload::Blank => Vec::new(),
+                EntryPayload::Normal(batch) => {
+                    changes += batch.len() as u64;
+                    batch
+                        .iter()
+                        .map(|change| {
+                            Applied(
+                                change
+                                    .apply(&mut namespace, &mut chunks)
+                                    .map(|outcome| outcome.map_err(|status| status.0)),
+                            )
+                        })
+                        .collect()
                 }
-            })
-            .collect();
+                EntryPayload::Membership(membership) => {
+                    self.membership = StoredMembership::new(Some(entry.log_id), membership);
+                    Vec::new()
+                }
+            });
+        }
+        drop((namespace, chunks));
         let in_snapshot = lock(&self.current)
             .as_ref()
             .map_or(0, |(meta, _)| snapshot::file_index(meta));
@@ -247,10 +291,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             self.applied.map_or(0, |id| id.index),
             applied.saturating_sub(in_snapshot),
         );
+        self.count_changes(changes);
         Ok(answers)
     }
 
     async fn get_snapshot_builder(&mut self) -> Builder {
+        self.snapshot_taken();
         let started = Instant::now();
         let image = snapshot::encode(ImageRef {
             meta_id: self.meta_id,
@@ -298,6 +344,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
         *lock(&self.current) = Some((meta.clone(), bytes));
+        self.snapshot_taken();
         Ok(())
     }
 

@@ -49,8 +49,8 @@ impl LogStats {
         self.last_index.load(Ordering::Relaxed)
     }
 
-    /// Entries the log holds beyond the newest snapshot, all of which a
-    /// restart replays.
+    /// Raft entries (group commits) the log holds beyond the newest
+    /// snapshot, all of which a restart replays.
     pub fn since_snapshot(&self) -> u64 {
         self.since_snapshot.load(Ordering::Relaxed)
     }

@@ -151,10 +151,10 @@ fn trailing_bytes_after_a_value_are_refused() {
     assert!(format::decode::<LogEntry>(&bytes).is_err());
 }
 
-/// Freezes the version-2 layout: if this fails, a persisted type changed
+/// Freezes the version-3 layout: if this fails, a persisted type changed
 /// shape and old logs would be misread. Bump `format::VERSION` instead.
 #[test]
-fn version_2_layout_is_frozen() {
+fn version_3_layout_is_frozen() {
     let entry = LogEntry::Namespace(Entry {
         ts: 1_700_000_000,
         caller: Caller {
@@ -195,14 +195,14 @@ fn version_2_layout_is_frozen() {
     );
     let record = crate::raft::Entry {
         log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(3, 1), 7),
-        payload: openraft::EntryPayload::Normal(LogEntry::Chunk(ChunkEntry::IncreaseVersion {
-            chunk: 9,
-        })),
+        payload: openraft::EntryPayload::Normal(vec![LogEntry::Chunk(
+            ChunkEntry::IncreaseVersion { chunk: 9 },
+        )]),
     };
     assert_eq!(
         format::encode(&record).unwrap(),
         ENTRY_GOLDEN,
-        "term 3, node 1, index 7, Normal, then the entry above"
+        "term 3, node 1, index 7, Normal, a batch of 1, then the entry above"
     );
 }
 
@@ -224,10 +224,13 @@ fn headers_name_kind_version_and_index() {
     let header = format::header(FileKind::Log, 42);
     assert_eq!(format::parse_header(FileKind::Log, &header), Ok(42));
     assert!(format::parse_header(FileKind::Snapshot, &header).is_err());
-    let mut future = header;
-    future[8] = 3;
-    let error = format::parse_header(FileKind::Log, &future).unwrap_err();
-    assert!(error.contains("version 3"), "{error}");
+    // Version 2 held one change per record; 4 is not written yet.
+    for other in [2u8, 4] {
+        let mut header = header;
+        header[8] = other;
+        let error = format::parse_header(FileKind::Log, &header).unwrap_err();
+        assert!(error.contains(&format!("version {other}")), "{error}");
+    }
     assert!(format::parse_header(FileKind::Log, &header[..19]).is_err());
 }
 
@@ -425,7 +428,7 @@ async fn a_log_without_its_snapshot_is_refused() {
     ));
 }
 
-const ENTRY_GOLDEN: [u8; 7] = [3, 1, 7, 1, 1, 1, 9];
+const ENTRY_GOLDEN: [u8; 8] = [3, 1, 7, 1, 1, 1, 1, 9];
 
 fn blank(index: u64) -> crate::raft::Entry {
     crate::raft::Entry {
@@ -492,4 +495,45 @@ fn a_stop_between_purge_state_and_segments_is_recovered() {
     assert!(entries.is_empty());
     assert_eq!(files.next(), 11);
     assert_eq!(segment::list(dir.path()).unwrap().segments, [11]);
+}
+
+/// Concurrent submitters share group commits, and each one gets the
+/// answer to its own change: of 32 creates of one name exactly one
+/// succeeds, and each of 32 creates of its own name gets that node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_submitter_gets_the_answer_to_its_own_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(dir.path(), 1000).await.store);
+    let tasks: Vec<_> = (0..64)
+        .map(|n| {
+            let store = store.clone();
+            let name = if n % 2 == 0 {
+                "same".to_owned()
+            } else {
+                format!("own{n}")
+            };
+            tokio::spawn(async move { (name.clone(), store.submit(mkdir(&name)).await) })
+        })
+        .collect();
+    let mut created_same = 0;
+    for task in tasks {
+        let (name, outcome) = task.await.unwrap();
+        match outcome {
+            Ok(crate::namespace::Outcome::Node(inode)) => {
+                let found = store
+                    .read()
+                    .await
+                    .lookup(&Caller::root(), 1, name.as_bytes());
+                assert_eq!(found, Ok(inode), "{name}");
+                created_same += usize::from(name == "same");
+            }
+            Err(status) => {
+                assert_eq!(name, "same", "{status:?}");
+                assert_eq!(status, mooseng_wire::Status::EEXIST);
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert_eq!(created_same, 1);
+    store.shutdown().await;
 }
