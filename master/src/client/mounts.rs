@@ -1,6 +1,7 @@
 //! Who may mount and who is mounted, as `mfscli` asks: SESSION_LIST
 //! (`-SMS`, `-SMO`), LIST_OPEN_FILES (`-SOF`), LIST_ACQUIRED_LOCKS
-//! (`-SAL`), EXPORTS_INFO (`-SEX`) and MLOG_LIST (`-SMB`). Answered in any registration state as MooseFS does.
+//! (`-SAL`), EXPORTS_INFO (`-SEX`) and MLOG_LIST (`-SMB`). Answered in
+//! any registration state as MooseFS does.
 
 use bytes::BytesMut;
 use mooseng_wire::cltoma_info::{ExportsInfo, ListAcquiredLocks, ListOpenFiles, SessionList};
