@@ -4,6 +4,8 @@
 //! A session outlives its TCP connection, so a mount that reconnects (or a
 //! tool borrowing the mount's session) finds it again by id.
 
+mod op_counters;
+
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,6 +16,8 @@ use mooseng_wire::Version;
 use crate::exports::{sesflag, ExportRule};
 use crate::locks::Locks;
 use crate::namespace::{Caller, Inode};
+
+pub use op_counters::{Counts, Op, OpCounters, OP_KINDS};
 
 /// Inode number a mount uses for its own root, whatever it maps to.
 pub const CLIENT_ROOT: Inode = 1;
@@ -91,6 +95,8 @@ pub struct Session {
     pub version: Version,
     /// What the mount said about itself (its mount point).
     pub info: Vec<u8>,
+    /// What the mount asked, per hour, for `mfscli -SMO`.
+    pub ops: OpCounters,
     open_files: Mutex<BTreeSet<Inode>>,
     connections: AtomicU32,
 }
@@ -230,17 +236,16 @@ impl Sessions {
                 registry.next_id
             }
         };
-        let open_files = registry
-            .by_id
-            .get(&id)
-            .map(|old| old.open_inodes())
-            .unwrap_or_default();
+        let previous = registry.by_id.get(&id);
+        let open_files = previous.map(|old| old.open_inodes()).unwrap_or_default();
+        let ops = previous.map_or_else(OpCounters::default, |old| old.ops.carried_over());
         let session = Arc::new(Session {
             id,
             grant,
             peer,
             version,
             info,
+            ops,
             open_files: Mutex::new(open_files.into_iter().collect()),
             connections: AtomicU32::new(0),
         });

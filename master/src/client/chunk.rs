@@ -20,6 +20,7 @@ use super::reply::reply;
 use super::{disable, Action, Master, Request};
 use crate::chunks::{self, ChunkEntry, FileRef, Holder};
 use crate::namespace::{Caller, Inode, Mutation, Outcome, EATTR_IMMUTABLE};
+use crate::session::Op;
 use crate::view::View;
 
 /// First client version reading location records with `cs_ver` (protocolid 1).
@@ -50,6 +51,9 @@ impl Request<'_> {
         } else {
             self.locate(m.inode, m.index).await
         };
+        if result.is_ok() {
+            self.session.ops.count(Op::Read);
+        }
         reply(FuseReadChunkReply {
             msgid: m.msgid,
             reply: into_reply(result),
@@ -76,6 +80,9 @@ impl Request<'_> {
             Ok(()) => self.lease(m.inode, m.index).await,
             Err(status) => Err(status),
         };
+        if result.is_ok() {
+            self.session.ops.count(Op::Write);
+        }
         reply(FuseWriteChunkReply {
             msgid: m.msgid,
             reply: into_reply(result),

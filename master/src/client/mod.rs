@@ -17,6 +17,7 @@ mod loops;
 mod meta;
 mod mounts;
 mod node;
+mod op_stats;
 mod paths;
 mod quota;
 mod readdir;
@@ -205,6 +206,9 @@ struct Request<'a> {
 impl Request<'_> {
     async fn handle(self, message: ClientToMaster) -> Action {
         use ClientToMaster as M;
+        for op in op_stats::counted_as(&message) {
+            self.session.ops.count(*op);
+        }
         if self.session.grant.meta {
             return self.meta(message).await;
         }

@@ -18,11 +18,10 @@ use super::reply::reply;
 use super::{Action, Master};
 use crate::exports::ExportRule;
 use crate::namespace::Namespace;
-use crate::session::Session;
+use crate::session::{Session, OP_KINDS};
 
-/// Per-session operation counters MooseFS keeps (`SESSION_STATS`); we
-/// count none, so each is 0.
-const SESSION_STATS: u16 = 16;
+/// Per-session operation counters listed (MooseFS's `SESSION_STATS`).
+const SESSION_STATS: u16 = OP_KINDS as u16;
 
 /// `expire` of a session with a connection: it does not expire.
 const NEVER_EXPIRES: u32 = u32::MAX;
@@ -61,7 +60,7 @@ fn listed(ns: &Namespace, s: &Session, vmode: u8, openfiles: u32) -> Listed {
     } else {
         ns.dir_path(grant.root)
     };
-    let stats = vec![0; usize::from(SESSION_STATS)];
+    let (current, last_hour) = s.ops.counts();
     Listed {
         sessionid: s.id,
         ip: s.peer,
@@ -91,8 +90,8 @@ fn listed(ns: &Namespace, s: &Session, vmode: u8, openfiles: u32) -> Listed {
             maxtrashtime: grant.max_trashtime,
         }),
         disables: (vmode >= 4).then_some(grant.disables),
-        current_stats: stats.clone(),
-        last_hour_stats: stats,
+        current_stats: current.to_vec(),
+        last_hour_stats: last_hour.to_vec(),
     }
 }
 

@@ -19,10 +19,14 @@ pub fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{program} printed {e}"))
 }
 
-/// One `mfscli` display (`-SIN`, `-SCS`, ...) in plain text; a Python
-/// traceback (an answer mfscli could not read) fails the test.
+/// One `mfscli` display (`-SIN`, `-SCS`, `-SMO -m 1`, ...) in plain
+/// text; a Python traceback (an answer mfscli could not read) fails the
+/// test.
 pub fn mfscli(master: Ipv4Addr, set: &str) -> String {
-    let text = run("mfscli", &["-H", &master.to_string(), "-p", set]);
+    let master = master.to_string();
+    let mut args = vec!["-H", &master, "-p"];
+    args.extend(set.split_whitespace());
+    let text = run("mfscli", &args);
     assert!(!text.contains("Traceback"), "mfscli {set} crashed: {text}");
     text
 }
