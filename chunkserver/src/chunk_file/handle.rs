@@ -2,10 +2,12 @@
 //! low-level accessors the other operations share.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::{self, IoSliceMut};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use memmap2::Mmap;
+use rustix::io::{preadv2, Errno, ReadWriteFlags};
 
 use super::crc::{crc, empty_table, table_entry};
 use super::error::{io_at, ChunkFileError, Result};
@@ -188,6 +190,36 @@ impl ChunkFile {
         self.file
             .read_exact_at(out, self.geometry.block_offset(first))
             .map_err(io_at(&self.path.path()))
+    }
+
+    /// [`ChunkFile::read_raw_blocks`] from the page cache only
+    /// (`preadv2` with `RWF_NOWAIT`): `false` as soon as a byte is not
+    /// there, or the file system cannot tell.
+    pub(super) fn read_raw_cached_blocks(&self, first: u16, out: &mut [u8]) -> Result<bool> {
+        let mut offset = self.geometry.block_offset(first);
+        let mut rest = out;
+        while !rest.is_empty() {
+            let read = preadv2(
+                &self.file,
+                &mut [IoSliceMut::new(rest)],
+                offset,
+                ReadWriteFlags::NOWAIT,
+            );
+            match read {
+                Ok(0) => {
+                    let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+                    return Err(io_at(&self.path.path())(eof));
+                }
+                Ok(n) => {
+                    rest = &mut std::mem::take(&mut rest)[n..];
+                    offset += n as u64;
+                }
+                Err(Errno::AGAIN | Errno::OPNOTSUPP) => return Ok(false),
+                Err(Errno::INTR) => {}
+                Err(err) => return Err(io_at(&self.path.path())(err.into())),
+            }
+        }
+        Ok(true)
     }
 
     /// The bytes of stored block `block` after checking them against the

@@ -28,6 +28,23 @@ impl VerifyReport {
     }
 }
 
+/// Where [`ChunkFile::fetch_blocks`] may take stored blocks from.
+#[derive(Clone, Copy)]
+enum Fetch {
+    /// The disk if need be.
+    Wait,
+    /// Only the page cache.
+    CachedOnly,
+}
+
+/// What [`ChunkFile::fetch_blocks`] did when it did not fail.
+enum Fetched {
+    /// Read and checked every block.
+    All,
+    /// Nothing: a block was not in the page cache.
+    NotCached,
+}
+
 impl ChunkFile {
     /// Fills `out` with the chunk bytes at `offset`. Bytes past the last
     /// stored block read as zeros, as a chunk is logically 64 MiB long.
@@ -120,6 +137,34 @@ impl ChunkFile {
     /// sequential read spends its time in the kernel, and fewer, longer
     /// reads are what make it cheaper.
     pub fn read_blocks(&self, first: u16, out: &mut [u8], crcs: &mut Vec<u32>) -> Result<()> {
+        self.fetch_blocks(Fetch::Wait, first, out, crcs).map(|_| ())
+    }
+
+    /// [`ChunkFile::read_blocks`] for a thread that must not wait for the
+    /// disk: `true` when every stored block was in the page cache and
+    /// passed its check; otherwise `false`, with `crcs` as it was, and the
+    /// caller does the read with [`ChunkFile::read_blocks`]. The stored
+    /// CRCs come through the file's mapping of its head, which every read
+    /// of the file touches, so it stays in memory.
+    pub fn read_cached_blocks(&self, first: u16, out: &mut [u8], crcs: &mut Vec<u32>) -> bool {
+        let before = crcs.len();
+        let done = matches!(
+            self.fetch_blocks(Fetch::CachedOnly, first, out, crcs),
+            Ok(Fetched::All)
+        );
+        if !done {
+            crcs.truncate(before);
+        }
+        done
+    }
+
+    fn fetch_blocks(
+        &self,
+        fetch: Fetch,
+        first: u16,
+        out: &mut [u8],
+        crcs: &mut Vec<u32>,
+    ) -> Result<Fetched> {
         let block = BLOCK_SIZE as usize;
         let count = out.len() / block;
         if !out.len().is_multiple_of(block)
@@ -133,14 +178,21 @@ impl ChunkFile {
         let stored = usize::from(self.geometry.blocks.saturating_sub(first)).min(count);
         let (on_disk, past_end) = out.split_at_mut(stored * block);
         if stored > 0 {
-            self.read_raw_blocks(first, on_disk)?;
+            match fetch {
+                Fetch::Wait => self.read_raw_blocks(first, on_disk)?,
+                Fetch::CachedOnly => {
+                    if !self.read_raw_cached_blocks(first, on_disk)? {
+                        return Ok(Fetched::NotCached);
+                    }
+                }
+            }
         }
         past_end.fill(0);
         for (number, bytes) in (first..).zip(on_disk.chunks(block)) {
             crcs.push(self.check_block(number, bytes)?);
         }
         crcs.extend(std::iter::repeat_n(EMPTY_BLOCK_CRC, count - stored));
-        Ok(())
+        Ok(Fetched::All)
     }
 
     /// Tells the kernel that blocks `first..first + count` are about to be

@@ -433,6 +433,32 @@ fn blocks_read_together_are_checked_one_by_one() {
 }
 
 #[test]
+fn blocks_in_the_page_cache_read_as_the_blocking_read_does_or_not_at_all() {
+    let dir = TempDir::new().unwrap();
+    let mut chunk = new_chunk(&dir);
+    let block = BLOCK_SIZE as usize;
+    let data = pattern(2 * block, 9);
+    chunk.write(0, &data).unwrap();
+
+    // Just written, so in the page cache.
+    let mut out = vec![7u8; 3 * block];
+    let mut crcs = vec![42];
+    assert!(chunk.read_cached_blocks(0, &mut out, &mut crcs));
+    let mut expected = vec![42];
+    let mut waited = vec![0u8; 3 * block];
+    chunk.read_blocks(0, &mut waited, &mut expected).unwrap();
+    assert_eq!((out, crcs), (waited, expected));
+
+    flip_byte(&chunk, chunk.geometry().block_offset(1) + 7);
+    let mut crcs = vec![42];
+    assert!(
+        !chunk.read_cached_blocks(0, &mut vec![0u8; 2 * block], &mut crcs),
+        "a damaged block is left to the blocking read, which reports it"
+    );
+    assert_eq!(crcs, [42], "nothing pushed for the block that passed");
+}
+
+#[test]
 fn growing_and_shrinking_keeps_the_crc_table_readable() {
     let dir = TempDir::new().unwrap();
     let mut chunk = new_chunk(&dir);

@@ -99,15 +99,17 @@ fn trips(pieces: Vec<Piece>) -> Vec<Vec<Piece>> {
 
 /// Sends the data packets and the status that ends the read.
 ///
-/// The pieces go in [`trips`]: a blocking thread opens the chunk (on the
-/// first trip, also asking the kernel to start reading the whole range
-/// if it is longer than a block), reads the trip's blocks into a buffer
-/// and checks them; while they are being sent, the next trip is already
-/// reading into a second buffer. A trip stops at the first block that
-/// fails; the pieces before it, all checked, still go out, then the
-/// failure ends the read, and no trip is started after it. The status
-/// goes out in the same write as the last trip's frames, so a one-block
-/// read is one trip and one write.
+/// The pieces go in [`trips`]. A trip whose blocks are all in the page
+/// cache of an already open chunk is read and checked right here, which
+/// is quicker than any hand-off (see `storage/cached.rs`). Any other trip
+/// goes to a blocking thread, which opens the chunk if need be, and the
+/// first such trip of a read longer than a block also asks the kernel to
+/// start reading the rest of the range; while its blocks are being sent,
+/// the next trip is already reading into a second buffer. A trip stops at
+/// the first block that fails; the pieces before it, all checked, still
+/// go out, then the failure ends the read, and no trip is started after
+/// it. The status goes out in the same write as the last trip's frames,
+/// so a one-block read is one trip and one write.
 async fn send_data(
     store: &Arc<Store>,
     buffers: &Arc<TripBuffers>,
@@ -116,15 +118,15 @@ async fn send_data(
 ) -> io::Result<()> {
     let chunkid = req.chunkid;
     let pieces = pieces(req.offset, req.size);
-    let open = Open::Chunk {
-        version: req.version,
-        // At most 1024 pieces, one per block of the chunk.
-        ahead: (pieces.len() > 1).then(|| (pieces[0].block, pieces.len() as u16)),
-    };
+    // At most 1024 pieces, one per block of the chunk.
+    let mut unadvised = (pieces.len() > 1).then_some(pieces.len() as u16);
     let mut trips = trips(pieces).into_iter();
     // `precheck` let through only reads of at least one byte.
     let first = trips.next().unwrap_or_default();
-    let mut reading = Trip::start(store, open, chunkid, first, buffers.take());
+    let open = Open::Chunk {
+        version: req.version,
+    };
+    let mut reading = Trip::start(store, open, chunkid, first, buffers.take(), &mut unadvised);
     // The buffer of the trip before the one reading, for the next trip.
     let mut spare = None;
     loop {
@@ -132,7 +134,7 @@ async fn send_data(
             handle,
             mut frames,
             failure,
-        } = match reading.await {
+        } = match reading.finish().await {
             Ok(trip) => trip,
             Err(status) => {
                 return writer.send(&cstocl::ReadStatus { chunkid, status }).await;
@@ -153,7 +155,8 @@ async fn send_data(
             return sent;
         };
         let data = spare.take().unwrap_or_else(|| buffers.take());
-        reading = Trip::start(store, Open::Held(handle), chunkid, pieces, data);
+        let open = Open::Held(handle);
+        reading = Trip::start(store, open, chunkid, pieces, data, &mut unadvised);
         writer.send_slices(&mut frames.slices()).await?;
         spare = Some(frames.data);
     }
@@ -162,12 +165,7 @@ async fn send_data(
 /// What a trip reads from: the chunk, opened by the first trip of a read,
 /// or the handle an earlier trip of the same read opened.
 enum Open {
-    Chunk {
-        version: u32,
-        /// The blocks (first, count) the whole read covers, when it is
-        /// worth telling the kernel about them.
-        ahead: Option<(u16, u16)>,
-    },
+    Chunk { version: u32 },
     Held(IoHandle),
 }
 
@@ -177,6 +175,22 @@ struct Trip {
     handle: IoHandle,
     frames: Frames,
     failure: Option<Status>,
+}
+
+/// A trip already read on the service's thread, or still reading on a
+/// blocking one.
+enum Reading<F> {
+    Done(Result<Trip, Status>),
+    Blocking(F),
+}
+
+impl<F: Future<Output = Result<Trip, Status>>> Reading<F> {
+    async fn finish(self) -> Result<Trip, Status> {
+        match self {
+            Reading::Done(trip) => trip,
+            Reading::Blocking(trip) => trip.await,
+        }
+    }
 }
 
 /// `READ_DATA` frames kept in two parts: the read blocks in `data`, and
@@ -189,28 +203,74 @@ struct Frames {
 }
 
 impl Trip {
-    /// Starts reading `pieces` into `data` (a [`TRIP_BYTES`] buffer) on a
-    /// blocking thread.
+    /// Reads `pieces` into `data` (a [`TRIP_BYTES`] buffer): at once from
+    /// the page cache if it can, otherwise on a blocking thread. While
+    /// `unadvised` holds the number of pieces the read has left from this
+    /// trip's on, the first trip that goes to a blocking thread tells the
+    /// kernel about them and clears it.
     fn start(
         store: &Arc<Store>,
         open: Open,
         chunkid: u64,
         pieces: Vec<Piece>,
         data: Vec<u8>,
-    ) -> impl Future<Output = Result<Trip, Status>> {
-        store.spawn(move |s| {
+        unadvised: &mut Option<u16>,
+    ) -> Reading<impl Future<Output = Result<Trip, Status>>> {
+        let (open, data) = match Trip::read_cached(store, open, chunkid, &pieces, data) {
+            Ok(trip) => {
+                *unadvised = unadvised.map(|left| left - pieces.len() as u16);
+                return Reading::Done(Ok(trip));
+            }
+            Err(back) => back,
+        };
+        let ahead = unadvised
+            .take()
+            .filter(|&left| left > 1 && !pieces.is_empty())
+            .map(|left| (pieces[0].block, left));
+        Reading::Blocking(store.spawn(move |s| {
             let handle = match open {
                 Open::Held(handle) => handle,
-                Open::Chunk { version, ahead } => {
-                    let handle = s.open_io(chunkid, version)?;
-                    if let Some((first, count)) = ahead {
-                        s.will_read(&handle, first, count);
-                    }
-                    handle
-                }
+                Open::Chunk { version } => s.open_io(chunkid, version)?,
             };
+            if let Some((first, count)) = ahead {
+                s.will_read(&handle, first, count);
+            }
             Ok(Trip::read(s, handle, chunkid, &pieces, data))
-        })
+        }))
+    }
+
+    /// The trip read and checked from the page cache, without waiting for
+    /// anything; otherwise what it was given, for the blocking way.
+    fn read_cached(
+        store: &Store,
+        open: Open,
+        chunkid: u64,
+        pieces: &[Piece],
+        mut data: Vec<u8>,
+    ) -> Result<Trip, (Open, Vec<u8>)> {
+        let handle = match open {
+            Open::Held(handle) => handle,
+            Open::Chunk { version } => match store.open_io_cached(chunkid, version) {
+                Some(handle) => handle,
+                None => return Err((open, data)),
+            },
+        };
+        let Some(first) = pieces.first() else {
+            return Ok(Trip::frames(
+                handle,
+                chunkid,
+                pieces,
+                data,
+                Vec::new(),
+                None,
+            ));
+        };
+        let mut crcs = Vec::with_capacity(pieces.len());
+        let bytes = &mut data[..pieces.len() * BLOCK_SIZE as usize];
+        if !store.read_cached_blocks(&handle, first.block, bytes, &mut crcs) {
+            return Err((Open::Held(handle), data));
+        }
+        Ok(Trip::frames(handle, chunkid, pieces, data, crcs, None))
     }
 
     /// Reads the blocks of `pieces` (consecutive, at most
@@ -224,19 +284,33 @@ impl Trip {
         pieces: &[Piece],
         mut data: Vec<u8>,
     ) -> Trip {
-        let block = BLOCK_SIZE as usize;
         let mut crcs = Vec::with_capacity(pieces.len());
         let failure = match pieces.first() {
             Some(first) => store
                 .read_blocks(
                     &handle,
                     first.block,
-                    &mut data[..pieces.len() * block],
+                    &mut data[..pieces.len() * BLOCK_SIZE as usize],
                     &mut crcs,
                 )
                 .err(),
             None => None,
         };
+        Trip::frames(handle, chunkid, pieces, data, crcs, failure)
+    }
+
+    /// Encodes a frame head for each piece whose block passed, given the
+    /// CRCs of those blocks (`crcs`, in order) and the status of the block
+    /// that did not pass, if one did not.
+    fn frames(
+        handle: IoHandle,
+        chunkid: u64,
+        pieces: &[Piece],
+        data: Vec<u8>,
+        crcs: Vec<u32>,
+        failure: Option<Status>,
+    ) -> Trip {
+        let block = BLOCK_SIZE as usize;
         let mut heads = BytesMut::with_capacity(pieces.len() * FRAME_HEAD + STATUS_FRAME);
         let mut ranges = Vec::with_capacity(crcs.len());
         for ((piece, block_crc), at) in pieces.iter().zip(crcs).zip((0..).step_by(block)) {

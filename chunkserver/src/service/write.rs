@@ -88,7 +88,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let handle = match store.run(move |s| s.open_io(chunkid, version)).await {
+    let handle = match open(store, chunkid, version).await {
         Ok(handle) => handle,
         Err(status) => {
             send_status(client, chunkid, 0, status).await?;
@@ -111,7 +111,7 @@ pub async fn serve(
     let result = session.run(reader, shutdown).await;
     let sync = session.wrote;
     if let Some(handle) = session.handle.take() {
-        if let Err(status) = store.run(move |s| s.close(handle, sync)).await {
+        if let Err(status) = close(store, handle, sync).await {
             warn!(
                 chunk = format_args!("{chunkid:016X}"),
                 ?status,
@@ -120,6 +120,25 @@ pub async fn serve(
         }
     }
     result
+}
+
+/// Opens the chunk for the session: at once if its file is open already,
+/// otherwise on a blocking thread. A session of a few small writes spends
+/// as much time in hand-offs to blocking threads as in writing.
+async fn open(store: &Arc<Store>, chunkid: u64, version: u32) -> Result<IoHandle, Status> {
+    match store.open_io_cached(chunkid, version) {
+        Some(handle) => Ok(handle),
+        None => store.run(move |s| s.open_io(chunkid, version)).await,
+    }
+}
+
+/// Ends the session: at once unless the chunk is to be synced.
+async fn close(store: &Arc<Store>, handle: IoHandle, sync: bool) -> Result<(), Status> {
+    if store.close_syncs(sync) {
+        store.run(move |s| s.close(handle, sync)).await
+    } else {
+        store.close(handle, sync)
+    }
 }
 
 /// Connects to the next server and starts its session, retrying a little

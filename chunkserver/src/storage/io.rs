@@ -22,6 +22,15 @@ pub struct IoHandle {
 }
 
 impl IoHandle {
+    /// A session on `slot`, whose user count the caller already raised.
+    pub(super) fn new(slot: Arc<Slot>, chunkid: u64, idle: Arc<IdleFiles>) -> Self {
+        IoHandle {
+            slot,
+            chunkid,
+            idle,
+        }
+    }
+
     pub fn chunkid(&self) -> u64 {
         self.chunkid
     }
@@ -62,11 +71,7 @@ impl Store {
         }
         state.new_user(&self.idle);
         drop(state);
-        Ok(IoHandle {
-            slot,
-            chunkid,
-            idle: Arc::clone(&self.idle),
-        })
+        Ok(IoHandle::new(slot, chunkid, Arc::clone(&self.idle)))
     }
 
     /// Fills `out` with whole blocks from `first` on and checks them; see
@@ -137,14 +142,20 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a session, syncing the file first when `sync` is asked and the
-    /// configuration wants it (`fsync_on_finish`).
+    /// Ends a session, syncing the file first when [`Store::close_syncs`].
     pub fn close(&self, handle: IoHandle, sync: bool) -> Result<(), Status> {
-        if sync && self.fsync_on_finish {
+        if self.close_syncs(sync) {
             return self.close_synced(handle);
         }
         drop(handle);
         Ok(())
+    }
+
+    /// Whether [`Store::close`] syncs the file (and so must run on a
+    /// blocking thread): when `sync` is asked and the configuration wants
+    /// it (`fsync_on_finish`).
+    pub fn close_syncs(&self, sync: bool) -> bool {
+        sync && self.fsync_on_finish
     }
 
     /// Ends a session after syncing the file, whatever the configuration

@@ -2,10 +2,13 @@
 //!
 //! An index maps each chunk id to a slot holding its location and, while
 //! someone reads or writes it, its open [`ChunkFile`]. All file work is
-//! blocking and happens on tokio's blocking threads (see [`Store::run`]);
+//! blocking and happens on tokio's blocking threads (see [`Store::run`]),
+//! but for reads of open chunks whose blocks are all in the page cache,
+//! which the client service does on its own thread (see `cached.rs`);
 //! the slot's mutex serialises operations on one chunk, and the index lock
 //! is only held to find or change slots, never across file I/O.
 
+mod cached;
 mod folder;
 mod idle;
 mod io;
@@ -15,7 +18,7 @@ mod scrub;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use mooseng_wire::cstoma::{ChunkVersion, DiskUsage};
 use mooseng_wire::Status;
@@ -71,6 +74,16 @@ impl Slot {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The state if nobody holds it: code on the runtime's threads must
+    /// not wait for a blocking thread that holds it across file I/O.
+    fn try_lock(&self) -> Option<MutexGuard<'_, SlotState>> {
+        match self.state.try_lock() {
+            Ok(state) => Some(state),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
     }
 }
 

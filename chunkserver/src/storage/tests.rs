@@ -181,6 +181,44 @@ fn reads_and_writes_are_counted() {
 }
 
 #[test]
+fn only_open_chunks_are_opened_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&[(dir.path(), false)]);
+    chunk_with_blocks(&s, 6, 1, 3);
+    assert!(s.open_io_cached(7, 1).is_none(), "no such chunk");
+    assert!(s.open_io_cached(6, 2).is_none(), "wrong version");
+
+    let h = s.open_io(6, 1).unwrap();
+    let cached = s.open_io_cached(6, 0).expect("its file is open");
+    drop(h);
+    let mut out = vec![0u8; BLOCK_SIZE as usize];
+    let mut crcs = Vec::new();
+    assert!(s.read_cached_blocks(&cached, 0, &mut out, &mut crcs));
+    assert_eq!(out, vec![3u8; BLOCK_SIZE as usize]);
+    assert_eq!(crcs, [crc32fast::hash(&out)]);
+    assert_eq!(s.metrics().read_ops.get(), 1);
+
+    let slot = s.slot(6).unwrap();
+    let busy = slot.lock();
+    assert!(
+        !s.read_cached_blocks(&cached, 0, &mut out, &mut crcs),
+        "a slot held by another thread is not waited for"
+    );
+    assert!(s.open_io_cached(6, 1).is_none());
+    drop(busy);
+    drop(cached);
+
+    flip_byte_in_block(&s, 6, 0);
+    let h = s.open_io_cached(6, 1).expect("the file stayed open, idle");
+    assert!(!s.read_cached_blocks(&h, 0, &mut out, &mut Vec::new()));
+    assert_eq!(
+        s.reports().take().damaged,
+        [],
+        "the blocking read that follows reports the damage, once"
+    );
+}
+
+#[test]
 fn scrubbing_checks_slices_and_reports_a_damaged_chunk() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(&[(dir.path(), false)]);
