@@ -12,7 +12,7 @@ use mooseng_wire::antoan::Nop;
 use mooseng_wire::cltocs::{ProtocolId, Read};
 use mooseng_wire::cstocl::{ReadData, ReadStatus, WriteStatus};
 use mooseng_wire::{Ctx, Direction, Status};
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, BufReader};
 use tokio::net::TcpStream;
 
 use crate::frame_io;
@@ -45,10 +45,14 @@ pub struct ChunkRef {
     pub version: u32,
 }
 
+/// A read connection, buffered so that a small read's data and status
+/// frames arrive in one system call rather than two per frame.
+type ReadConn = BufReader<TcpStream>;
+
 /// Idle chunkserver connections, so sequential reads skip the handshake.
 #[derive(Debug, Default)]
 pub struct Pool {
-    idle: Mutex<HashMap<SocketAddr, Vec<TcpStream>>>,
+    idle: Mutex<HashMap<SocketAddr, Vec<ReadConn>>>,
 }
 
 pub(super) async fn within<T>(
@@ -80,11 +84,11 @@ async fn next<R: AsyncRead + Unpin>(stream: &mut R) -> Result<mooseng_wire::Fram
 }
 
 impl Pool {
-    fn take(&self, addr: SocketAddr) -> Option<TcpStream> {
+    fn take(&self, addr: SocketAddr) -> Option<ReadConn> {
         self.idle.lock().ok()?.get_mut(&addr)?.pop()
     }
 
-    fn give_back(&self, addr: SocketAddr, stream: TcpStream) {
+    fn give_back(&self, addr: SocketAddr, stream: ReadConn) {
         if let Ok(mut idle) = self.idle.lock() {
             let list = idle.entry(addr).or_default();
             if list.len() < POOL_PER_SERVER {
@@ -114,7 +118,7 @@ impl Pool {
                 Err(e) => return Err(e),
             }
         }
-        let mut stream = connect(addr).await?;
+        let mut stream = BufReader::new(connect(addr).await?);
         let data = read_on(&mut stream, chunk, offset, size).await?;
         self.give_back(addr, stream);
         Ok(data)
@@ -122,7 +126,7 @@ impl Pool {
 }
 
 async fn read_on(
-    stream: &mut TcpStream,
+    stream: &mut ReadConn,
     chunk: ChunkRef,
     offset: u32,
     size: u32,
