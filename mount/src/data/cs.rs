@@ -1,5 +1,6 @@
-//! Talking to chunkservers: reading a range of one chunk and writing
-//! blocks through a replication chain, with a checksum on every block.
+//! Talking to chunkservers: reading a range of one chunk, with a checksum
+//! on every block, over pooled connections; the steps a write chain shares
+//! (connecting, statuses) are here too, the chain itself in `chain.rs`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -8,19 +9,17 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use mooseng_wire::antoan::Nop;
-use mooseng_wire::cltocs::{ChainLink, ProtocolId, Read, Write, WriteData, WriteFinish};
+use mooseng_wire::cltocs::{ProtocolId, Read};
 use mooseng_wire::cstocl::{ReadData, ReadStatus, WriteStatus};
-use mooseng_wire::{CrcData, Ctx, Direction, Message, Rest, Status};
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use mooseng_wire::{Ctx, Direction, Status};
+use tokio::io::{AsyncRead, BufReader};
 use tokio::net::TcpStream;
 
 use crate::frame_io;
-use crate::geometry::{block_pieces, BLOCK_SIZE};
+use crate::geometry::BLOCK_SIZE;
 
 /// How long a chunkserver may stay silent before we give up on it.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Bytes of WRITE_DATA frames gathered before one socket write.
-const SEND_BATCH: usize = 1 << 20;
 /// Idle connections kept per chunkserver for the next read: enough for a
 /// queue of parallel reads (AIO, read-ahead parts) not to reconnect.
 const POOL_PER_SERVER: usize = 32;
@@ -46,19 +45,25 @@ pub struct ChunkRef {
     pub version: u32,
 }
 
+/// A read connection, buffered so that a small read's data and status
+/// frames arrive in one system call rather than two per frame.
+type ReadConn = BufReader<TcpStream>;
+
 /// Idle chunkserver connections, so sequential reads skip the handshake.
 #[derive(Debug, Default)]
 pub struct Pool {
-    idle: Mutex<HashMap<SocketAddr, Vec<TcpStream>>>,
+    idle: Mutex<HashMap<SocketAddr, Vec<ReadConn>>>,
 }
 
-async fn within<T>(f: impl std::future::Future<Output = Result<T, CsError>>) -> Result<T, CsError> {
+pub(super) async fn within<T>(
+    f: impl std::future::Future<Output = Result<T, CsError>>,
+) -> Result<T, CsError> {
     tokio::time::timeout(IO_TIMEOUT, f)
         .await
         .map_err(|_| CsError::Timeout)?
 }
 
-async fn connect(addr: SocketAddr) -> Result<TcpStream, CsError> {
+pub(super) async fn connect(addr: SocketAddr) -> Result<TcpStream, CsError> {
     let stream = within(async { Ok(TcpStream::connect(addr).await?) }).await?;
     stream.set_nodelay(true)?;
     Ok(stream)
@@ -79,11 +84,11 @@ async fn next<R: AsyncRead + Unpin>(stream: &mut R) -> Result<mooseng_wire::Fram
 }
 
 impl Pool {
-    fn take(&self, addr: SocketAddr) -> Option<TcpStream> {
+    fn take(&self, addr: SocketAddr) -> Option<ReadConn> {
         self.idle.lock().ok()?.get_mut(&addr)?.pop()
     }
 
-    fn give_back(&self, addr: SocketAddr, stream: TcpStream) {
+    fn give_back(&self, addr: SocketAddr, stream: ReadConn) {
         if let Ok(mut idle) = self.idle.lock() {
             let list = idle.entry(addr).or_default();
             if list.len() < POOL_PER_SERVER {
@@ -113,7 +118,7 @@ impl Pool {
                 Err(e) => return Err(e),
             }
         }
-        let mut stream = connect(addr).await?;
+        let mut stream = BufReader::new(connect(addr).await?);
         let data = read_on(&mut stream, chunk, offset, size).await?;
         self.give_back(addr, stream);
         Ok(data)
@@ -121,7 +126,7 @@ impl Pool {
 }
 
 async fn read_on(
-    stream: &mut TcpStream,
+    stream: &mut ReadConn,
     chunk: ChunkRef,
     offset: u32,
     size: u32,
@@ -166,87 +171,7 @@ async fn read_on(
     }
 }
 
-/// Writes `pieces` (offset in the chunk, bytes) of a chunk through `chain`
-/// (the first server forwards to the others): every block piece of every
-/// range leaves at once, one WRITE_DATA each with its CRC, and only then are
-/// the statuses collected, so the chain streams instead of waiting per block.
-pub async fn write(
-    chain: &[SocketAddr],
-    chunk: ChunkRef,
-    pieces: &[(u32, Bytes)],
-) -> Result<(), CsError> {
-    let (first, rest) = chain
-        .split_first()
-        .ok_or(CsError::Status(Status::NOCHUNKSERVERS))?;
-    let mut stream = connect(*first).await?;
-    let open = Write {
-        protocolid: ProtocolId::CURRENT,
-        chunkid: chunk.chunkid,
-        version: chunk.version,
-        chain: Rest(
-            rest.iter()
-                .filter_map(|addr| match addr {
-                    SocketAddr::V4(v4) => Some(ChainLink {
-                        ip: *v4.ip(),
-                        port: v4.port(),
-                    }),
-                    SocketAddr::V6(_) => None,
-                })
-                .collect(),
-        ),
-    };
-    within(async { Ok(frame_io::send(&mut stream, &open).await?) }).await?;
-    expect_status(&mut stream, chunk, 0).await?;
-
-    let (mut reader, mut writer) = stream.split();
-    let send = async {
-        let mut buf = BytesMut::new();
-        let mut writeid = 0;
-        for (offset, data) in pieces {
-            for piece in block_pieces(*offset, data.len() as u32) {
-                writeid += 1;
-                let bytes = data.slice(piece.pos..piece.pos + piece.len as usize);
-                let message = WriteData {
-                    chunkid: chunk.chunkid,
-                    writeid,
-                    blocknum: piece.block,
-                    offset: piece.offset,
-                    block: CrcData::new(crc32fast::hash(&bytes), bytes),
-                };
-                message.to_frame().write_to(&mut buf);
-                if buf.len() >= SEND_BATCH {
-                    within(async { Ok(writer.write_all(&buf).await?) }).await?;
-                    buf.clear();
-                }
-            }
-        }
-        within(async { Ok(writer.write_all(&buf).await?) }).await?;
-        Ok::<(), CsError>(())
-    };
-    let expected: u32 = pieces
-        .iter()
-        .map(|(offset, data)| block_pieces(*offset, data.len() as u32).count() as u32)
-        .sum();
-    // Statuses are read while blocks are still being sent, so neither side's
-    // socket buffer fills up and stalls the other.
-    let receive = async {
-        for id in 1..=expected {
-            expect_status(&mut reader, chunk, id).await?;
-        }
-        Ok::<(), CsError>(())
-    };
-    let (sent, received) = tokio::join!(send, receive);
-    sent?;
-    received?;
-    let finish = WriteFinish {
-        chunkid: chunk.chunkid,
-        version: chunk.version,
-    };
-    within(async { Ok(frame_io::send(&mut writer, &finish).await?) }).await?;
-    Ok(())
-}
-
-async fn expect_status<R: AsyncRead + Unpin>(
+pub(super) async fn expect_status<R: AsyncRead + Unpin>(
     stream: &mut R,
     chunk: ChunkRef,
     writeid: u32,

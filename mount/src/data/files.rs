@@ -1,6 +1,7 @@
 //! Per-file data state shared by every handle of one inode.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -8,15 +9,17 @@ use bytes::Bytes;
 use super::cs::Pool;
 use super::extents::Extents;
 use super::read::Locations;
+use super::session::Slots;
+use super::write::Leases;
 use crate::error::{Errno, FsResult};
 use crate::master::Master;
 
 /// Buffered bytes past which a write starts sending them in the background.
 pub const FLUSH_THRESHOLD: usize = 8 << 20;
-/// Buffered bytes past which a write waits for the flush under way to end
-/// (so a file holds at most about twice this: one buffer being sent, one
-/// filling).
-pub const BUFFER_LIMIT: usize = 32 << 20;
+/// Buffered plus unacknowledged bytes past which a write waits until
+/// another flush's worth fits (so a file holds about this much, a little
+/// more when writes come in parallel).
+pub const BUFFER_LIMIT: usize = 64 << 20;
 
 /// Bytes written by this mount that the master does not know yet.
 #[derive(Debug, Default)]
@@ -81,8 +84,15 @@ impl Drop for Prefetch {
 #[derive(Debug, Default)]
 pub struct FileState {
     pub pending: Mutex<Pending>,
-    /// Held while buffered data is sent, so flushes leave in write order.
+    /// Held while a flush takes the buffer and queues for its chunks'
+    /// slots, so per chunk, flushes leave in write order.
     pub flushing: tokio::sync::Mutex<()>,
+    /// Each chunk's write session (lease and chain) while it is written.
+    pub slots: Slots,
+    /// Bytes taken from the buffer and not yet acknowledged by the chain.
+    pub in_flight: AtomicUsize,
+    /// Woken whenever a chunk's part of a flush is done.
+    pub progress: tokio::sync::Notify,
     pub window: Mutex<Window>,
     /// Open handles, so the state is dropped with the last one.
     handles: Mutex<u32>,
@@ -158,10 +168,11 @@ impl DataPath {
             .map_or(master_length, |end| end.max(master_length))
     }
 
-    /// Sends everything buffered for `inode`.
-    pub async fn flush(&self, inode: u64) -> FsResult<()> {
+    /// Sends everything buffered for `inode` and gives its chunks' leases
+    /// back, so the chunkservers have the data and the master the length.
+    pub async fn flush(self: &Arc<Self>, inode: u64) -> FsResult<()> {
         match self.file(inode) {
-            Some(file) => self.flush_file(inode, &file).await,
+            Some(file) => self.flush_file(inode, &file, Leases::Return).await,
             None => Ok(()),
         }
     }

@@ -1,13 +1,15 @@
 //! The data path: reading chunks from chunkservers and writing them back
 //! through a write-back buffer.
 
+mod chain;
 pub mod cs;
 pub mod extents;
 mod files;
 #[cfg(test)]
 mod pipeline_tests;
 mod read;
+mod session;
 mod write;
 
 pub use files::{lock, DataPath, FileState};
-pub use write::{backoff, AfterWrite};
+pub use write::{backoff, AfterWrite, Leases};

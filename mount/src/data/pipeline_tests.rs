@@ -1,19 +1,22 @@
 //! The write pipeline against a fake chunkserver: random writes go through
-//! the write-back buffer, are cut and grouped per chunk, and every chunk is
-//! sent concurrently with [`cs::write`]; the bytes that arrive (CRC checked)
-//! must equal a plain sequential model of the same writes.
+//! the write-back buffer in two flushes, are cut and grouped per chunk, and
+//! every chunk is sent concurrently through one [`Chain`] kept open across
+//! both flushes; the bytes that arrive (CRC checked) must equal a plain
+//! sequential model of the same writes.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use mooseng_wire::cltocs::{Write, WriteData, WriteFinish};
 use mooseng_wire::cstocl::WriteStatus;
 use mooseng_wire::{Ctx, Direction, Status};
 use proptest::prelude::*;
 use tokio::net::{TcpListener, TcpStream};
 
-use super::cs::{self, ChunkRef};
+use super::chain::Chain;
+use super::cs::ChunkRef;
 use super::extents::Extents;
 use super::write::by_chunk;
 use crate::frame_io;
@@ -23,7 +26,8 @@ use crate::geometry::{BLOCK_SIZE, CHUNK_SIZE};
 type Stored = Arc<Mutex<HashMap<u64, u8>>>;
 
 /// Serves one CLTOCS_WRITE session: acknowledges the chain, stores every
-/// WRITE_DATA after checking its CRC, stops at WRITE_FINISH.
+/// WRITE_DATA after checking its CRC and that its write id is new, stops
+/// at WRITE_FINISH.
 async fn serve(mut stream: TcpStream, stored: Stored) {
     let max = Direction::ToChunkserver.max_payload();
     let Ok(frame) = frame_io::read_frame(&mut stream, max).await else {
@@ -45,6 +49,7 @@ async fn serve(mut stream: TcpStream, stored: Stored) {
     {
         return;
     }
+    let mut last_id = 0;
     while let Ok(frame) = frame_io::read_frame(&mut stream, max).await {
         if frame.kind == WriteFinish::CODE {
             return;
@@ -52,7 +57,9 @@ async fn serve(mut stream: TcpStream, stored: Stored) {
         let Ok(data) = frame_io::decode::<WriteData>(&frame, Ctx::default()) else {
             return;
         };
-        let ok = crc32fast::hash(&data.block.data) == data.block.crc;
+        // Write ids keep growing on one connection, also across flushes.
+        let ok = crc32fast::hash(&data.block.data) == data.block.crc && data.writeid > last_id;
+        last_id = data.writeid;
         if ok {
             let at = base + u64::from(data.blocknum) * BLOCK_SIZE + u64::from(data.offset);
             let mut stored = stored.lock().unwrap();
@@ -79,16 +86,35 @@ async fn pipeline(writes: &[(u64, Vec<u8>)]) -> HashMap<u64, u8> {
             }
         })
     };
-    let mut extents = Extents::default();
-    for (offset, data) in writes {
-        extents.insert(*offset, data);
+    // Two flushes through each chunk's one chain: the second continues
+    // the first's write ids on the same connection.
+    let (first, second) = writes.split_at(writes.len() / 2);
+    let mut flushes = Vec::new();
+    for part in [first, second] {
+        let mut extents = Extents::default();
+        for (offset, data) in part {
+            extents.insert(*offset, data);
+        }
+        flushes.push(by_chunk(extents.take()));
     }
-    let sends = by_chunk(extents.take()).into_iter().map(|(index, pieces)| {
+    let mut chunks: HashMap<u32, Vec<Vec<(u32, Bytes)>>> = HashMap::new();
+    for flush in flushes {
+        for (index, pieces) in flush {
+            chunks.entry(index).or_default().push(pieces);
+        }
+    }
+    let sends = chunks.into_iter().map(|(index, flushes)| {
         let chunk = ChunkRef {
             chunkid: u64::from(index) + 1,
             version: 1,
         };
-        tokio::spawn(async move { cs::write(&[addr], chunk, &pieces).await })
+        tokio::spawn(async move {
+            let mut chain = Chain::open(&[addr], chunk).await?;
+            for pieces in flushes {
+                chain.send(&pieces).await?;
+            }
+            chain.finish().await
+        })
     });
     for send in sends.collect::<Vec<_>>() {
         send.await.unwrap().unwrap();

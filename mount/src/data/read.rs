@@ -65,9 +65,18 @@ impl DataPath {
         offset: u64,
         size: u32,
     ) -> FsResult<Bytes> {
-        let mut out = BytesMut::with_capacity(size as usize);
+        if size == 0 {
+            return Ok(Bytes::new());
+        }
         let end = offset + u64::from(size);
-        let mut at = offset;
+        let first = self.read_step(inode as u32, file, offset, size).await?;
+        if first.len() == size as usize || first.is_empty() {
+            // One step held it all (the usual case): no copy to join parts.
+            return Ok(first);
+        }
+        let mut out = BytesMut::with_capacity(size as usize);
+        out.extend_from_slice(&first);
+        let mut at = offset + first.len() as u64;
         while at < end {
             let got = self
                 .read_step(inode as u32, file, at, (end - at) as u32)

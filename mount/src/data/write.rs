@@ -1,20 +1,25 @@
 //! Writing: buffer in memory, then per chunk take a write lease from the
-//! master, send the blocks through the chunkserver chain, and report the new
-//! file length when the lease is given back.
+//! master and send the blocks through the chunkserver chain; the lease and
+//! the chain stay open while the file is written, and the new file length
+//! goes to the master when the lease is given back (on close, fsync, a
+//! read or truncation, or after a short idle time).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use mooseng_wire::cltoma::chunk::{FuseWriteChunk, FuseWriteChunkEnd};
 use mooseng_wire::matocl::chunk::{FuseWriteChunkEndReply, FuseWriteChunkReply};
 use mooseng_wire::Status;
 
-use super::cs::{self, ChunkRef};
-use super::files::{lock, DataPath, FileState, Window, BUFFER_LIMIT, FLUSH_THRESHOLD};
+use super::chain::Chain;
+use super::cs::ChunkRef;
+use super::files::{lock, DataPath, FileState, Pending, Window, BUFFER_LIMIT, FLUSH_THRESHOLD};
+use super::session::{Session, SESSION_IDLE};
 use crate::error::{Errno, FsResult};
 use crate::geometry::{chunk_pieces, CHUNK_SIZE};
 use crate::stats::Retry;
@@ -28,8 +33,8 @@ pub enum AfterWrite {
     Nothing,
     /// Start sending in the background.
     FlushInBackground,
-    /// The buffer is full: answer only once the flush under way has ended,
-    /// then send the buffer.
+    /// Buffered and unacknowledged bytes reach the limit: answer only once
+    /// another flush's worth fits, then send the buffer.
     WaitForFlush,
 }
 
@@ -42,39 +47,96 @@ impl DataPath {
         let end = offset + data.len() as u64;
         pending.written_end = Some(pending.written_end.map_or(end, |e| e.max(end)));
         *lock(&file.window) = Window::default();
-        match pending.extents.bytes() {
-            n if n >= BUFFER_LIMIT => AfterWrite::WaitForFlush,
-            n if n >= FLUSH_THRESHOLD => AfterWrite::FlushInBackground,
-            _ => AfterWrite::Nothing,
+        let buffered = pending.extents.bytes();
+        if buffered < FLUSH_THRESHOLD {
+            AfterWrite::Nothing
+        } else if buffered + file.in_flight.load(Ordering::SeqCst) >= BUFFER_LIMIT {
+            AfterWrite::WaitForFlush
+        } else {
+            AfterWrite::FlushInBackground
         }
     }
 
-    /// Sends what is buffered now, after any flush already under way; returns
-    /// the first error since the last flush that reported one. The chunks
-    /// touched are written side by side, each under one lease and one
-    /// connection however many ranges it holds.
-    pub async fn flush_file(&self, inode: u64, file: &Arc<FileState>) -> FsResult<()> {
-        let _turn = file.flushing.lock().await;
-        let extents = lock(&file.pending).extents.take();
-        let mut result = Ok(());
-        let mut chunks = by_chunk(extents).into_iter().peekable();
-        while chunks.peek().is_some() {
-            let batch = chunks
-                .by_ref()
-                .take(CHUNKS_IN_FLIGHT)
-                .map(|(index, pieces)| async move {
-                    self.write_chunk(inode as u32, index, &pieces).await
-                });
-            if let Some(e) = join_all(batch).await.into_iter().find_map(Result::err) {
-                result = Err(e);
-                break;
+    /// Sends what is buffered now, after what earlier flushes took of the
+    /// same chunks, and returns the first error since the last flush that
+    /// reported one. The chunks touched are written side by side, and
+    /// flushes of different chunks overlap. With [`Leases::Keep`] each
+    /// chunk's lease and chain stay open for the next flush; with
+    /// [`Leases::Return`] (close, fsync, a read or truncation) every
+    /// session of the file is ended once written, so when this returns the
+    /// data is on the chunkservers and the master has the new length.
+    pub async fn flush_file(
+        self: &Arc<Self>,
+        inode: u64,
+        file: &Arc<FileState>,
+        leases: Leases,
+    ) -> FsResult<()> {
+        // The turn is held only while the buffer is taken and the chunks'
+        // slots are queued for, so that per chunk, flushes write in the
+        // order they took their data.
+        let turn = file.flushing.lock().await;
+        let extents = {
+            let mut pending = lock(&file.pending);
+            if leases == Leases::Return && nothing_sent_or_open(&pending, file) {
+                // The common case of a read: no write to wait for.
+                pending.written_end = None;
+                return pending.error.take().map_or(Ok(()), Err);
+            }
+            let extents = pending.extents.take();
+            let bytes: usize = extents.iter().map(|(_, data)| data.len()).sum();
+            // Counted under the lock, so a read never finds the buffer
+            // empty while its bytes are on their way but not yet counted.
+            file.in_flight.fetch_add(bytes, Ordering::SeqCst);
+            extents
+        };
+        let mut jobs = Vec::new();
+        for (index, pieces) in by_chunk(extents) {
+            jobs.push((index, pieces, file.slots.get(index).lock_owned().await));
+        }
+        if leases == Leases::Return {
+            let others: Vec<_> = file
+                .slots
+                .all()
+                .into_iter()
+                .filter(|(index, _)| !jobs.iter().any(|(i, _, _)| i == index))
+                .collect();
+            for (index, slot) in others {
+                jobs.push((index, Vec::new(), slot.lock_owned().await));
             }
         }
-        let mut pending = lock(&file.pending);
-        if let Err(e) = result {
-            pending.error.get_or_insert(e);
+        drop(turn);
+        stream::iter(jobs)
+            .for_each_concurrent(
+                CHUNKS_IN_FLIGHT,
+                |(index, pieces, mut session)| async move {
+                    let inode = inode as u32;
+                    let mut result = Ok(());
+                    if !pieces.is_empty() {
+                        result = self
+                            .write_chunk(file, inode, index, &pieces, &mut session)
+                            .await;
+                    }
+                    if leases == Leases::Return {
+                        result = result.and(self.end_session(inode, index, session.take()).await);
+                    }
+                    // Recorded before the slot is let go, so a flush that
+                    // queued behind this one sees it.
+                    if let Err(e) = result {
+                        lock(&file.pending).error.get_or_insert(e);
+                    }
+                    let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
+                    file.in_flight.fetch_sub(sent, Ordering::SeqCst);
+                    file.progress.notify_waiters();
+                },
+            )
+            .await;
+        // Under the turn, so no flush is between finding a slot and taking it.
+        let _turn = file.flushing.lock().await;
+        if leases == Leases::Return {
+            file.slots.forget_unused();
         }
-        if pending.extents.is_empty() {
+        let mut pending = lock(&file.pending);
+        if pending.extents.is_empty() && file.slots.is_idle() {
             pending.written_end = None;
         }
         match pending.error.take() {
@@ -83,101 +145,216 @@ impl DataPath {
         }
     }
 
-    /// Waits, when the buffer is full, for the flush under way to end, and
-    /// returns the error of an earlier flush if one failed. The caller then
-    /// starts the next flush: the writer refills the buffer while it is
-    /// sent, instead of waiting for it too.
+    /// Waits, when buffered and unacknowledged bytes reach the limit, until
+    /// another flush's worth fits in it, and returns the error of an earlier
+    /// flush if one failed. The caller then starts the next flush: the
+    /// writer refills the buffer while it is sent, instead of waiting for it
+    /// too.
     pub async fn wait_for_room(&self, file: &FileState) -> FsResult<()> {
-        let _turn = file.flushing.lock().await;
+        loop {
+            let progress = file.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if file.in_flight.load(Ordering::SeqCst) + FLUSH_THRESHOLD <= BUFFER_LIMIT {
+                break;
+            }
+            progress.await;
+        }
         lock(&file.pending).error.take().map_or(Ok(()), Err)
     }
 
-    /// Sends buffered data in the background; errors wait for the next flush.
-    pub async fn flush_in_background(&self, inode: u64, file: &Arc<FileState>) {
-        if let Err(e) = self.flush_file(inode, file).await {
+    /// Sends buffered data in the background, keeping the leases; errors
+    /// wait for the next flush.
+    pub async fn flush_in_background(self: &Arc<Self>, inode: u64, file: &Arc<FileState>) {
+        if let Err(e) = self.flush_file(inode, file, Leases::Keep).await {
             lock(&file.pending).error.get_or_insert(e);
         }
     }
 
-    /// Writes ranges of one chunk, retrying with a fresh lease when a
-    /// chunkserver fails, at most `retries` times.
-    async fn write_chunk(&self, inode: u32, index: u32, pieces: &[(u32, Bytes)]) -> FsResult<()> {
+    /// Writes ranges of one chunk through its session, opening one if there
+    /// is none; when a chunkserver fails, the session is ended and the ranges
+    /// are sent again under a fresh lease, at most `retries` times.
+    async fn write_chunk(
+        self: &Arc<Self>,
+        file: &Arc<FileState>,
+        inode: u32,
+        index: u32,
+        pieces: &[(u32, Bytes)],
+        session: &mut Option<Session>,
+    ) -> FsResult<()> {
         let mut last = Errno::EIO;
         for attempt in 0..self.retries {
             if attempt > 0 {
                 self.master.stats().retry(Retry::ChunkWrite);
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            let reply: FuseWriteChunkReply = self
-                .master
-                .call(|msgid| FuseWriteChunk {
-                    msgid,
-                    inode,
-                    index,
-                    flags: Some(0),
-                })
-                .await?;
-            let location = match reply.reply.ok() {
-                Ok(location) => location,
-                Err(status) => match final_refusal(status) {
-                    Some(errno) => {
-                        tracing::warn!("write lease for inode {inode} chunk {index}: {status:?}");
-                        return Err(errno);
+            if session.is_none() {
+                match self.open_session(inode, index).await? {
+                    Ok(opened) => {
+                        self.end_when_idle(file, inode, index, opened.id);
+                        *session = Some(opened);
                     }
-                    None => {
-                        last = out_of_retries(status);
+                    Err(again) => {
+                        last = again;
                         continue;
                     }
-                },
-            };
-            let chunk = ChunkRef {
-                chunkid: location.chunkid,
-                version: location.version,
-            };
-            let chain: Vec<SocketAddr> = location
-                .servers
-                .addresses()
-                .into_iter()
-                .map(|(ip, port)| SocketAddr::new(ip.into(), port))
-                .collect();
-            let written = cs::write(&chain, chunk, pieces).await;
-            if written.is_ok() {
-                let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
-                self.master.stats().cs_written_bytes.inc_by(sent as u64);
+                }
             }
-            self.locations.forget(u64::from(inode));
-            let end = pieces
-                .iter()
-                .map(|(offset, data)| u64::from(*offset) + data.len() as u64)
-                .max()
-                .map_or(0, |end| u64::from(index) * CHUNK_SIZE + end);
-            let length = match &written {
-                Ok(()) => location.file_length.max(end),
-                // A failed write gives the lease back without changing the length.
-                Err(_) => 0,
+            let Some(open) = session.as_mut() else {
+                continue;
             };
-            let done: FuseWriteChunkEndReply = self
-                .master
-                .call(|msgid| FuseWriteChunkEnd {
-                    msgid,
-                    chunkid: chunk.chunkid,
-                    inode,
-                    index,
-                    length,
-                    flags: 0,
-                })
-                .await?;
-            match written {
-                Ok(()) if done.status.is_ok() => return Ok(()),
-                Ok(()) => return Err(done.status.into()),
+            match open.chain.send(pieces).await {
+                Ok(()) => {
+                    let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
+                    self.master.stats().cs_written_bytes.inc_by(sent as u64);
+                    let end = pieces
+                        .iter()
+                        .map(|(offset, data)| u64::from(*offset) + data.len() as u64)
+                        .max()
+                        .map_or(0, |end| u64::from(index) * CHUNK_SIZE + end);
+                    open.acked_end = open.acked_end.max(end);
+                    open.last_used = Instant::now();
+                    return Ok(());
+                }
                 Err(e) => {
                     tracing::warn!("write of inode {inode} chunk {index} failed: {e}");
+                    // What the chain acknowledged before stays written; the
+                    // lease goes back with its length.
+                    let broken = session.take();
+                    if let Err(e) = self.end_session(inode, index, broken).await {
+                        tracing::warn!("ending the write of inode {inode} chunk {index}: {e:?}");
+                    }
                     last = Errno::EIO;
                 }
             }
         }
         Err(last)
     }
+
+    /// Takes the write lease of a chunk and opens its chain. The outer error
+    /// ends the write; the inner one is worth another try.
+    async fn open_session(&self, inode: u32, index: u32) -> FsResult<Result<Session, Errno>> {
+        let reply: FuseWriteChunkReply = self
+            .master
+            .call(|msgid| FuseWriteChunk {
+                msgid,
+                inode,
+                index,
+                flags: Some(0),
+            })
+            .await?;
+        let location = match reply.reply.ok() {
+            Ok(location) => location,
+            Err(status) => {
+                return match final_refusal(status) {
+                    Some(errno) => {
+                        tracing::warn!("write lease for inode {inode} chunk {index}: {status:?}");
+                        Err(errno)
+                    }
+                    None => Ok(Err(out_of_retries(status))),
+                }
+            }
+        };
+        self.locations.forget(u64::from(inode));
+        let chunk = ChunkRef {
+            chunkid: location.chunkid,
+            version: location.version,
+        };
+        let chain: Vec<SocketAddr> = location
+            .servers
+            .addresses()
+            .into_iter()
+            .map(|(ip, port)| SocketAddr::new(ip.into(), port))
+            .collect();
+        match Chain::open(&chain, chunk).await {
+            Ok(opened) => Ok(Ok(Session::new(chunk, location.file_length, opened))),
+            Err(e) => {
+                tracing::warn!("opening the write of inode {inode} chunk {index}: {e}");
+                let _ = self.return_lease(inode, index, chunk.chunkid, 0).await;
+                Ok(Err(Errno::EIO))
+            }
+        }
+    }
+
+    /// Ends a session: WRITE_FINISH to the chain, then the lease back to the
+    /// master with the length the written data reaches.
+    async fn end_session(&self, inode: u32, index: u32, session: Option<Session>) -> FsResult<()> {
+        let Some(session) = session else {
+            return Ok(());
+        };
+        let length = session.length();
+        let chunkid = session.chunk.chunkid;
+        // The data is acknowledged already; a chain that cannot take the
+        // finish closes the chunk when the connection drops.
+        if let Err(e) = session.chain.finish().await {
+            tracing::debug!("finishing the write of inode {inode} chunk {index}: {e}");
+        }
+        self.return_lease(inode, index, chunkid, length).await
+    }
+
+    async fn return_lease(
+        &self,
+        inode: u32,
+        index: u32,
+        chunkid: u64,
+        length: u64,
+    ) -> FsResult<()> {
+        self.locations.forget(u64::from(inode));
+        let done: FuseWriteChunkEndReply = self
+            .master
+            .call(|msgid| FuseWriteChunkEnd {
+                msgid,
+                chunkid,
+                inode,
+                index,
+                length,
+                flags: 0,
+            })
+            .await?;
+        match done.status {
+            status if status.is_ok() => Ok(()),
+            status => Err(status.into()),
+        }
+    }
+
+    /// Ends session `id` of a chunk once it has gone [`SESSION_IDLE`]
+    /// without a write, unless a flush ended it first; an error waits for
+    /// the file's next flush.
+    fn end_when_idle(self: &Arc<Self>, file: &Arc<FileState>, inode: u32, index: u32, id: u64) {
+        let (path, file, slot) = (self.clone(), file.clone(), file.slots.get(index));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SESSION_IDLE).await;
+                let mut session = slot.lock().await;
+                match session.as_ref() {
+                    Some(open) if open.id == id => {
+                        if open.last_used.elapsed() < SESSION_IDLE {
+                            continue;
+                        }
+                    }
+                    _ => return,
+                }
+                if let Err(e) = path.end_session(inode, index, session.take()).await {
+                    lock(&file.pending).error.get_or_insert(e);
+                }
+                return;
+            }
+        });
+    }
+}
+
+/// Whether nothing is buffered, being sent, or held under a lease.
+fn nothing_sent_or_open(pending: &Pending, file: &FileState) -> bool {
+    pending.extents.is_empty()
+        && file.in_flight.load(Ordering::SeqCst) == 0
+        && file.slots.is_empty()
+}
+
+/// Whether a flush leaves the chunks' leases open for the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leases {
+    Keep,
+    Return,
 }
 
 /// Buffered extents cut at chunk boundaries and grouped by chunk index,

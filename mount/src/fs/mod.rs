@@ -35,7 +35,7 @@ use self::start_here::start_here;
 use self::stats_file::{StatsFiles, STATS_INODE};
 use crate::convert::{SetattrFields, BLKSIZE};
 use crate::data::lock;
-use crate::data::AfterWrite;
+use crate::data::{AfterWrite, Leases};
 use crate::error::{Errno, FsResult};
 use crate::stats::FuseOp;
 
@@ -434,7 +434,7 @@ impl Filesystem for MooseFs {
         }
         self.spawn(move |c| async move {
             let file = c.data.open(ino);
-            let result = match c.data.flush_file(ino, &file).await {
+            let result = match c.data.flush_file(ino, &file, Leases::Return).await {
                 Ok(()) => c.data.read(ino, &file, offset, size).await,
                 Err(e) => Err(e),
             };
@@ -488,7 +488,11 @@ impl Filesystem for MooseFs {
             }
             AfterWrite::FlushInBackground => {
                 reply.written(written);
-                self.spawn(move |c| async move {
+                // Straight to the runtime: with the chunk's chain already
+                // open the flush would not wait before checksumming and
+                // framing megabytes, which would hold up the next write.
+                let c = self.core.clone();
+                self.runtime.spawn(async move {
                     c.data.flush_in_background(ino, &file).await;
                     c.data.close(ino);
                 });
