@@ -296,10 +296,12 @@ impl MetadataStore {
         }
     }
 
-    /// Raft's view of the group; it changes with every election (and
-    /// with every applied entry).
-    pub fn group_view(&self) -> watch::Receiver<raft::Metrics> {
-        self.raft.metrics()
+    /// Raft's view of the group's leadership and membership; unlike
+    /// openraft's full metrics, which are sent again at every turn of its
+    /// loop, it changes only with a vote, an election or a membership
+    /// change, so a task following elections is not woken per change.
+    pub fn group_view(&self) -> watch::Receiver<raft::ServerMetrics> {
+        self.raft.server_metrics()
     }
 
     /// Waits until this master, as leader, has applied every entry
