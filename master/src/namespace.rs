@@ -273,6 +273,19 @@ impl Namespace {
                 atime,
                 mtime,
             } => self.set_amtime(*inode, *atime, *mtime),
+            Mutation::CreateOpen {
+                parent,
+                name,
+                mode,
+                umask,
+                session,
+            } => {
+                let file = NewNode::File;
+                let made = self.create(ts, caller, *parent, name, &file, *mode, *umask, false)?;
+                // The file exists now, so holding it open cannot fail.
+                self.acquire(made.inode(), *session)?;
+                Ok(made)
+            }
         }
     }
 

@@ -44,7 +44,7 @@ pub type StoredMembership = openraft::StoredMembership<NodeId, Node>;
 pub type Snapshot = openraft::Snapshot<TypeConfig>;
 pub type StorageError = openraft::StorageError<NodeId>;
 pub type Raft = openraft::Raft<TypeConfig>;
-pub type Metrics = openraft::RaftMetrics<NodeId, Node>;
+pub type ServerMetrics = openraft::metrics::RaftServerMetrics<NodeId, Node>;
 
 /// The node id of a master that is its group's only voter.
 pub const SOLE_VOTER: NodeId = 1;

@@ -11,7 +11,6 @@ mod group_commit;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_wire::Status;
@@ -20,7 +19,8 @@ use tokio::sync::{mpsc, oneshot, watch, Notify, RwLock, RwLockReadGuard};
 
 use crate::chunks::{ChunkEntry, ChunkTable};
 use crate::meta::{
-    DirLock, Image, LogEntry, LogStats, LogStore, MetaError, Shared, SnapshotPolicy, StateMachine,
+    DirLock, Image, LogEntry, LogStats, LogStore, MetaError, Released, Shared, SnapshotPolicy,
+    StateMachine,
 };
 use crate::namespace::{Caller, Entry, Mutation, Namespace, Outcome};
 use crate::raft::{self, Applied, Group, GrpcNetwork, Raft};
@@ -47,9 +47,9 @@ pub struct MetadataStore {
     proposer: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The task asking openraft for the snapshots the state machine wants.
     snapshotter: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// The log writer thread; it ends, releasing the data directory,
-    /// once Raft has stopped.
-    writer: Mutex<Option<JoinHandle<()>>>,
+    /// Tells when the log, which openraft owns, is closed and the data
+    /// directory released: once Raft has stopped.
+    released: Mutex<Option<Released>>,
     /// Stops the gRPC service of a group with peers.
     stop_service: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
@@ -97,12 +97,12 @@ impl MetadataStore {
         let stats = Arc::new(LogStats::default());
         let fresh = Image::new(fresh_meta_id, now());
         let (machine, shared) = StateMachine::open(dir, fresh, Arc::clone(&stats))?;
-        let (log, writer) = LogStore::open(dir, lock, Arc::clone(&stats))?;
+        let (log, released) = LogStore::open(dir, lock, Arc::clone(&stats))?;
         let store = MetadataStore::start(
             group,
             Some(policy.every_entries),
             log,
-            writer,
+            released,
             machine,
             &shared,
             stats,
@@ -131,9 +131,17 @@ impl MetadataStore {
             chunks: ChunkTable::default(),
         };
         let (machine, shared) = StateMachine::volatile(image, Arc::clone(&stats));
-        let (log, writer) = LogStore::volatile(Arc::clone(&stats));
-        match MetadataStore::start(&Group::alone(), None, log, writer, machine, &shared, stats)
-            .await
+        let (log, released) = LogStore::volatile(Arc::clone(&stats));
+        match MetadataStore::start(
+            &Group::alone(),
+            None,
+            log,
+            released,
+            machine,
+            &shared,
+            stats,
+        )
+        .await
         {
             Ok(store) => store,
             Err(error) => panic!("a volatile Raft group cannot fail to start: {error}"),
@@ -149,7 +157,7 @@ impl MetadataStore {
         group: &Group,
         snapshot_every: Option<u64>,
         log: LogStore,
-        writer: JoinHandle<()>,
+        released: Released,
         mut machine: StateMachine,
         shared: &Shared,
         stats: Arc<LogStats>,
@@ -185,7 +193,7 @@ impl MetadataStore {
             queue: Mutex::new(Some(queue)),
             proposer: Mutex::new(Some(proposer)),
             snapshotter: Mutex::new(snapshotter),
-            writer: Mutex::new(Some(writer)),
+            released: Mutex::new(Some(released)),
             stop_service: Mutex::new(stop_service),
         };
         if let Err(error) = store.join(group).await {
@@ -224,7 +232,7 @@ impl MetadataStore {
     }
 
     /// Logs what was submitted and journaled, stops Raft and waits until
-    /// the log writer has released the data directory.
+    /// the log has released the data directory.
     pub async fn shutdown(&self) {
         drop(take(&self.queue));
         if let Some(proposer) = take(&self.proposer) {
@@ -251,11 +259,9 @@ impl MetadataStore {
             let _ = stop.send(());
         }
         *self.snapshot_gate.lock().await = true;
-        if let Some(writer) = take(&self.writer) {
-            match tokio::task::spawn_blocking(move || writer.join()).await {
-                Ok(Ok(())) => {}
-                _ => tracing::error!("the metadata log writer panicked"),
-            }
+        if let Some(released) = take(&self.released) {
+            // An error is the release: the log dropped its end.
+            let _ = released.await;
         }
     }
 
@@ -290,10 +296,12 @@ impl MetadataStore {
         }
     }
 
-    /// Raft's view of the group; it changes with every election (and
-    /// with every applied entry).
-    pub fn group_view(&self) -> watch::Receiver<raft::Metrics> {
-        self.raft.metrics()
+    /// Raft's view of the group's leadership and membership; unlike
+    /// openraft's full metrics, which are sent again at every turn of its
+    /// loop, it changes only with a vote, an election or a membership
+    /// change, so a task following elections is not woken per change.
+    pub fn group_view(&self) -> watch::Receiver<raft::ServerMetrics> {
+        self.raft.server_metrics()
     }
 
     /// Waits until this master, as leader, has applied every entry

@@ -24,6 +24,8 @@ struct Spec {
     mode: u16,
     umask: u16,
     copy_sgid: bool,
+    /// The session holds the new regular file open at once (CREATE).
+    open: bool,
 }
 
 impl Request<'_> {
@@ -36,6 +38,7 @@ impl Request<'_> {
             mode: 0o777,
             umask: 0,
             copy_sgid: false,
+            open: false,
         };
         let result = self
             .make(&who, disable::SYMLINK, m.parent, m.name.as_bytes(), spec)
@@ -64,6 +67,7 @@ impl Request<'_> {
                     mode: m.mode,
                     umask: m.umask,
                     copy_sgid: false,
+                    open: false,
                 };
                 self.make(&who, bit, m.parent, m.name.as_bytes(), spec)
                     .await
@@ -84,6 +88,7 @@ impl Request<'_> {
             mode: m.mode,
             umask: m.umask,
             copy_sgid: m.copy_sgid != 0,
+            open: false,
         };
         let result = self
             .make(&who, disable::MKDIR, m.parent, m.name.as_bytes(), spec)
@@ -103,13 +108,11 @@ impl Request<'_> {
             mode: m.mode,
             umask: m.umask,
             copy_sgid: false,
+            open: true,
         };
         let result = self
             .make(&who, disable::CREATE, m.parent, m.name.as_bytes(), spec)
             .await;
-        if let Ok((inode, _)) = &result {
-            self.acquire(self.session.to_internal(*inode)).await;
-        }
         let result = result.map(|(inode, mut attr)| {
             attr.flags &= !MATTR_ALLOWDATACACHE;
             Created {
@@ -180,15 +183,29 @@ impl Request<'_> {
             let ns = self.master.store.read().await;
             View::new(&ns, self.session, self.version).resolve(parent)?
         };
-        let mutation = Mutation::Create {
-            parent,
-            name: name.into(),
-            node: spec.node,
-            mode: spec.mode,
-            umask: spec.umask | self.session.grant.umask,
-            copy_sgid: spec.copy_sgid,
+        let umask = spec.umask | self.session.grant.umask;
+        let mutation = if spec.open {
+            Mutation::CreateOpen {
+                parent,
+                name: name.into(),
+                mode: spec.mode,
+                umask,
+                session: self.session.id,
+            }
+        } else {
+            Mutation::Create {
+                parent,
+                name: name.into(),
+                node: spec.node,
+                mode: spec.mode,
+                umask,
+                copy_sgid: spec.copy_sgid,
+            }
         };
         let outcome = self.master.store.change(&who.caller, mutation).await?;
+        if spec.open {
+            self.session.open(outcome.inode());
+        }
         self.answer_node(who, outcome.inode(), parent).await
     }
 

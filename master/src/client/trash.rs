@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use mooseng_wire::cltoma::{gmode, FuseGettrashtime, FuseSettrashtime};
 use mooseng_wire::matocl::{
     ChangeCounts, FuseGettrashtimeReply, FuseSettrashtimeReply, TrashtimeCount,
@@ -123,8 +124,13 @@ impl Request<'_> {
                     .into_iter()
                     .map(|inode| Mutation::Release { inode, session }),
             );
-        for mutation in changes {
-            if let Err(status) = self.change(&Caller::root(), mutation).await {
+        // Submitted together, in order, they share a group commit: one
+        // at a time, the mount's next requests would wait for a commit
+        // per file it closed.
+        let root = Caller::root();
+        let submitted = changes.map(|mutation| self.change(&root, mutation));
+        for result in join_all(submitted).await {
+            if let Err(status) = result {
                 tracing::debug!(?status, "open file list change refused");
             }
         }
@@ -133,10 +139,15 @@ impl Request<'_> {
 }
 
 /// Releases every file a closing session held open.
+/// They are submitted together, so they share a group commit.
 pub async fn release_session(master: &Master, session: u32, inodes: Vec<Inode>) {
-    for inode in inodes {
+    let root = Caller::root();
+    let submitted = inodes.iter().map(|&inode| {
         let mutation = Mutation::Release { inode, session };
-        match master.store.change(&Caller::root(), mutation).await {
+        master.store.change(&root, mutation)
+    });
+    for (inode, result) in inodes.iter().zip(join_all(submitted).await) {
+        match result {
             Ok(outcome) => commit_chunk_changes(master, &outcome),
             Err(status) => tracing::debug!(inode, ?status, "release of a closed session"),
         }

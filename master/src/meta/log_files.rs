@@ -1,7 +1,6 @@
-//! The log's segment files as the writer thread keeps them: which entry
-//! each record holds and where it ends, so that openraft's truncation
-//! after a conflict can cut a segment at an entry, and purging can drop
-//! whole segments.
+//! The log's segment files: which entry each record holds and where it
+//! ends, so that openraft's truncation after a conflict can cut a
+//! segment at an entry, and purging can drop whole segments.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -13,7 +12,9 @@ use super::segment;
 use super::MetaError;
 use crate::raft::Entry;
 
-/// Bytes of records gathered into one write before it is flushed.
+/// Bytes of records, besides one whole record, that a torn last write is
+/// allowed to span (a leader writes one Raft entry, one group commit, at
+/// a time).
 pub const MAX_BATCH: usize = 1 << 20;
 
 /// How far from the end of the last segment damage may start and still be

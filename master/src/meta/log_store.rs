@@ -1,7 +1,8 @@
 //! openraft's log storage on the metadata log: entries are kept in
 //! memory from the last purge on (for reads, which replication and
-//! startup make) and on disk in segments, written by the writer thread.
-//! The vote and the last purged log id live in the `logstate` file.
+//! startup make) and on disk in segments, written by [`LogDisk`] in the
+//! Raft core's task. The vote and the last purged log id live in the
+//! `logstate` file.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -10,15 +11,13 @@ use std::io;
 use std::ops::RangeBounds;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{LogState, OptionalSend, RaftLogReader, StorageIOError};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
 
 use super::format::{self, FileKind};
-use super::log_writer::{self, Command, Disk};
+use super::log_disk::{self, Disk, LogDisk, Released};
 use super::{record, LogFiles, LogStats, MetaError};
 use crate::raft::{Entry, LogId, StorageError, TypeConfig, Vote};
 
@@ -39,7 +38,7 @@ struct Cache {
 #[derive(Debug)]
 pub struct LogStore {
     cache: Arc<Mutex<Cache>>,
-    writer: mpsc::UnboundedSender<Command>,
+    disk: LogDisk,
 }
 
 /// Reads the entries a [`LogStore`] holds.
@@ -49,13 +48,13 @@ pub struct LogReader {
 }
 
 impl LogStore {
-    /// Opens the log in `dir`, whose `lock` the caller holds; the writer
-    /// thread keeps the lock until the store and its queue are gone.
+    /// Opens the log in `dir`, whose `lock` the caller holds; the store
+    /// keeps the lock until it is dropped, which [`Released`] tells.
     pub fn open(
         dir: &Path,
         lock: super::DirLock,
         stats: Arc<LogStats>,
-    ) -> Result<(LogStore, JoinHandle<()>), MetaError> {
+    ) -> Result<(LogStore, Released), MetaError> {
         let state = read_state(dir)?;
         let (files, entries) = LogFiles::open(dir, state.purged.map(|id| id.index))?;
         let disk = Disk {
@@ -63,47 +62,40 @@ impl LogStore {
             files,
             _lock: lock,
         };
-        Ok(LogStore::start(state, entries, Some(disk), stats))
+        Ok(LogStore::new(state, entries, Some(disk), stats))
     }
 
     /// A log that keeps nothing on disk.
-    pub fn volatile(stats: Arc<LogStats>) -> (LogStore, JoinHandle<()>) {
-        LogStore::start(State::default(), Vec::new(), None, stats)
+    pub fn volatile(stats: Arc<LogStats>) -> (LogStore, Released) {
+        LogStore::new(State::default(), Vec::new(), None, stats)
     }
 
-    fn start(
+    fn new(
         state: State,
         entries: Vec<Entry>,
         disk: Option<Disk>,
         stats: Arc<LogStats>,
-    ) -> (LogStore, JoinHandle<()>) {
+    ) -> (LogStore, Released) {
         let cache = Cache {
             state,
             entries: entries.into_iter().map(|e| (e.log_id.index, e)).collect(),
         };
-        let (writer, thread) = log_writer::start(disk, stats);
+        let (disk, released) = LogDisk::new(disk, stats);
         let store = LogStore {
             cache: Arc::new(Mutex::new(cache)),
-            writer,
+            disk,
         };
-        (store, thread)
+        (store, released)
     }
 
     fn cache(&self) -> MutexGuard<'_, Cache> {
         lock(&self.cache)
     }
+}
 
-    async fn run(&self, command: impl FnOnce(log_writer::Done) -> Command) -> io::Result<()> {
-        let (done, finished) = oneshot::channel();
-        self.writer
-            .send(command(done))
-            .map_err(|_| io::Error::other("the log writer has stopped"))?;
-        match finished.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(io::Error::other(error.to_string())),
-            Err(_) => Err(io::Error::other("the log writer has stopped")),
-        }
-    }
+/// A failed change of the log's files, as openraft's storage errors carry it.
+fn io_error(error: MetaError) -> io::Error {
+    io::Error::other(error.to_string())
 }
 
 fn lock(cache: &Mutex<Cache>) -> MutexGuard<'_, Cache> {
@@ -119,7 +111,7 @@ fn encode_state(state: &State) -> Result<Vec<u8>, postcard::Error> {
 /// The `logstate` file, or the state of a log that never voted nor
 /// purged when there is none.
 fn read_state(dir: &Path) -> Result<State, MetaError> {
-    let path = log_writer::state_path(dir);
+    let path = log_disk::state_path(dir);
     let bytes = match fs::read(&path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
@@ -188,9 +180,9 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             cache.state.vote = Some(*vote);
             encode_state(&cache.state).map_err(|e| StorageIOError::write_vote(&e))?
         };
-        self.run(|done| Command::SaveState { state, done })
-            .await
-            .map_err(|e| StorageIOError::write_vote(&e).into())
+        self.disk
+            .save_state(&state)
+            .map_err(|e| StorageIOError::write_vote(&io_error(e)).into())
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote>, StorageError> {
@@ -219,26 +211,16 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 cache.entries.insert(entry.log_id.index, entry);
             }
         }
-        self.writer
-            .send(Command::Append {
-                records,
-                sizes,
-                flushed: callback,
-            })
-            .map_err(|_| {
-                StorageIOError::write_logs(&io::Error::other("the log writer has stopped"))
-            })?;
+        // Durable before openraft hears of it: an error stops openraft.
+        callback.log_io_completed(self.disk.append(&records, &sizes));
         Ok(())
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
         self.cache().entries.split_off(&log_id.index);
-        self.run(|done| Command::Truncate {
-            from: log_id.index,
-            done,
-        })
-        .await
-        .map_err(|e| StorageIOError::write_logs(&e).into())
+        self.disk
+            .truncate(log_id.index)
+            .map_err(|e| StorageIOError::write_logs(&io_error(e)).into())
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
@@ -248,12 +230,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             cache.entries = cache.entries.split_off(&(log_id.index + 1));
             encode_state(&cache.state).map_err(|e| StorageIOError::write_vote(&e))?
         };
-        self.run(|done| Command::Purge {
-            upto: log_id.index,
-            state,
-            done,
-        })
-        .await
-        .map_err(|e| StorageIOError::write_logs(&e).into())
+        self.disk
+            .purge(log_id.index, &state)
+            .map_err(|e| StorageIOError::write_logs(&io_error(e)).into())
     }
 }

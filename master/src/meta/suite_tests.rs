@@ -10,7 +10,7 @@ use crate::raft::{StorageError, TypeConfig};
 
 struct OnDisk;
 
-/// Keeps the directory and the writer thread alive for one test.
+/// Keeps the directory alive for one test.
 struct Guard {
     _dir: tempfile::TempDir,
 }
@@ -22,7 +22,7 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, Guard> for OnDisk {
         let stats = Arc::new(LogStats::default());
         let (machine, _) = StateMachine::open(dir.path(), Image::new(1, 1), Arc::clone(&stats))
             .expect("a new state machine");
-        let (log, _writer) = LogStore::open(dir.path(), lock, stats).expect("a new log");
+        let (log, _released) = LogStore::open(dir.path(), lock, stats).expect("a new log");
         Ok((Guard { _dir: dir }, log, machine))
     }
 }

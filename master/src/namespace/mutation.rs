@@ -197,6 +197,16 @@ pub enum Mutation {
         atime: u32,
         mtime: u32,
     },
+    /// CREATE: a regular file made as `Create` makes it and held open by
+    /// `session` at once, as `Acquire` would. One entry, so one commit,
+    /// where a `Create` and then an `Acquire` waited for two.
+    CreateOpen {
+        parent: Inode,
+        name: NameBytes,
+        mode: u16,
+        umask: u16,
+        session: u32,
+    },
 }
 
 #[cfg(test)]

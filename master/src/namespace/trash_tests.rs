@@ -214,6 +214,39 @@ fn open_files_without_trash_time_stay_sustained_until_released() {
 }
 
 #[test]
+fn a_file_created_open_is_held_by_its_session() {
+    let mut ns = Namespace::new(T0);
+    let target = PolicyTarget {
+        inode: ROOT,
+        uid: 0,
+        mode: mode(0),
+    };
+    run(&mut ns, Mutation::SetTrashtime { target, seconds: 0 }).unwrap();
+    let create = Mutation::CreateOpen {
+        parent: ROOT,
+        name: b"f"[..].into(),
+        mode: 0o666,
+        umask: 0o022,
+        session: 3,
+    };
+    let file = run(&mut ns, create.clone()).unwrap().inode();
+    assert_eq!(ns.get(file).map(|node| node.mode), Some(0o644));
+    assert_eq!(run(&mut ns, create), Err(Status::EEXIST));
+
+    unlink(&mut ns, ROOT, "f");
+    assert_eq!(ns.sustained_list(), vec![(b"f".to_vec(), file)]);
+    run(
+        &mut ns,
+        Mutation::Release {
+            inode: file,
+            session: 3,
+        },
+    )
+    .unwrap();
+    assert!(ns.get(file).is_none());
+}
+
+#[test]
 fn purging_an_open_trash_file_sustains_it() {
     let mut ns = Namespace::new(T0);
     let file = file_with_chunks(&mut ns, ROOT, "f", &[4]);
