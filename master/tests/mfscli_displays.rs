@@ -37,8 +37,9 @@ const ROOT_EXPORT: &str = "rw,alldirs,admin,maproot=0";
 /// Labels of chunkservers 1 and 2 (the third has none).
 const LABELS: [(u8, &str); 2] = [(1, "A"), (2, "A,B")];
 
-/// Columns of `mfscli -p -SMO`: host, mount point, the 16 counters, total.
-const COUNTS: usize = 2;
+/// Columns of `mfscli -p -SMO`: its title, host, mount point, the 16
+/// counters, total.
+const COUNTS: usize = 3;
 const STATFS: usize = COUNTS;
 const GETATTR: usize = COUNTS + 1;
 const SETATTR: usize = COUNTS + 2;
@@ -183,20 +184,24 @@ impl Side {
         Locker::flock(&mountpoint(&self.down.0, 2).join("under/f"))
     }
 
-    /// `mfscli -SMO`'s rows with this hour's and the last hour's counts
-    /// added up.
+    /// `mfscli -SMO`'s mount rows (not its titles) with this hour's and
+    /// the last hour's counts added up.
     fn operations(&self) -> Vec<Vec<String>> {
         let (current, last) = (self.display("-SMO -m 1"), self.display("-SMO -m 0"));
         current
             .iter()
+            .filter(|row| row.len() > TOTAL && row[COUNTS].parse::<u64>().is_ok())
             .map(|row| {
                 let earlier = last.iter().find(|l| l[..COUNTS] == row[..COUNTS]);
                 row.iter()
                     .enumerate()
                     .map(|(column, count)| match earlier {
                         Some(earlier) if column >= COUNTS => {
-                            let sum: u64 = count.parse::<u64>().unwrap()
-                                + earlier[column].parse::<u64>().unwrap();
+                            let number = |text: &str| {
+                                let parsed = text.parse::<u64>();
+                                parsed.unwrap_or_else(|_| panic!("count {text:?} in {row:?}"))
+                            };
+                            let sum = number(count) + number(&earlier[column]);
                             sum.to_string()
                         }
                         _ => count.clone(),
@@ -345,7 +350,7 @@ fn mfscli_displays_show_what_mfsmaster_shows() {
     });
     let counted = without(ng.operations(), &varying);
     assert_eq!(counted, without(mfs.operations(), &varying), "mfscli -SMO");
-    let first = counted.iter().find(|l| l[1].ends_with("mount1"));
+    let first = counted.iter().find(|l| l[2].ends_with("mount1"));
     let first = first.unwrap_or_else(|| panic!("no first mount in {counted:?}"));
     let mkdir = MKDIR - varying.iter().filter(|c| **c < MKDIR).count();
     assert_eq!(first[mkdir], "4", "the first mount's mkdirs: {first:?}");
