@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Replication;
 use crate::error::Error;
+use crate::hosts;
 use crate::launch::{self, Context, Mounts, MASTER_CHUNKSERVER_PORT};
 use crate::layout::Layout;
 use crate::mounts;
@@ -339,16 +340,37 @@ fn start(
     }
     let netns = p.role.host_number().map(|_| naming.netns(p.role));
     let log = ctx.layout.log(p.role);
-    let process = process::spawn(&p.program, &launch.args, netns.as_deref(), &log)?;
+    let mountpoint = match p.role {
+        Role::Mount(n) => Some(ctx.mounts.path(n)),
+        _ => None,
+    };
+    let (program, args) = match &launch.hosts {
+        Some(file) => hosts::wrap(file, &p.program, &launch.args, netns.is_some()),
+        None => (p.program.clone(), launch.args.clone()),
+    };
+    // A mount with a hosts file of its own mounts from a mount namespace
+    // of its own, which reaches the host through a shared mount point.
+    let shared = mountpoint.as_ref().filter(|_| launch.hosts.is_some());
+    if let Some(path) = shared {
+        hosts::share_mountpoint(path)?;
+    }
+    let process = match process::spawn(&program, &args, netns.as_deref(), &log) {
+        Ok(process) => process,
+        Err(error) => {
+            if let Some(path) = shared {
+                let _ = mounts::unmount(path);
+            }
+            return Err(error.into());
+        }
+    };
     let member = Member {
         role: p.role,
         flavor: p.flavor,
-        program: p.program.clone(),
+        program,
         // The arguments are paths under the state directory and addresses;
         // a path that is not UTF-8 would already keep the state file from
         // being written, so nothing is lost here.
-        args: launch
-            .args
+        args: args
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect(),
@@ -356,10 +378,7 @@ fn start(
         address: p.role.address(&ctx.subnet),
         netns,
         log,
-        mountpoint: match p.role {
-            Role::Mount(n) => Some(ctx.mounts.path(n)),
-            _ => None,
-        },
+        mountpoint,
     };
     state.processes.push(member.clone());
     Ok(member)

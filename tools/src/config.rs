@@ -102,7 +102,8 @@ pub fn exports(subnet: &Subnet, root_options: &str) -> String {
 /// `mfschunkserver.cfg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkserverConfig {
-    pub master: Ipv4Addr,
+    /// The master's address, or a name for a group of masters.
+    pub master: String,
     pub listen: Ipv4Addr,
     pub data_path: PathBuf,
     pub hdd_conf: PathBuf,
@@ -111,7 +112,7 @@ pub struct ChunkserverConfig {
 impl ChunkserverConfig {
     pub fn render(&self) -> String {
         key_values(&[
-            ("MASTER_HOST", self.master.to_string()),
+            ("MASTER_HOST", self.master.clone()),
             ("CSSERV_LISTEN_HOST", self.listen.to_string()),
             ("DATA_PATH", path(&self.data_path)),
             ("HDD_CONF_FILENAME", path(&self.hdd_conf)),
@@ -201,7 +202,7 @@ mod tests {
     #[test]
     fn chunkserver_config() {
         let cfg = ChunkserverConfig {
-            master: Ipv4Addr::new(10, 233, 0, 2),
+            master: "10.233.0.2".into(),
             listen: Ipv4Addr::new(10, 233, 0, 11),
             data_path: "/s/data/cs1".into(),
             hdd_conf: "/s/etc/cs1/mfshdd.cfg".into(),

@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use crate::config::{self, ChunkserverConfig, MasterConfig, MetaloggerConfig};
+use crate::hosts;
 use crate::layout::Layout;
 use crate::role::{Flavor, Role};
 use crate::subnet::Subnet;
@@ -69,6 +70,10 @@ pub struct Launch {
     pub args: Vec<OsString>,
     pub dirs: Vec<PathBuf>,
     pub files: Vec<File>,
+    /// A hosts file (one of `files`) the program must see as `/etc/hosts`:
+    /// MooseFS's programs find a group of masters by name
+    /// ([`hosts::wrap`]).
+    pub hosts: Option<PathBuf>,
 }
 
 impl Launch {
@@ -77,6 +82,15 @@ impl Launch {
             path,
             contents: contents.into(),
         }
+    }
+
+    /// Adds `hosts`, when there is one, as the program's hosts file.
+    fn resolving(mut self, hosts: Option<File>) -> Launch {
+        if let Some(file) = hosts {
+            self.hosts = Some(file.path.clone());
+            self.files.push(file);
+        }
+        self
     }
 }
 
@@ -95,7 +109,7 @@ pub fn launch(role: Role, flavor: Flavor, ctx: &Context<'_>) -> Launch {
         Role::Chunkserver(_) => chunkserver(role, ctx),
         Role::Metalogger => metalogger(ctx),
         Role::Mount(n) if flavor == Flavor::Ng => ng_mount(ctx, ctx.mounts.path(n)),
-        Role::Mount(n) => mount(ctx, ctx.mounts.path(n)),
+        Role::Mount(n) => mount(n, ctx),
     }
 }
 
@@ -120,6 +134,7 @@ fn master(ctx: &Context<'_>) -> Launch {
             Launch::file(cfg.topology.clone(), "# Every address is in one rack.\n"),
             Launch::file(data.join("metadata.mfs"), config::EMPTY_METADATA),
         ],
+        hosts: None,
     }
 }
 
@@ -148,6 +163,7 @@ fn ng_master(role: Role, ctx: &Context<'_>) -> Launch {
         args,
         dirs: vec![etc, data],
         files,
+        hosts: None,
     }
 }
 
@@ -181,12 +197,26 @@ fn master_addresses(ctx: &Context<'_>) -> Vec<Ipv4Addr> {
         .collect()
 }
 
+/// How MooseFS's `role` names the master: by its address, or a group by
+/// [`hosts::MASTER_NAME`], with a hosts file in `role`'s configuration
+/// directory that gives the name every master's address.
+fn master_host(role: Role, ctx: &Context<'_>) -> (String, Option<File>) {
+    if ctx.masters > 1 {
+        let path = ctx.layout.etc(role).join("hosts");
+        let file = Launch::file(path, hosts::masters_file(&master_addresses(ctx)));
+        (hosts::MASTER_NAME.to_owned(), Some(file))
+    } else {
+        (ctx.master.to_string(), None)
+    }
+}
+
 fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
     let etc = ctx.layout.etc(role);
     let data = ctx.layout.data(role);
     let hdd = data.join("hdd");
+    let (master, hosts) = master_host(role, ctx);
     let cfg = ChunkserverConfig {
-        master: ctx.master,
+        master,
         listen: role.address(&ctx.subnet),
         data_path: data.clone(),
         hdd_conf: etc.join("mfshdd.cfg"),
@@ -198,7 +228,9 @@ fn chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
             Launch::file(etc.join("mfschunkserver.cfg"), cfg.render()),
             Launch::file(cfg.hdd_conf.clone(), config::hdd(&[hdd])),
         ],
+        hosts: None,
     }
+    .resolving(hosts)
 }
 
 /// `mooseng-chunkserver --master M:9420 --listen IP:9422 --data DIR`.
@@ -222,6 +254,7 @@ fn ng_chunkserver(role: Role, ctx: &Context<'_>) -> Launch {
         args,
         dirs: vec![hdd],
         files: Vec::new(),
+        hosts: None,
     }
 }
 
@@ -236,30 +269,44 @@ fn metalogger(ctx: &Context<'_>) -> Launch {
         args: daemon_args(&etc.join("mfsmetalogger.cfg")),
         dirs: vec![etc.clone(), data],
         files: vec![Launch::file(etc.join("mfsmetalogger.cfg"), cfg.render())],
+        hosts: None,
     }
 }
 
-/// A mount in the foreground, so its pid stays the one we record and it
-/// exits once unmounted.
-fn mount(ctx: &Context<'_>, mountpoint: PathBuf) -> Launch {
+/// A mount of `master` in the foreground, so its pid stays the one we
+/// record and it exits once unmounted.
+fn mount_of(master: String, mountpoint: PathBuf) -> Launch {
     Launch {
         args: vec![
             mountpoint.clone().into(),
             "-f".into(),
             "-H".into(),
-            ctx.master.to_string().into(),
+            master.into(),
             "-P".into(),
             MASTER_CLIENT_PORT.to_string().into(),
         ],
         dirs: vec![mountpoint],
         files: Vec::new(),
+        hosts: None,
     }
 }
 
-/// [`mount`] with every master after `-H`: MooseNG's mount tries them in
-/// turn and follows a follower's redirect.
+/// mfsmount number `n`, with its configuration directory for a group's
+/// hosts file.
+fn mount(n: u8, ctx: &Context<'_>) -> Launch {
+    let role = Role::Mount(n);
+    let (master, hosts) = master_host(role, ctx);
+    let mut launch = mount_of(master, ctx.mounts.path(n));
+    if hosts.is_some() {
+        launch.dirs.push(ctx.layout.etc(role));
+    }
+    launch.resolving(hosts)
+}
+
+/// A mount of the first master with every other one after `-H` too:
+/// MooseNG's mount tries them in turn and follows a follower's redirect.
 fn ng_mount(ctx: &Context<'_>, mountpoint: PathBuf) -> Launch {
-    let mut launch = mount(ctx, mountpoint);
+    let mut launch = mount_of(ctx.master.to_string(), mountpoint);
     for ip in master_addresses(ctx).into_iter().skip(1) {
         launch.args.extend(["-H".into(), ip.to_string().into()]);
     }
@@ -342,6 +389,31 @@ mod tests {
         ];
         assert_eq!(l.args, args);
         assert!(l.files.is_empty());
+    }
+
+    #[test]
+    fn debian_programs_find_a_group_by_name() {
+        let (layout, mounts) = (Layout::new("/s"), one_mount());
+        let group = Context {
+            masters: 3,
+            ..ctx(&layout, &mounts)
+        };
+        let hosts = "127.0.0.1 localhost\n10.9.0.2 mfsmaster\n10.9.0.4 mfsmaster\n\
+                     10.9.0.5 mfsmaster\n";
+        let cs = launch(Role::Chunkserver(1), Flavor::Mfs, &group);
+        let cfg = String::from_utf8(cs.files[0].contents.clone()).unwrap();
+        assert!(cfg.contains("MASTER_HOST = mfsmaster\n"), "{cfg}");
+        assert_eq!(cs.hosts, Some(PathBuf::from("/s/etc/cs1/hosts")));
+        assert!(cs
+            .files
+            .iter()
+            .any(|f| f.path.ends_with("cs1/hosts") && f.contents == hosts.as_bytes()));
+        let mount = launch(Role::Mount(1), Flavor::Mfs, &group);
+        assert_eq!(mount.args, ["/m", "-f", "-H", "mfsmaster", "-P", "9421"]);
+        assert_eq!(mount.hosts, Some(PathBuf::from("/s/etc/mount1/hosts")));
+        assert!(mount.dirs.contains(&PathBuf::from("/s/etc/mount1")));
+        let single = launch(Role::Mount(1), Flavor::Mfs, &ctx(&layout, &mounts));
+        assert_eq!(single.hosts, None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod error;
+pub mod hosts;
 pub mod launch;
 pub mod layout;
 pub mod member;

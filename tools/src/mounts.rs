@@ -20,16 +20,33 @@ fn escaped(path: &Path) -> String {
     out
 }
 
+/// The types of the file systems mounted at `path` (given as an absolute
+/// path), the first mounted first.
+fn types_at(path: &Path) -> Vec<String> {
+    let wanted = escaped(path);
+    let mounts = fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(' ');
+            let at = fields.nth(1)?;
+            (at == wanted).then(|| fields.next().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
 /// Whether something is mounted at `path` (given as an absolute path).
 pub fn is_mounted(path: &Path) -> bool {
-    let wanted = escaped(path);
-    fs::read_to_string("/proc/mounts")
-        .map(|mounts| {
-            mounts
-                .lines()
-                .any(|line| line.split(' ').nth(1) == Some(wanted.as_str()))
-        })
-        .unwrap_or(false)
+    !types_at(path).is_empty()
+}
+
+/// Whether a FUSE file system is mounted at `path`: a mount point made
+/// shared for a mount from another mount namespace is a mount too, but
+/// not the file system.
+pub fn is_fuse_mounted(path: &Path) -> bool {
+    types_at(path)
+        .iter()
+        .any(|t| t == "fuse" || t.starts_with("fuse."))
 }
 
 /// Total size in bytes that the file system mounted at `path` reports, as
@@ -39,14 +56,14 @@ pub fn total_bytes(path: &Path) -> Option<u64> {
     stat.f_blocks.checked_mul(stat.f_frsize)
 }
 
-/// Unmounts `path` if mounted; when it is busy, detaches it lazily so it
+/// Unmounts everything mounted at `path` (a mount over a shared mount
+/// point, then that one); when one is busy, detaches it lazily so it
 /// disappears once its last user is done.
 pub fn unmount(path: &Path) -> Result<(), CommandError> {
-    if !is_mounted(path) {
-        return Ok(());
-    }
-    if run(Command::new("umount").arg(path)).is_err() {
-        run(Command::new("umount").arg("-l").arg(path))?;
+    for _ in types_at(path) {
+        if run(Command::new("umount").arg(path)).is_err() {
+            run(Command::new("umount").arg("-l").arg(path))?;
+        }
     }
     Ok(())
 }
@@ -66,6 +83,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(!is_mounted(dir.path()));
         unmount(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_shared_mount_point_is_no_fuse_mount_and_unmounts() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::hosts::share_mountpoint(dir.path()).unwrap();
+        assert!(is_mounted(dir.path()));
+        assert!(!is_fuse_mounted(dir.path()));
+        unmount(dir.path()).unwrap();
+        assert!(!is_mounted(dir.path()));
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn listed_addresses(text: &str) -> impl Iterator<Item = Ipv4Addr> + '_ {
 
 /// Whether a mount at `path` is up and shows the cluster's space.
 pub fn mount_answers(path: &Path) -> bool {
-    mounts::is_mounted(path) && mounts::total_bytes(path).is_some_and(|bytes| bytes > 0)
+    mounts::is_fuse_mounted(path) && mounts::total_bytes(path).is_some_and(|bytes| bytes > 0)
 }
 
 #[cfg(test)]

@@ -9,7 +9,11 @@ use crate::state::{Member, State};
 /// Whether a member works: its process runs and, for a mount, the mount is
 /// still there.
 pub fn is_alive(member: &Member) -> bool {
-    member.process.is_alive() && member.mountpoint.as_deref().is_none_or(mounts::is_mounted)
+    member.process.is_alive()
+        && member
+            .mountpoint
+            .as_deref()
+            .is_none_or(mounts::is_fuse_mounted)
 }
 
 /// One line per member, under a header naming the subnet and bridge.

@@ -20,6 +20,10 @@ use crate::store::now;
 /// `state nstate stable sync` of a master without leader election, as the
 /// open-source MooseFS reports it.
 const NO_HA_STATE: [u8; 4] = [0xFF; 4];
+/// MooseFS Pro's `state` of a group's leader and of a follower (mfscli's
+/// `STATE_LEADER`, `STATE_FOLLOWER`).
+const LEADER: u8 = 1;
+const FOLLOWER: u8 = 3;
 
 /// Memory pools `mfscli -SIN` expects in a 3.0.117 answer.
 const MEMORY_POOLS: usize = 11;
@@ -52,6 +56,7 @@ pub(super) async fn info(master: &Master) -> Action {
     let census = master.store.read().await.census();
     let matrix = master.chunks.matrix();
     let (chunks, copies, regular) = totals(&matrix);
+    let (state, leaderip) = group_state(master);
     reply(matocl_info::Info {
         info: OrRaw::Typed(MasterInfo {
             version: MASTER_VERSION,
@@ -76,8 +81,8 @@ pub(super) async fn info(master: &Master) -> Action {
             laststore_ts: 0,
             laststore_duration: 0,
             laststore_status: 0,
-            state: NO_HA_STATE,
-            leaderip: Ipv4Addr::UNSPECIFIED,
+            state,
+            leaderip,
             state_chg_time: 0,
             meta_version: 0,
             exports_checksum: Some(0),
@@ -87,6 +92,29 @@ pub(super) async fn info(master: &Master) -> Action {
             }),
         }),
     })
+}
+
+/// This master's place in its group as a MooseFS Pro master reports it
+/// (state, next state, stable, in sync; the leader's address): mfscli
+/// asks every address a master name resolves to and shows the leader's
+/// answers. A master alone reports no group, as the open-source MooseFS
+/// does, so mfscli shows what it shows for mfsmaster.
+fn group_state(master: &Master) -> ([u8; 4], Ipv4Addr) {
+    let voters = master
+        .store
+        .group_view()
+        .borrow()
+        .membership_config
+        .membership()
+        .voter_ids()
+        .count();
+    if voters <= 1 {
+        return (NO_HA_STATE, Ipv4Addr::UNSPECIFIED);
+    }
+    match master.store.redirect() {
+        None => ([LEADER, LEADER, 1, 1], Ipv4Addr::UNSPECIFIED),
+        Some(leader) => ([FOLLOWER, FOLLOWER, 1, 1], leader),
+    }
 }
 
 /// Chunks, valid copies and regular copies counted from the health

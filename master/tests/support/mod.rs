@@ -9,6 +9,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod group;
 pub mod mfsmount;
 pub mod writer;
 
@@ -163,14 +164,21 @@ pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 /// Starts a group of three of our masters with three of our chunkservers
 /// and one of our mounts, which gets every master's address.
 pub fn up_three_masters(root: &Path, prefix: &str, subnet: &str) -> Down {
+    up_three_masters_with(root, prefix, subnet, Flavor::Ng)
+}
+
+/// [`up_three_masters`] with three chunkservers and one mount of
+/// `others`: MooseFS's find the group by the name `mfsmaster`, which
+/// resolves to every master's address (`mooseng_tools::hosts`).
+pub fn up_three_masters_with(root: &Path, prefix: &str, subnet: &str, others: Flavor) -> Down {
     binaries_on_path();
     let layout = Layout::new(root);
     let down = Down(layout.clone());
     let options = UpOptions {
         master: Flavor::Ng,
-        chunkservers: vec![Flavor::Ng; 3],
+        chunkservers: vec![others; 3],
         metalogger: None,
-        mount: Flavor::Ng,
+        mount: others,
         mounts: 1,
         mountpoint: None,
         prefix: prefix.into(),
