@@ -1,9 +1,9 @@
 //! openraft's log storage on the metadata log: entries are kept in
-//! memory from the last purge on (for reads, which replication and
-//! startup make) and on disk in segments, written by the writer thread.
+//! memory from the last purge on (for reads, which applying, replication
+//! and startup make), encoded ([`LogCache`]), and on disk in segments,
+//! written by the writer thread.
 //! The vote and the last purged log id live in the `logstate` file.
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::fs;
 use std::io;
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 use super::format::{self, FileKind};
+use super::log_cache::LogCache;
 use super::log_writer::{self, Command, Disk};
 use super::{record, LogFiles, LogStats, MetaError};
 use crate::raft::{Entry, LogId, StorageError, TypeConfig, Vote};
@@ -32,7 +33,7 @@ struct State {
 #[derive(Debug, Default)]
 struct Cache {
     state: State,
-    entries: BTreeMap<u64, Entry>,
+    entries: LogCache,
 }
 
 /// The log storage handed to openraft.
@@ -58,6 +59,10 @@ impl LogStore {
     ) -> Result<(LogStore, JoinHandle<()>), MetaError> {
         let state = read_state(dir)?;
         let (files, entries) = LogFiles::open(dir, state.purged.map(|id| id.index))?;
+        let entries = LogCache::new(entries).map_err(|e| MetaError::Format {
+            path: dir.to_owned(),
+            reason: format!("cannot encode a log entry read back: {e}"),
+        })?;
         let disk = Disk {
             dir: dir.to_owned(),
             files,
@@ -68,19 +73,16 @@ impl LogStore {
 
     /// A log that keeps nothing on disk.
     pub fn volatile(stats: Arc<LogStats>) -> (LogStore, JoinHandle<()>) {
-        LogStore::start(State::default(), Vec::new(), None, stats)
+        LogStore::start(State::default(), LogCache::default(), None, stats)
     }
 
     fn start(
         state: State,
-        entries: Vec<Entry>,
+        entries: LogCache,
         disk: Option<Disk>,
         stats: Arc<LogStats>,
     ) -> (LogStore, JoinHandle<()>) {
-        let cache = Cache {
-            state,
-            entries: entries.into_iter().map(|e| (e.log_id.index, e)).collect(),
-        };
+        let cache = Cache { state, entries };
         let (writer, thread) = log_writer::start(disk, stats);
         let store = LogStore {
             cache: Arc::new(Mutex::new(cache)),
@@ -133,12 +135,14 @@ fn read_state(dir: &Path) -> Result<State, MetaError> {
     format::decode(body).map_err(format_error)
 }
 
-fn entries_in<RB: RangeBounds<u64>>(cache: &Mutex<Cache>, range: RB) -> Vec<Entry> {
+fn entries_in<RB: RangeBounds<u64>>(
+    cache: &Mutex<Cache>,
+    range: RB,
+) -> Result<Vec<Entry>, StorageError> {
     lock(cache)
         .entries
-        .range(range)
-        .map(|(_, entry)| entry.clone())
-        .collect()
+        .entries(range)
+        .map_err(|e| StorageIOError::read_logs(&io::Error::other(e)).into())
 }
 
 impl RaftLogReader<TypeConfig> for LogReader {
@@ -146,7 +150,7 @@ impl RaftLogReader<TypeConfig> for LogReader {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        Ok(entries_in(&self.cache, range))
+        entries_in(&self.cache, range)
     }
 }
 
@@ -155,7 +159,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        Ok(entries_in(&self.cache, range))
+        entries_in(&self.cache, range)
     }
 }
 
@@ -165,11 +169,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError> {
         let cache = self.cache();
         let last_purged_log_id = cache.state.purged;
-        let last_log_id = cache
-            .entries
-            .last_key_value()
-            .map(|(_, entry)| entry.log_id)
-            .or(last_purged_log_id);
+        let last_log_id = cache.entries.last_log_id().or(last_purged_log_id);
         Ok(LogState {
             last_purged_log_id,
             last_log_id,
@@ -216,7 +216,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 record::push(&mut records, &payload)
                     .map_err(|e| StorageIOError::write_log_entry(entry.log_id, &e))?;
                 sizes.push(record::RECORD_HEADER + payload.len());
-                cache.entries.insert(entry.log_id.index, entry);
+                cache.entries.insert(&entry, payload);
             }
         }
         self.writer
@@ -232,7 +232,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.cache().entries.split_off(&log_id.index);
+        self.cache()
+            .entries
+            .truncate(log_id.index)
+            .map_err(|e| StorageIOError::read_logs(&io::Error::other(e)))?;
         self.run(|done| Command::Truncate {
             from: log_id.index,
             done,
@@ -245,7 +248,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let state = {
             let mut cache = self.cache();
             cache.state.purged = Some(log_id);
-            cache.entries = cache.entries.split_off(&(log_id.index + 1));
+            cache.entries.purge(log_id.index);
             encode_state(&cache.state).map_err(|e| StorageIOError::write_vote(&e))?
         };
         self.run(|done| Command::Purge {
