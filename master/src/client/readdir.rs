@@ -17,7 +17,6 @@ use bytes::{BufMut, Bytes, BytesMut};
 use mooseng_wire::cltoma::{getdir_flag, FuseReaddir};
 use mooseng_wire::direction::Direction;
 use mooseng_wire::matocl::FuseReaddirReply;
-use mooseng_wire::message::Message;
 use mooseng_wire::types::node_type;
 use mooseng_wire::{Attr, Frame, Status, Wire};
 

@@ -135,14 +135,12 @@ fn read_state(dir: &Path) -> Result<State, MetaError> {
     format::decode(body).map_err(format_error)
 }
 
-fn entries_in<RB: RangeBounds<u64>>(
-    cache: &Mutex<Cache>,
-    range: RB,
-) -> Result<Vec<Entry>, StorageError> {
-    lock(cache)
-        .entries
-        .entries(range)
-        .map_err(|e| StorageIOError::read_logs(&io::Error::other(e)).into())
+fn entries_in<RB: RangeBounds<u64>>(cache: &Mutex<Cache>, range: RB) -> Result<Vec<Entry>, String> {
+    lock(cache).entries.entries(range)
+}
+
+fn read_error(reason: String) -> StorageError {
+    StorageIOError::read_logs(&io::Error::other(reason)).into()
 }
 
 impl RaftLogReader<TypeConfig> for LogReader {
@@ -150,7 +148,7 @@ impl RaftLogReader<TypeConfig> for LogReader {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        entries_in(&self.cache, range)
+        entries_in(&self.cache, range).map_err(read_error)
     }
 }
 
@@ -159,7 +157,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        entries_in(&self.cache, range)
+        entries_in(&self.cache, range).map_err(read_error)
     }
 }
 
