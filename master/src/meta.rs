@@ -26,6 +26,7 @@ mod entry;
 mod error;
 pub(crate) mod format;
 mod lock;
+mod log_cache;
 mod log_disk;
 mod log_files;
 mod log_store;

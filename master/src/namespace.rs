@@ -149,26 +149,7 @@ impl Namespace {
 
     /// The attribute record MooseFS sends for `inode`.
     pub fn attr(&self, inode: Inode) -> Option<Attr> {
-        let node = self.get(inode)?;
-        let length = match &node.data {
-            NodeData::File(file) => file.length,
-            NodeData::Symlink(target) => target.len() as u64,
-            NodeData::BlockDev(rdev) | NodeData::CharDev(rdev) => u64::from(*rdev) << 32,
-            NodeData::Directory(_) | NodeData::Fifo | NodeData::Socket => 0,
-        };
-        Some(Attr {
-            flags: 0,
-            kind: node.kind(),
-            mode: node.shown_mode(),
-            uid: node.uid,
-            gid: node.gid,
-            atime: node.atime,
-            mtime: node.mtime,
-            ctime: node.ctime,
-            nlink: node.nlink(),
-            length,
-            winattr: Some(node.winattr),
-        })
+        self.get(inode).map(Node::attr)
     }
 
     /// Entries of a directory the caller may read, in name order.

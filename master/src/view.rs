@@ -86,8 +86,14 @@ impl<'a> View<'a> {
         parent: Option<Inode>,
     ) -> Result<Attr, Status> {
         let node = self.ns.get(inode).ok_or(Status::ENOENT)?;
-        let mut attr = self.ns.attr(inode).ok_or(Status::ENOENT)?;
-        attr.flags = cache_flags(node, parent.and_then(|p| self.ns.get(p)), self.session);
+        Ok(self.node_attr(who, node, parent.and_then(|p| self.ns.get(p))))
+    }
+
+    /// [`Self::attr`] of a node already found, in a directory already
+    /// found: READDIR builds one per entry and looks each node up once.
+    pub fn node_attr(&self, who: &Identity, node: &Node, parent: Option<&Node>) -> Attr {
+        let mut attr = node.attr();
+        attr.flags = cache_flags(node, parent, self.session);
         let caller = &who.caller;
         if node.eattr & EATTR_NOOWNER != 0 && !caller.is_root() {
             let owner = attr.mode & 0o700;
@@ -118,7 +124,7 @@ impl<'a> View<'a> {
         if self.client < WINATTR_SINCE {
             attr.winattr = None;
         }
-        Ok(attr)
+        attr
     }
 
     /// GETATTR's attribute record, with the caller the request carried.

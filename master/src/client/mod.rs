@@ -284,6 +284,8 @@ impl Request<'_> {
 #[cfg(test)]
 mod info_tests;
 #[cfg(test)]
+mod readdir_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod trash_tests;

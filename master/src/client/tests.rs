@@ -51,7 +51,7 @@ pub(super) async fn send(
     dispatch(master, conn, message).await
 }
 
-async fn ask(master: &Master, conn: &mut Connection, request: impl Message) -> Frame {
+pub(super) async fn ask(master: &Master, conn: &mut Connection, request: impl Message) -> Frame {
     let frame = request.to_frame();
     match send(master, conn, frame.kind, &frame.payload).await {
         Action::Reply(frame) => frame,
@@ -73,7 +73,7 @@ fn status_of(frame: &Frame) -> Status {
     Status(frame.payload[4])
 }
 
-fn mkdir(parent: u32, name: &str, uid: u32) -> FuseMkdir {
+pub(super) fn mkdir(parent: u32, name: &str, uid: u32) -> FuseMkdir {
     FuseMkdir {
         msgid: 7,
         parent,

@@ -1,10 +1,9 @@
 //! openraft's log storage on the metadata log: entries are kept in
-//! memory from the last purge on (for reads, which replication and
-//! startup make) and on disk in segments, written by [`LogDisk`] in the
-//! Raft core's task. The vote and the last purged log id live in the
-//! `logstate` file.
+//! memory from the last purge on (for reads, which applying, replication
+//! and startup make), encoded ([`LogCache`]), and on disk in segments,
+//! written by [`LogDisk`] in the Raft core's task. The vote and the last
+//! purged log id live in the `logstate` file.
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::fs;
 use std::io;
@@ -17,6 +16,7 @@ use openraft::{LogState, OptionalSend, RaftLogReader, StorageIOError};
 use serde::{Deserialize, Serialize};
 
 use super::format::{self, FileKind};
+use super::log_cache::LogCache;
 use super::log_disk::{self, Disk, LogDisk, Released};
 use super::{record, LogFiles, LogStats, MetaError};
 use crate::raft::{Entry, LogId, StorageError, TypeConfig, Vote};
@@ -31,7 +31,7 @@ struct State {
 #[derive(Debug, Default)]
 struct Cache {
     state: State,
-    entries: BTreeMap<u64, Entry>,
+    entries: LogCache,
 }
 
 /// The log storage handed to openraft.
@@ -57,6 +57,10 @@ impl LogStore {
     ) -> Result<(LogStore, Released), MetaError> {
         let state = read_state(dir)?;
         let (files, entries) = LogFiles::open(dir, state.purged.map(|id| id.index))?;
+        let entries = LogCache::new(entries).map_err(|e| MetaError::Format {
+            path: dir.to_owned(),
+            reason: format!("cannot encode a log entry read back: {e}"),
+        })?;
         let disk = Disk {
             dir: dir.to_owned(),
             files,
@@ -67,19 +71,16 @@ impl LogStore {
 
     /// A log that keeps nothing on disk.
     pub fn volatile(stats: Arc<LogStats>) -> (LogStore, Released) {
-        LogStore::new(State::default(), Vec::new(), None, stats)
+        LogStore::new(State::default(), LogCache::default(), None, stats)
     }
 
     fn new(
         state: State,
-        entries: Vec<Entry>,
+        entries: LogCache,
         disk: Option<Disk>,
         stats: Arc<LogStats>,
     ) -> (LogStore, Released) {
-        let cache = Cache {
-            state,
-            entries: entries.into_iter().map(|e| (e.log_id.index, e)).collect(),
-        };
+        let cache = Cache { state, entries };
         let (disk, released) = LogDisk::new(disk, stats);
         let store = LogStore {
             cache: Arc::new(Mutex::new(cache)),
@@ -125,12 +126,12 @@ fn read_state(dir: &Path) -> Result<State, MetaError> {
     format::decode(body).map_err(format_error)
 }
 
-fn entries_in<RB: RangeBounds<u64>>(cache: &Mutex<Cache>, range: RB) -> Vec<Entry> {
-    lock(cache)
-        .entries
-        .range(range)
-        .map(|(_, entry)| entry.clone())
-        .collect()
+fn entries_in<RB: RangeBounds<u64>>(cache: &Mutex<Cache>, range: RB) -> Result<Vec<Entry>, String> {
+    lock(cache).entries.entries(range)
+}
+
+fn read_error(reason: String) -> StorageError {
+    StorageIOError::read_logs(&io::Error::other(reason)).into()
 }
 
 impl RaftLogReader<TypeConfig> for LogReader {
@@ -138,7 +139,7 @@ impl RaftLogReader<TypeConfig> for LogReader {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        Ok(entries_in(&self.cache, range))
+        entries_in(&self.cache, range).map_err(read_error)
     }
 }
 
@@ -147,7 +148,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        Ok(entries_in(&self.cache, range))
+        entries_in(&self.cache, range).map_err(read_error)
     }
 }
 
@@ -157,11 +158,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError> {
         let cache = self.cache();
         let last_purged_log_id = cache.state.purged;
-        let last_log_id = cache
-            .entries
-            .last_key_value()
-            .map(|(_, entry)| entry.log_id)
-            .or(last_purged_log_id);
+        let last_log_id = cache.entries.last_log_id().or(last_purged_log_id);
         Ok(LogState {
             last_purged_log_id,
             last_log_id,
@@ -208,7 +205,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 record::push(&mut records, &payload)
                     .map_err(|e| StorageIOError::write_log_entry(entry.log_id, &e))?;
                 sizes.push(record::RECORD_HEADER + payload.len());
-                cache.entries.insert(entry.log_id.index, entry);
+                cache.entries.insert(&entry, payload);
             }
         }
         // Durable before openraft hears of it: an error stops openraft.
@@ -217,7 +214,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.cache().entries.split_off(&log_id.index);
+        self.cache()
+            .entries
+            .truncate(log_id.index)
+            .map_err(|e| StorageIOError::read_logs(&io::Error::other(e)))?;
         self.disk
             .truncate(log_id.index)
             .map_err(|e| StorageIOError::write_logs(&io_error(e)).into())
@@ -227,7 +227,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let state = {
             let mut cache = self.cache();
             cache.state.purged = Some(log_id);
-            cache.entries = cache.entries.split_off(&(log_id.index + 1));
+            cache.entries.purge(log_id.index);
             encode_state(&cache.state).map_err(|e| StorageIOError::write_vote(&e))?
         };
         self.disk

@@ -27,8 +27,9 @@ pub fn file_index(meta: &SnapshotMeta) -> u64 {
     meta.last_log_id.map_or(0, |id| id.index + 1)
 }
 
-/// Writes the snapshot `meta` describes, with `image` from [`encode`],
-/// then removes older snapshots.
+/// Writes the snapshot `meta` describes, with `image` from [`encode`].
+/// Older snapshots stay until [`prune`]: the state machine first makes the
+/// new one current, so that the current one's file is always there.
 pub fn write(dir: &Path, meta: &SnapshotMeta, image: &[u8]) -> Result<(), MetaError> {
     let started = Instant::now();
     let index = file_index(meta);
@@ -47,7 +48,7 @@ pub fn write(dir: &Path, meta: &SnapshotMeta, image: &[u8]) -> Result<(), MetaEr
         write_ms = started.elapsed().as_millis() as u64,
         "snapshot written"
     );
-    prune(dir, index)
+    Ok(())
 }
 
 /// Reads the snapshot named `index`: its description and image bytes.

@@ -4,6 +4,10 @@
 //! A snapshot is encoded where the state is, between two applies (so it
 //! holds exactly the entries up to its index, without a copy of the
 //! tree); writing and fsyncing it happen in openraft's builder task.
+//!
+//! Once written, a snapshot's image is not kept in memory: it is about a
+//! third of the tree's size and is read only when a follower needs it or
+//! at startup, so it is read back from its file then.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -21,8 +25,16 @@ use crate::raft::{
     Applied, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
 };
 
-/// The newest snapshot: its description and image bytes.
-type Current = Arc<Mutex<Option<(SnapshotMeta, Vec<u8>)>>>;
+/// The newest snapshot openraft knows of.
+type Current = Arc<Mutex<Option<Newest>>>;
+
+/// The description of the newest snapshot, and its image when there is
+/// no file to read it back from (a store without a directory).
+#[derive(Debug, Clone)]
+struct Newest {
+    meta: SnapshotMeta,
+    image: Option<Vec<u8>>,
+}
 
 /// Held while a snapshot file is written; `true` once the store has shut
 /// down, after which nothing more is written. openraft builds snapshots
@@ -73,7 +85,7 @@ impl StateMachine {
         stats: Arc<LogStats>,
     ) -> Result<(StateMachine, Shared), MetaError> {
         let listing = segment::list(dir)?;
-        let (meta, image_bytes) = if listing.snapshots.is_empty() {
+        let (meta, image) = if listing.snapshots.is_empty() {
             if !listing.segments.is_empty() {
                 return Err(MetaError::NoSnapshot { dir: dir.into() });
             }
@@ -92,7 +104,7 @@ impl StateMachine {
         } else {
             newest_snapshot(dir, &listing.snapshots)?
         };
-        let image: Image = format::decode(&image_bytes).map_err(|reason| MetaError::Format {
+        let image: Image = format::decode(&image).map_err(|reason| MetaError::Format {
             path: segment::snapshot_path(dir, snapshot::file_index(&meta)),
             reason,
         })?;
@@ -102,7 +114,7 @@ impl StateMachine {
         // The first snapshot of a directory only keeps its metadata id and
         // root; it includes no entry, so openraft is not told about it.
         if meta.last_log_id.is_some() {
-            *lock(&machine.current) = Some((meta, image_bytes));
+            *lock(&machine.current) = Some(Newest { meta, image: None });
         }
         let shared = machine.shared();
         Ok((machine, shared))
@@ -191,16 +203,24 @@ fn newest_snapshot(dir: &Path, indexes: &[u64]) -> Result<(SnapshotMeta, Vec<u8>
     Err(first_error.unwrap_or(MetaError::NoSnapshot { dir: dir.into() }))
 }
 
-/// Writes a snapshot file off the async threads, unless the store has
-/// shut down.
-async fn write(
+/// Makes `image` the newest snapshot: writes its file off the async
+/// threads (unless the store has shut down), then records it as current
+/// and only then removes older files, so that the current snapshot's
+/// file always exists. A store without a directory keeps a copy of the
+/// image. Gives the image back.
+async fn keep(
     gate: &SnapshotGate,
     dir: Option<PathBuf>,
+    current: &Current,
     meta: &SnapshotMeta,
-    image: &[u8],
-) -> Result<(), StorageError> {
+    image: Vec<u8>,
+) -> Result<Vec<u8>, StorageError> {
     let Some(dir) = dir else {
-        return Ok(());
+        *lock(current) = Some(Newest {
+            meta: meta.clone(),
+            image: Some(image.clone()),
+        });
+        return Ok(image);
     };
     let signature = Some(meta.signature());
     let closed = gate.lock().await;
@@ -208,13 +228,43 @@ async fn write(
         let error = std::io::Error::other("the store has shut down");
         return Err(StorageIOError::write_snapshot(signature, &error).into());
     }
-    let (meta, image) = (meta.clone(), image.to_vec());
-    tokio::task::spawn_blocking(move || snapshot::write(&dir, &meta, &image))
+    let written = meta.clone();
+    let dir_copy = dir.clone();
+    let image = tokio::task::spawn_blocking(move || {
+        snapshot::write(&dir_copy, &written, &image).map(|()| image)
+    })
+    .await
+    .map_err(|e| StorageIOError::write_snapshot(signature.clone(), &e))?
+    .map_err(|e| StorageIOError::write_snapshot(signature.clone(), &e))?;
+    *lock(current) = Some(Newest {
+        meta: meta.clone(),
+        image: None,
+    });
+    let index = snapshot::file_index(meta);
+    tokio::task::spawn_blocking(move || snapshot::prune(&dir, index))
         .await
         .map_err(|e| StorageIOError::write_snapshot(signature.clone(), &e))?
         .map_err(|e| StorageIOError::write_snapshot(signature, &e))?;
     drop(closed);
-    Ok(())
+    Ok(image)
+}
+
+/// The image of `newest`: its own copy, or its file read back. A newer
+/// snapshot may replace the file while it is being opened; the caller
+/// then asks again for the newer one.
+async fn read_image(dir: Option<PathBuf>, newest: Newest) -> Result<Vec<u8>, StorageError> {
+    if let Some(image) = newest.image {
+        return Ok(image);
+    }
+    let signature = Some(newest.meta.signature());
+    let missing = || std::io::Error::other("a snapshot without its image");
+    let dir = dir.ok_or_else(|| StorageIOError::read_snapshot(signature.clone(), &missing()))?;
+    let index = snapshot::file_index(&newest.meta);
+    let (_, image) = tokio::task::spawn_blocking(move || snapshot::read(&dir, index))
+        .await
+        .map_err(|e| StorageIOError::read_snapshot(signature.clone(), &e))?
+        .map_err(|e| StorageIOError::read_snapshot(signature, &e))?;
+    Ok(image)
 }
 
 /// Writes a snapshot encoded by the state machine.
@@ -228,13 +278,22 @@ pub struct Builder {
 }
 
 impl RaftSnapshotBuilder<TypeConfig> for Builder {
+    /// openraft builds once per builder, so the image is moved out, not
+    /// copied; openraft drops what it gets back but the description.
     async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
         let signature = Some(self.meta.signature());
-        let image = self.image.clone().map_err(|e| {
+        let taken = std::mem::replace(&mut self.image, Err("built already".into()));
+        let image = taken.map_err(|e| {
             StorageIOError::write_snapshot(signature.clone(), &std::io::Error::other(e))
         })?;
-        write(&self.gate, self.dir.clone(), &self.meta, &image).await?;
-        *lock(&self.current) = Some((self.meta.clone(), image.clone()));
+        let image = keep(
+            &self.gate,
+            self.dir.clone(),
+            &self.current,
+            &self.meta,
+            image,
+        )
+        .await?;
         Ok(Snapshot {
             meta: self.meta.clone(),
             snapshot: Box::new(Cursor::new(image)),
@@ -284,7 +343,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         drop((namespace, chunks));
         let in_snapshot = lock(&self.current)
             .as_ref()
-            .map_or(0, |(meta, _)| snapshot::file_index(meta));
+            .map_or(0, |newest| snapshot::file_index(&newest.meta));
         let applied = self.applied.map_or(0, |id| id.index + 1);
         self.stats.committed(
             changes,
@@ -337,21 +396,39 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let image: Image = format::decode(&bytes).map_err(|e| {
             StorageIOError::read_snapshot(signature.clone(), &std::io::Error::other(e))
         })?;
-        write(&self.gate, self.dir.clone(), meta, &bytes).await?;
+        keep(&self.gate, self.dir.clone(), &self.current, meta, bytes).await?;
         *self.namespace.write().await = image.namespace;
         *lock(&self.chunks) = image.chunks;
         self.meta_id = image.meta_id;
         self.applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
-        *lock(&self.current) = Some((meta.clone(), bytes));
         self.snapshot_taken();
         Ok(())
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, StorageError> {
-        Ok(lock(&self.current).clone().map(|(meta, image)| Snapshot {
-            meta,
-            snapshot: Box::new(Cursor::new(image)),
-        }))
+        loop {
+            let Some(newest) = lock(&self.current).clone() else {
+                return Ok(None);
+            };
+            let meta = newest.meta.clone();
+            match read_image(self.dir.clone(), newest).await {
+                Ok(image) => {
+                    return Ok(Some(Snapshot {
+                        meta,
+                        snapshot: Box::new(Cursor::new(image)),
+                    }))
+                }
+                Err(_) if replaced(&self.current, &meta) => continue,
+                Err(error) => return Err(error),
+            }
+        }
     }
+}
+
+/// Whether a newer snapshot than `meta` became current meanwhile.
+fn replaced(current: &Current, meta: &SnapshotMeta) -> bool {
+    lock(current)
+        .as_ref()
+        .is_some_and(|newest| newest.meta != *meta)
 }

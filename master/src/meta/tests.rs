@@ -552,3 +552,36 @@ async fn each_submitter_gets_the_answer_to_its_own_change() {
     assert_eq!(created_same, 1);
     store.shutdown().await;
 }
+
+/// A written snapshot's image is not kept in memory: openraft gets it
+/// read back from its file, so a damaged file shows.
+#[tokio::test]
+async fn the_current_snapshot_is_read_back_from_its_file() {
+    use openraft::storage::RaftStateMachine;
+    use openraft::RaftSnapshotBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Arc::new(LogStats::default());
+    let (mut machine, _) = StateMachine::open(dir.path(), Image::new(1, 1), stats).unwrap();
+    assert!(machine.get_current_snapshot().await.unwrap().is_none());
+    machine.apply(vec![blank(0), blank(1)]).await.unwrap();
+    let built = machine
+        .get_snapshot_builder()
+        .await
+        .build_snapshot()
+        .await
+        .unwrap();
+    let image = built.snapshot.into_inner();
+    let current = machine.get_current_snapshot().await.unwrap().unwrap();
+    assert_eq!(current.meta, built.meta);
+    assert_eq!(current.snapshot.into_inner(), image);
+    let listing = segment::list(dir.path()).unwrap();
+    assert_eq!(listing.snapshots, [2], "the first snapshot was not pruned");
+
+    let path = segment::snapshot_path(dir.path(), 2);
+    let mut bytes = fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    fs::write(&path, bytes).unwrap();
+    assert!(machine.get_current_snapshot().await.is_err());
+}

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::acl::AclKind;
 use super::node::Node;
 
 /// `EATTR_NOOWNER`: every user is treated as the owner.
@@ -62,7 +63,7 @@ impl Caller {
         if self.is_root() {
             return MAY_READ | MAY_WRITE | MAY_EXEC;
         }
-        if let Some(acl) = &node.acl.access {
+        if let Some(acl) = node.acl.get(AclKind::Access) {
             return acl.rights(self, node);
         }
         let shift = if self.owns(node) {

@@ -3,7 +3,7 @@
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
-use super::acl::{self, NodeAcls};
+use super::acl::{self, AclKind, NodeAcls};
 use super::mutation::{NewNode, Outcome};
 use super::node::{FileData, Inode, Node, NodeData};
 use super::parents::Parents;
@@ -37,7 +37,7 @@ impl Namespace {
         }
         self.check_quota(ts, parent, &new_usage(spec))?;
         let is_dir = matches!(spec, NewNode::Directory);
-        let (mode, acl) = match &dir.acl.default {
+        let (mode, acl) = match dir.acl.get(AclKind::Default) {
             Some(default) => acl::inherit(default, mode, is_dir),
             None => (mode & !umask, NodeAcls::default()),
         };

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use mooseng_wire::types::node_type;
+use mooseng_wire::Attr;
 use serde::{Deserialize, Serialize};
 
 use super::acl::NodeAcls;
@@ -105,6 +106,30 @@ impl Node {
         match &mut self.data {
             NodeData::Directory(dir) => Some(dir.as_mut()),
             _ => None,
+        }
+    }
+
+    /// The attribute record MooseFS sends for this node, before the
+    /// cache flags and owner translation of the session asking.
+    pub fn attr(&self) -> Attr {
+        let length = match &self.data {
+            NodeData::File(file) => file.length,
+            NodeData::Symlink(target) => target.len() as u64,
+            NodeData::BlockDev(rdev) | NodeData::CharDev(rdev) => u64::from(*rdev) << 32,
+            NodeData::Directory(_) | NodeData::Fifo | NodeData::Socket => 0,
+        };
+        Attr {
+            flags: 0,
+            kind: self.kind(),
+            mode: self.shown_mode(),
+            uid: self.uid,
+            gid: self.gid,
+            atime: self.atime,
+            mtime: self.mtime,
+            ctime: self.ctime,
+            nlink: self.nlink(),
+            length,
+            winattr: Some(self.winattr),
         }
     }
 
