@@ -159,8 +159,8 @@ fn undelete_refuses_a_taken_name_and_a_bad_path() {
     assert_eq!(ns.lookup(&Caller::root(), ROOT, b"g"), Ok(file));
 }
 
-#[test]
-fn open_files_without_trash_time_stay_sustained_until_released() {
+/// A namespace whose root gives unlinked files no trash time.
+fn without_trash() -> Namespace {
     let mut ns = Namespace::new(T0);
     let target = PolicyTarget {
         inode: ROOT,
@@ -168,6 +168,12 @@ fn open_files_without_trash_time_stay_sustained_until_released() {
         mode: mode(0),
     };
     run(&mut ns, Mutation::SetTrashtime { target, seconds: 0 }).unwrap();
+    ns
+}
+
+#[test]
+fn open_files_without_trash_time_stay_sustained_until_released() {
+    let mut ns = without_trash();
     let file = file_with_chunks(&mut ns, ROOT, "f", &[8]);
     run(
         &mut ns,
@@ -215,13 +221,7 @@ fn open_files_without_trash_time_stay_sustained_until_released() {
 
 #[test]
 fn a_file_created_open_is_held_by_its_session() {
-    let mut ns = Namespace::new(T0);
-    let target = PolicyTarget {
-        inode: ROOT,
-        uid: 0,
-        mode: mode(0),
-    };
-    run(&mut ns, Mutation::SetTrashtime { target, seconds: 0 }).unwrap();
+    let mut ns = without_trash();
     let create = Mutation::CreateOpen {
         parent: ROOT,
         name: b"f"[..].into(),
