@@ -61,6 +61,10 @@ pub struct Config {
     /// Seconds from the start of one scrub pass to the start of the next
     /// (MooseFS's `HDD_MIN_TEST_INTERVAL`).
     pub scrub_interval: u64,
+    /// Scheduling priority set at start (MooseFS's `NICE_LEVEL`, -19 by
+    /// default as there): a storage daemon answering late stalls every
+    /// client, so it goes before batch work on a busy machine.
+    pub nice_level: i32,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             metrics: None,
             scrub_rate: 1,
             scrub_interval: 86_400,
+            nice_level: -19,
         }
     }
 }
@@ -165,6 +170,9 @@ impl Config {
                 }
                 "SCRUB_INTERVAL" => {
                     self.scrub_interval = value.parse().with_context(|| bad("not a number"))?
+                }
+                "NICE_LEVEL" => {
+                    self.nice_level = value.parse().with_context(|| bad("not a number"))?
                 }
                 _ => bail!("unknown setting {name}"),
             }
@@ -310,13 +318,16 @@ mod tests {
             (format!("{ENV_PREFIX}METRICS"), "127.0.0.1:9425".to_owned()),
             (format!("{ENV_PREFIX}SCRUB_RATE"), "0".to_owned()),
             (format!("{ENV_PREFIX}SCRUB_INTERVAL"), "5".to_owned()),
+            (format!("{ENV_PREFIX}NICE_LEVEL"), "-5".to_owned()),
         ];
+        assert_eq!(config.nice_level, -19);
         config.apply_env(observe).unwrap();
         assert_eq!(
             config.metrics,
             Some(SocketAddr::from(([127, 0, 0, 1], 9425)))
         );
         assert_eq!((config.scrub_rate, config.scrub_interval), (0, 5));
+        assert_eq!(config.nice_level, -5);
 
         let typo = [(format!("{ENV_PREFIX}MAX_CONECTIONS"), "7".to_owned())];
         assert!(config.apply_env(typo).is_err());

@@ -59,6 +59,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Before the runtime starts: Linux keeps the nice level per thread,
+    // and new threads inherit their creator's.
+    if let Err(err) = rustix::process::setpriority_process(None, config.nice_level) {
+        tracing::warn!(
+            level = config.nice_level,
+            "cannot set the nice level: {err}"
+        );
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -49,6 +49,10 @@ pub struct Config {
     /// Every master of the group as `"ID=HOST:PORT"` (its Raft address),
     /// this one included. Empty: a group of one, this master alone.
     pub peers: Vec<String>,
+    /// Scheduling priority set at start (MooseFS's `NICE_LEVEL`, -19 by
+    /// default as there): every mount waits on the master, so it goes
+    /// before batch work on a busy machine.
+    pub nice_level: i32,
 }
 
 impl Default for Config {
@@ -71,6 +75,7 @@ impl Default for Config {
             node_id: crate::raft::SOLE_VOTER,
             raft_listen: SocketAddr::from(([0, 0, 0, 0], RAFT_PORT)),
             peers: Vec::new(),
+            nice_level: -19,
         }
     }
 }
@@ -177,6 +182,7 @@ mod tests {
             Some(&path),
             env(&[
                 ("MOOSENG_MASTER_MAX_CONNECTIONS", "7"),
+                ("MOOSENG_MASTER_NICE_LEVEL", "-5"),
                 ("MOOSENG_MASTER_EXPORTS", "/etc/mfs/mfsexports.cfg"),
                 ("UNRELATED", "x"),
             ]),
@@ -184,6 +190,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.listen, "127.0.0.1:1000".parse().unwrap());
         assert_eq!(config.max_connections, 7);
+        assert_eq!((config.nice_level, Config::default().nice_level), (-5, -19));
         assert_eq!(
             config.exports.as_deref(),
             Some(Path::new("/etc/mfs/mfsexports.cfg"))

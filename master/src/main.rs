@@ -66,6 +66,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before the runtime starts: Linux keeps the nice level per thread,
+    // and new threads inherit their creator's.
+    if let Err(error) = rustix::process::setpriority_process(None, config.nice_level) {
+        tracing::warn!(level = config.nice_level, %error, "cannot set the nice level");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

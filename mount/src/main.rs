@@ -109,6 +109,11 @@ fn mount(options: Options) -> anyhow::Result<()> {
         meta: options.meta,
     };
     let first_master = config.masters[0].to_string();
+    // Before the runtime starts: Linux keeps the nice level per thread,
+    // and new threads inherit their creator's.
+    if let Err(error) = rustix::process::setpriority_process(None, options.nice) {
+        tracing::warn!(level = options.nice, %error, "cannot set the nice level");
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     let master = runtime.block_on(Master::connect(config, options.io_retries))?;
     if let Some(addr) = options.metrics {

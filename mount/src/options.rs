@@ -23,6 +23,9 @@ pub struct Options {
     pub entry_timeout: Duration,
     pub direntry_timeout: Duration,
     pub io_retries: u32,
+    /// Scheduling priority set at start (`mfsnice`, -19 by default as in
+    /// mfsmount): every process reading or writing the mount waits on it.
+    pub nice: i32,
     pub read_only: bool,
     pub allow_other: bool,
     pub foreground: bool,
@@ -51,6 +54,7 @@ impl Default for Options {
             entry_timeout: Duration::ZERO,
             direntry_timeout: Duration::from_secs(1),
             io_retries: 30,
+            nice: -19,
             read_only: false,
             // mfsmount mounts with allow_other by default.
             allow_other: true,
@@ -141,6 +145,7 @@ impl Options {
             "mfsioretries" => {
                 self.io_retries = need()?.parse().context("mfsioretries: not a number")?
             }
+            "mfsnice" => self.nice = need()?.parse().context("mfsnice: not a number")?,
             "mfsmeta" => self.meta = true,
             "mfsflattrash" => self.flat_trash = true,
             "metrics" => self.metrics = Some(metrics_address(need()?)?),
@@ -208,6 +213,7 @@ mod tests {
         assert_eq!(o.password.as_deref(), Some("pw"));
         assert_eq!(o.proxy_ip, Ipv4Addr::new(10, 0, 0, 7));
         assert!(!o.foreground);
+        assert_eq!((o.nice, parse("/m -o mfsnice=4").nice), (-19, 4));
     }
 
     #[test]

@@ -83,9 +83,41 @@ pub fn spawn(
 /// The fields of `/proc/PID/stat` after the command name, which may itself
 /// hold spaces and parentheses.
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    fields_after_name(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+fn fields_after_name(stat: &str) -> Option<Vec<String>> {
     let (_, rest) = stat.rsplit_once(')')?;
     Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// The nice level of every thread of `pid`: Linux keeps it per thread, so
+/// a daemon that sets it after starting threads leaves them behind. It is
+/// field 19 of each task's `stat`, the 17th after the name.
+pub fn thread_nice_levels(pid: u32) -> io::Result<Vec<i32>> {
+    let unreadable = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
+    fs::read_dir(format!("/proc/{pid}/task"))?
+        .map(|task| {
+            let stat = fs::read_to_string(task?.path().join("stat"))?;
+            let fields = fields_after_name(&stat).ok_or_else(|| unreadable(&stat))?;
+            let nice = fields.get(16).ok_or_else(|| unreadable(&stat))?;
+            nice.parse().map_err(|_| unreadable(&stat))
+        })
+        .collect()
+}
+
+/// Starts `command` (output discarded), gives it `settle` to start its
+/// threads, reads their nice levels and kills it.
+pub fn thread_nice_levels_of(mut command: Command, settle: Duration) -> io::Result<Vec<i32>> {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    thread::sleep(settle);
+    let levels = thread_nice_levels(child.id());
+    child.kill()?;
+    child.wait()?;
+    levels
 }
 
 /// `starttime` is field 22 of `/proc/PID/stat`, the 20th after the name.
@@ -196,6 +228,16 @@ mod tests {
             log,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn every_thread_of_this_process_has_its_nice_level() {
+        let expected = rustix::process::getpriority_process(None).unwrap();
+        let worker = thread::spawn(|| thread::sleep(Duration::from_millis(200)));
+        let levels = thread_nice_levels(std::process::id()).unwrap();
+        worker.join().unwrap();
+        assert!(levels.len() >= 2, "{levels:?}");
+        assert!(levels.iter().all(|&level| level == expected), "{levels:?}");
     }
 
     #[test]
