@@ -17,6 +17,7 @@ mod entry_name;
 mod mutation;
 mod node;
 mod node_table;
+mod open_files;
 mod parents;
 mod paths;
 mod policy;
@@ -32,7 +33,7 @@ mod trash;
 mod truncate;
 mod xattr;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use mooseng_wire::{Attr, Status};
 use serde::{Deserialize, Serialize};
@@ -85,7 +86,7 @@ pub struct Namespace {
     /// Arrivals counted for the order of trash listings.
     detached_seq: u64,
     /// Sessions holding each open file.
-    open: BTreeMap<Inode, BTreeSet<u32>>,
+    open: open_files::OpenFiles,
 }
 
 impl Namespace {
@@ -115,7 +116,7 @@ impl Namespace {
             classes: Classes::default(),
             detached: BTreeMap::new(),
             detached_seq: 0,
-            open: BTreeMap::new(),
+            open: open_files::OpenFiles::default(),
         }
     }
 

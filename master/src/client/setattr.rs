@@ -1,7 +1,6 @@
 //! SETATTR: chmod, chown, utimes and the Windows attribute byte; and
 //! AMTIME_INODES, the times a mount changed locally.
 
-use futures_util::future::join_all;
 use mooseng_wire::cltoma::{set_flag, AmTime, FuseSetattr};
 use mooseng_wire::matocl::FuseSetattrReply;
 use mooseng_wire::Status;
@@ -71,13 +70,11 @@ impl Request<'_> {
                 })
                 .collect()
         };
-        // Submitted together, they share a group commit rather than make
-        // the mount's next requests wait for one commit per file.
-        let root = Caller::root();
-        let submitted = changes
-            .into_iter()
-            .map(|change| self.master.store.change(&root, change));
-        for result in join_all(submitted).await {
+        // Submitted together (a round at a time), they share a group
+        // commit rather than make the mount's next requests wait for one
+        // commit per file.
+        let results = self.master.store.change_all(&Caller::root(), changes).await;
+        for result in results {
             if let Err(status) = result {
                 tracing::debug!(?status, "reported times not applied");
             }

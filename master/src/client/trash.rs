@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use mooseng_wire::cltoma::{gmode, FuseGettrashtime, FuseSettrashtime};
 use mooseng_wire::matocl::{
     ChangeCounts, FuseGettrashtimeReply, FuseSettrashtimeReply, TrashtimeCount,
@@ -123,15 +122,16 @@ impl Request<'_> {
                 dropped
                     .into_iter()
                     .map(|inode| Mutation::Release { inode, session }),
-            );
-        // Submitted together, in order, they share a group commit: one
-        // at a time, the mount's next requests would wait for a commit
-        // per file it closed.
-        let root = Caller::root();
-        let submitted = changes.map(|mutation| self.change(&root, mutation));
-        for result in join_all(submitted).await {
-            if let Err(status) = result {
-                tracing::debug!(?status, "open file list change refused");
+            )
+            .collect();
+        // Submitted together (a round at a time), they share a group
+        // commit: one at a time, the mount's next requests would wait for
+        // a commit per file it closed.
+        let results = self.master.store.change_all(&Caller::root(), changes).await;
+        for result in results {
+            match result {
+                Ok(outcome) => commit_chunk_changes(self.master, &outcome),
+                Err(status) => tracing::debug!(?status, "open file list change refused"),
             }
         }
         Action::Nothing
@@ -141,12 +141,12 @@ impl Request<'_> {
 /// Releases every file a closing session held open.
 /// They are submitted together, so they share a group commit.
 pub async fn release_session(master: &Master, session: u32, inodes: Vec<Inode>) {
-    let root = Caller::root();
-    let submitted = inodes.iter().map(|&inode| {
-        let mutation = Mutation::Release { inode, session };
-        master.store.change(&root, mutation)
-    });
-    for (inode, result) in inodes.iter().zip(join_all(submitted).await) {
+    let releases = inodes
+        .iter()
+        .map(|&inode| Mutation::Release { inode, session })
+        .collect();
+    let results = master.store.change_all(&Caller::root(), releases).await;
+    for (inode, result) in inodes.iter().zip(results) {
         match result {
             Ok(outcome) => commit_chunk_changes(master, &outcome),
             Err(status) => tracing::debug!(inode, ?status, "release of a closed session"),

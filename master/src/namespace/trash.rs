@@ -13,7 +13,6 @@
 //! so every replica frees the same files at the same point of the log.
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
 
 use mooseng_wire::Status;
 use serde::{Deserialize, Serialize};
@@ -86,7 +85,7 @@ impl Namespace {
                 self.park(inode, path, DetachedKind::Trash);
                 return None;
             }
-            if self.open.contains_key(&inode) {
+            if self.open.is_open(inode) {
                 self.park(inode, path, DetachedKind::Sustained);
                 return None;
             }
@@ -114,7 +113,7 @@ impl Namespace {
 
     /// A trash entry leaves the trash: sustained while open, else freed.
     fn purge_trash(&mut self, inode: Inode) -> Vec<ChunkRef> {
-        if self.open.contains_key(&inode) {
+        if self.open.is_open(inode) {
             if let Some(entry) = self.detached.get_mut(&inode) {
                 entry.kind = DetachedKind::Sustained;
             }
@@ -245,19 +244,20 @@ impl Namespace {
     /// A session opened `inode`.
     pub(super) fn acquire(&mut self, inode: Inode, session: u32) -> Result<Outcome, Status> {
         self.get(inode).ok_or(Status::ENOENT)?;
-        self.open.entry(inode).or_default().insert(session);
+        self.open.insert(inode, session);
         Ok(Outcome::Node(inode))
     }
 
     /// A session no longer holds `inode` open; a sustained file nobody
     /// holds any more is freed.
     pub(super) fn release(&mut self, inode: Inode, session: u32) -> Result<Outcome, Status> {
-        let holders = self.open.get_mut(&inode).ok_or(Status::ENOENT)?;
-        holders.remove(&session);
-        if !holders.is_empty() {
+        if !self.open.is_open(inode) {
+            return Err(Status::ENOENT);
+        }
+        self.open.remove(inode, session);
+        if self.open.is_open(inode) {
             return Ok(Outcome::Node(inode));
         }
-        self.open.remove(&inode);
         let sustained = self
             .detached
             .get(&inode)
@@ -270,16 +270,9 @@ impl Namespace {
         Ok(Outcome::with_released(inode, released))
     }
 
-    /// Sessions holding `inode` open.
-    pub fn holders(&self, inode: Inode) -> Option<&BTreeSet<u32>> {
-        self.open.get(&inode)
-    }
-
     /// `(session, inode)` of every file some session holds open, by inode.
     pub fn open_files(&self) -> impl Iterator<Item = (u32, Inode)> + '_ {
-        self.open
-            .iter()
-            .flat_map(|(inode, sessions)| sessions.iter().map(move |s| (*s, *inode)))
+        self.open.iter()
     }
 
     /// GETTRASH: `(name, inode)` of the trash entries of one bucket, or of
