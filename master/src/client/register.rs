@@ -184,6 +184,15 @@ fn meta_grant(master: &Master, session: &Session, client: Version) -> MetaSessio
 
 /// Attaches the connection to an existing session. EPERM (not EACCES)
 /// tells the mount it may register anew with the same session id.
+///
+/// A session this master does not know (made by a master that has since
+/// died, or before a restart: sessions are not replicated) also answers
+/// EPERM, for the mount's sake, where `mfsmaster` answers BADSESSIONID
+/// for a session it never had. mfsmount 3.0.117 takes BADSESSIONID as a
+/// lost session: until it has registered a new one (at least 2 s later)
+/// every request waiting to be sent again fails with EIO, and so does a
+/// write in flight. On EPERM it keeps them waiting, registers a new
+/// session naming the old one, and sends them again.
 fn reconnect(
     master: &Master,
     conn: &mut Connection,
@@ -195,7 +204,11 @@ fn reconnect(
         return Status::BADSESSIONID;
     }
     let Some(session) = master.sessions.find(sessionid) else {
-        return Status::BADSESSIONID;
+        return if tools {
+            Status::BADSESSIONID
+        } else {
+            Status::EPERM
+        };
     };
     if session.grant.sesflags & sesflag::DYNAMICIP == 0 && session.peer != conn.peer {
         return Status::EPERM;

@@ -391,6 +391,39 @@ async fn reconnect_and_close_session() {
     assert!(master.sessions.find(id).is_none());
 }
 
+/// mfsmount 3.0.117 fails the requests it waits to send again with EIO
+/// after BADSESSIONID (`sessionlost` 1) but keeps them after EPERM
+/// (`sessionlost` 2), registering a new session that names the old one.
+#[tokio::test]
+async fn reconnect_to_an_unknown_session_lets_the_mount_register_again() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
+    let reconnect = |metaid: u64| mooseng_wire::cltoma::FuseRegister {
+        request: RegisterRequest::Reconnect {
+            sessionid: 77,
+            version: mooseng_wire::Version::MOOSEFS_3_0_117,
+            metaid: Some(metaid),
+        },
+    };
+    let mut mount = Connection::new(Ipv4Addr::LOCALHOST);
+    let frame = ask(&master, &mut mount, reconnect(master.metaid)).await;
+    assert_eq!(frame.payload[4], Status::EPERM.0);
+
+    let mut elsewhere = Connection::new(Ipv4Addr::LOCALHOST);
+    let frame = ask(&master, &mut elsewhere, reconnect(master.metaid ^ 1)).await;
+    assert_eq!(frame.payload[4], Status::BADSESSIONID.0);
+
+    let tools = mooseng_wire::cltoma::FuseRegister {
+        request: RegisterRequest::Tools {
+            sessionid: 77,
+            version: mooseng_wire::Version::MOOSEFS_3_0_117,
+            metaid: Some(master.metaid),
+        },
+    };
+    let mut tool = Connection::new(Ipv4Addr::LOCALHOST);
+    let frame = ask(&master, &mut tool, tools).await;
+    assert_eq!(&frame.payload[..], [Status::BADSESSIONID.0]);
+}
+
 #[tokio::test]
 async fn unsupported_requests_get_enotsup_under_the_answer_code() {
     let master = master(crate::exports::MOOSEFS_DEFAULT).await;
