@@ -15,7 +15,7 @@
 //! Prints medians per round; the figures in docs/master-persistence.md
 //! come from this program.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -57,6 +57,14 @@ fn append_and_sync(dir: &Path) -> f64 {
         .append(true)
         .open(&path)
         .expect("append file");
+    let median = write_and_sync_median_us(&mut file);
+    std::fs::remove_file(&path).expect("remove");
+    median
+}
+
+/// The median of [`CHANGES`] writes of a record at `file`'s position,
+/// each followed by `fdatasync`.
+fn write_and_sync_median_us(file: &mut File) -> f64 {
     let samples = (0..CHANGES)
         .map(|_| {
             let started = Instant::now();
@@ -65,7 +73,6 @@ fn append_and_sync(dir: &Path) -> f64 {
             started.elapsed()
         })
         .collect();
-    std::fs::remove_file(&path).expect("remove");
     median_us(samples)
 }
 
@@ -84,16 +91,9 @@ fn overwrite_and_sync(dir: &Path) -> f64 {
         .expect("fill");
     file.sync_all().expect("fsync");
     file.seek(SeekFrom::Start(0)).expect("seek");
-    let samples = (0..CHANGES)
-        .map(|_| {
-            let started = Instant::now();
-            file.write_all(&RECORD).expect("write");
-            file.sync_data().expect("fdatasync");
-            started.elapsed()
-        })
-        .collect();
+    let median = write_and_sync_median_us(&mut file);
     std::fs::remove_file(&path).expect("remove");
-    median_us(samples)
+    median
 }
 
 /// One way of a ping-pong between two tasks: a request over a channel,
