@@ -9,7 +9,6 @@ use fuser::{Filesystem, MountOption};
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
-use mooseng_mount::fs::readahead::KernelReadahead;
 use mooseng_mount::fs::special::MasterInfo;
 use mooseng_mount::fs::MooseFs;
 use mooseng_mount::helper::{self, Helper};
@@ -160,10 +159,7 @@ fn serve_with(
         timeouts,
         locks: Default::default(),
     };
-    // Resolved now: once mounted, resolving it would ask the mount itself.
-    let mountpoint =
-        std::fs::canonicalize(&options.mountpoint).unwrap_or_else(|_| options.mountpoint.clone());
-    let fs = MooseFs::new(core, handle, masterinfo, KernelReadahead::new(mountpoint));
+    let fs = MooseFs::new(core, handle, masterinfo);
     serve(fs, options, first_master, runtime)
 }
 

@@ -28,37 +28,6 @@ messages! {
 /// Bytes of a `READ_DATA` payload before its data.
 const READ_DATA_HEAD: usize = 8 + 2 + 2 + 4 + 4;
 
-/// The fields of a `CSTOCL_READ_DATA` payload before its data, for a client
-/// that reads the data straight into its own buffer instead of decoding
-/// every block into a [`CrcData`] and copying it out again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadDataHead {
-    pub chunkid: u64,
-    pub blocknum: u16,
-    /// Offset inside the 64 KiB block.
-    pub offset: u16,
-    /// Data bytes that follow.
-    pub size: u32,
-    pub crc: u32,
-}
-
-impl ReadDataHead {
-    /// Its length on the wire.
-    pub const LEN: usize = READ_DATA_HEAD;
-
-    pub fn decode(bytes: &[u8; READ_DATA_HEAD]) -> Self {
-        let [c0, c1, c2, c3, c4, c5, c6, c7, b0, b1, o0, o1, s0, s1, s2, s3, r0, r1, r2, r3] =
-            *bytes;
-        ReadDataHead {
-            chunkid: u64::from_be_bytes([c0, c1, c2, c3, c4, c5, c6, c7]),
-            blocknum: u16::from_be_bytes([b0, b1]),
-            offset: u16::from_be_bytes([o0, o1]),
-            size: u32::from_be_bytes([s0, s1, s2, s3]),
-            crc: u32::from_be_bytes([r0, r1, r2, r3]),
-        }
-    }
-}
-
 impl ReadData {
     /// Appends the frame header and the fields before the data of a
     /// `CSTOCL_READ_DATA` frame whose `size` data bytes the caller sends
@@ -118,27 +87,6 @@ mod tests {
         let read = decode_exact::<ReadData>(&bytes);
         assert_eq!((read.chunkid, read.blocknum, read.offset), (7, 1, 0));
         assert_eq!(read.block, CrcData::new(0, &b"abc"[..]));
-    }
-
-    #[test]
-    fn read_data_head_decodes_the_fields_before_the_data() {
-        let bytes = [
-            1, 2, 3, 4, 5, 6, 7, 8, // chunkid
-            0x03, 0xff, // block 1023
-            0xff, 0xff, // offset 65535
-            0, 0, 0, 3, // size 3
-            0xde, 0xad, 0xbe, 0xef, // crc
-        ];
-        assert_eq!(
-            ReadDataHead::decode(&bytes),
-            ReadDataHead {
-                chunkid: 0x0102_0304_0506_0708,
-                blocknum: 1023,
-                offset: 65535,
-                size: 3,
-                crc: 0xdead_beef,
-            }
-        );
     }
 
     #[test]

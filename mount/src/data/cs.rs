@@ -10,10 +10,9 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use mooseng_wire::antoan::Nop;
 use mooseng_wire::cltocs::{ProtocolId, Read};
-use mooseng_wire::cstocl::{ReadData, ReadDataHead, ReadStatus, WriteStatus};
-use mooseng_wire::frame::{peek_header, HEADER_LEN};
+use mooseng_wire::cstocl::{ReadData, ReadStatus, WriteStatus};
 use mooseng_wire::{Ctx, Direction, Status};
-use tokio::io::{AsyncRead, AsyncReadExt, BufReader};
+use tokio::io::{AsyncRead, BufReader};
 use tokio::net::TcpStream;
 
 use crate::frame_io;
@@ -143,69 +142,32 @@ async fn read_on(
     let mut out = BytesMut::zeroed(size as usize);
     let mut received = 0usize;
     loop {
-        let piece = match within(next_read_arrival(stream)).await? {
-            ReadArrival::Data(piece) => piece,
-            ReadArrival::Other(frame) => {
-                let status: ReadStatus = frame_io::decode(&frame, Ctx::default())?;
-                if !status.status.is_ok() {
-                    return Err(CsError::Status(status.status));
-                }
-                if received != size as usize {
-                    return Err(CsError::Range);
-                }
-                return Ok(out.freeze());
+        let frame = next(stream).await?;
+        if frame.kind == ReadStatus::CODE {
+            let status: ReadStatus = frame_io::decode(&frame, Ctx::default())?;
+            if !status.status.is_ok() {
+                return Err(CsError::Status(status.status));
             }
-        };
+            if received != size as usize {
+                return Err(CsError::Range);
+            }
+            return Ok(out.freeze());
+        }
+        let piece: ReadData = frame_io::decode(&frame, Ctx::default())?;
         if piece.chunkid != chunk.chunkid {
             return Err(CsError::Range);
         }
-        let at = u64::from(piece.blocknum) * BLOCK_SIZE + u64::from(piece.offset);
-        let start = at.checked_sub(u64::from(offset)).ok_or(CsError::Range)? as usize;
-        let end = start + piece.size as usize;
-        let target = out.get_mut(start..end).ok_or(CsError::Range)?;
-        within(async { Ok(stream.read_exact(target).await?) }).await?;
-        if crc32fast::hash(target) != piece.crc {
+        if crc32fast::hash(&piece.block.data) != piece.block.crc {
             return Err(CsError::Crc {
                 block: piece.blocknum,
             });
         }
-        received += piece.size as usize;
-    }
-}
-
-/// What a read connection delivers next.
-enum ReadArrival {
-    /// The head of a `READ_DATA`, its data still on the connection: it is
-    /// read straight into the caller's buffer, not through a frame.
-    Data(ReadDataHead),
-    /// Any other frame but a NOP (a `READ_STATUS`, or something wrong).
-    Other(mooseng_wire::Frame),
-}
-
-async fn next_read_arrival(stream: &mut ReadConn) -> Result<ReadArrival, CsError> {
-    loop {
-        let mut header = [0u8; HEADER_LEN];
-        stream.read_exact(&mut header).await?;
-        let (kind, len) = peek_header(&header, Direction::FromChunkserver.max_payload())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?
-            .ok_or(CsError::Range)?;
-        if kind == ReadData::CODE {
-            let mut head = [0u8; ReadDataHead::LEN];
-            let size = (len as usize)
-                .checked_sub(ReadDataHead::LEN)
-                .ok_or(CsError::Range)?;
-            stream.read_exact(&mut head).await?;
-            let head = ReadDataHead::decode(&head);
-            if head.size as usize != size {
-                return Err(CsError::Range);
-            }
-            return Ok(ReadArrival::Data(head));
-        }
-        let mut payload = vec![0u8; len as usize];
-        stream.read_exact(&mut payload).await?;
-        if kind != Nop::CODE {
-            return Ok(ReadArrival::Other(mooseng_wire::Frame::new(kind, payload)));
-        }
+        let at = u64::from(piece.blocknum) * BLOCK_SIZE + u64::from(piece.offset);
+        let start = at.checked_sub(u64::from(offset)).ok_or(CsError::Range)? as usize;
+        let end = start + piece.block.data.len();
+        let target = out.get_mut(start..end).ok_or(CsError::Range)?;
+        target.copy_from_slice(&piece.block.data);
+        received += piece.block.data.len();
     }
 }
 

@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::watch;
 
 use super::cs::Pool;
 use super::extents::Extents;
@@ -45,17 +44,12 @@ pub struct Window {
     pub next: Option<Prefetch>,
 }
 
-/// A read-ahead under way. Every read it covers waits for the same fetch
-/// (the kernel sends several read-ahead requests at once); dropping it
-/// stops the fetch unless some read still waits for it.
+/// A read-ahead under way; dropping it stops the fetch.
 #[derive(Debug)]
 pub struct Prefetch {
     pub offset: u64,
     pub len: u64,
-    done: watch::Receiver<Option<FsResult<Bytes>>>,
-    /// One more holder per [`Outcome`] still waiting.
-    waiting: Arc<()>,
-    task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<FsResult<Bytes>>,
 }
 
 impl Prefetch {
@@ -64,16 +58,10 @@ impl Prefetch {
         len: u64,
         fetch: impl std::future::Future<Output = FsResult<Bytes>> + Send + 'static,
     ) -> Self {
-        let (tell, done) = watch::channel(None);
-        let task = tokio::spawn(async move {
-            tell.send_replace(Some(fetch.await));
-        });
         Prefetch {
             offset,
             len,
-            done,
-            waiting: Arc::new(()),
-            task,
+            task: tokio::spawn(fetch),
         }
     }
 
@@ -81,37 +69,14 @@ impl Prefetch {
         at >= self.offset && at < self.offset + self.len
     }
 
-    /// Something to wait on for this fetch's bytes, which stays valid
-    /// when the prefetch leaves the window.
-    pub fn outcome(&self) -> Outcome {
-        Outcome {
-            done: self.done.clone(),
-            _waiting: self.waiting.clone(),
-        }
+    pub async fn wait(mut self) -> FsResult<Bytes> {
+        (&mut self.task).await.map_err(|_| Errno::EIO)?
     }
 }
 
 impl Drop for Prefetch {
     fn drop(&mut self) {
-        if Arc::strong_count(&self.waiting) == 1 {
-            self.task.abort();
-        }
-    }
-}
-
-/// The result of a [`Prefetch`], for one waiting read.
-#[derive(Debug)]
-pub struct Outcome {
-    done: watch::Receiver<Option<FsResult<Bytes>>>,
-    _waiting: Arc<()>,
-}
-
-impl Outcome {
-    /// The fetched bytes, at once if they are there; `None` if the
-    /// prefetch was stopped before it finished.
-    pub async fn wait(mut self) -> Option<FsResult<Bytes>> {
-        let result = self.done.wait_for(Option::is_some).await.ok()?;
-        result.clone()
+        self.task.abort();
     }
 }
 
@@ -147,9 +112,6 @@ pub struct DataPath {
     pub pool: Pool,
     pub retries: u32,
     pub locations: Locations,
-    /// Turns through a chunk's copies, so that reads side by side (the
-    /// parts of a read-ahead, parallel random reads) spread over them.
-    pub copy_turn: AtomicUsize,
     files: Mutex<HashMap<u64, Arc<FileState>>>,
 }
 
@@ -160,7 +122,6 @@ impl DataPath {
             pool: Pool::default(),
             retries: retries.max(1),
             locations: Locations::default(),
-            copy_turn: AtomicUsize::new(0),
             files: Mutex::default(),
         }
     }

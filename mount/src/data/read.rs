@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,7 +18,7 @@ use super::cs::ChunkRef;
 use super::files::{lock, DataPath, FileState, Prefetch, Window};
 use super::write::backoff;
 use crate::error::{Errno, FsResult};
-use crate::geometry::CHUNK_SIZE;
+use crate::geometry::{BLOCK_SIZE, CHUNK_SIZE};
 use crate::stats::{Cache, Retry};
 
 /// First read-ahead once reads are sequential, and the most it grows to.
@@ -114,84 +113,31 @@ impl DataPath {
             } else {
                 0
             };
-            // Reads the read-ahead covers share it; any other read means
-            // the reader moved elsewhere, so it is stopped.
-            let prefetched = match &window.next {
-                Some(next) if next.covers(at) => Some((next.offset, next.len, next.outcome())),
-                _ => {
-                    window.next = None;
-                    None
-                }
-            };
-            (prefetched, ahead)
+            let next = window.next.take();
+            (next.filter(|p| p.covers(at)), ahead)
         };
         self.master
             .stats()
             .cache(Cache::ReadWindow, prefetched.is_some());
-        let in_chunk = at % CHUNK_SIZE;
-        if let Some((offset, asked, outcome)) = prefetched {
-            if let Some(result) = outcome.wait().await {
-                let data = result?;
-                self.advance(inode, file, offset, asked, data.clone(), ahead);
-                return Ok(slice(&data, offset, at, len));
+        let (offset, asked, data) = match prefetched {
+            Some(prefetch) => {
+                let (offset, asked) = (prefetch.offset, prefetch.len);
+                (offset, asked, prefetch.wait().await?)
             }
-            // Stopped by a read elsewhere: fetch just what is asked.
-            let want = u64::from(len).min(CHUNK_SIZE - in_chunk);
-            return self.fetch_range(inode, at, want).await;
-        }
-        let want = u64::from(len).max(ahead).min(CHUNK_SIZE - in_chunk);
-        let data = self.fetch_range(inode, at, want).await?;
-        self.settle(
-            inode,
-            &mut lock(&file.window),
-            at,
-            want,
-            data.clone(),
-            ahead,
-        );
-        Ok(slice(&data, at, at, len))
-    }
-
-    /// Moves the window onto the read-ahead that fetched `data` at
-    /// `offset`, unless a read that shared it did so already.
-    fn advance(
-        self: &Arc<Self>,
-        inode: u32,
-        file: &FileState,
-        offset: u64,
-        asked: u64,
-        data: Bytes,
-        ahead: u64,
-    ) {
+            None => {
+                let in_chunk = at % CHUNK_SIZE;
+                let want = u64::from(len).max(ahead).min(CHUNK_SIZE - in_chunk);
+                (at, want, self.fetch_range(inode, at, want).await?)
+            }
+        };
         let mut window = lock(&file.window);
-        if window
-            .next
-            .as_ref()
-            .is_some_and(|next| next.offset == offset)
-        {
-            self.settle(inode, &mut window, offset, asked, data, ahead);
-        }
-    }
-
-    /// Makes `data` (fetched at `offset`, `asked` bytes asked) the window
-    /// and, while reads are sequential and the file goes on, starts
-    /// fetching the range after it.
-    fn settle(
-        self: &Arc<Self>,
-        inode: u32,
-        window: &mut Window,
-        offset: u64,
-        asked: u64,
-        data: Bytes,
-        ahead: u64,
-    ) {
-        let complete = data.len() as u64 == asked;
         *window = Window {
             offset,
             data,
             ahead,
             next: None,
         };
+        let complete = window.data.len() as u64 == asked;
         if ahead > 0 && complete {
             let next_at = offset + asked;
             let next_len = ahead.min(CHUNK_SIZE - next_at % CHUNK_SIZE);
@@ -200,6 +146,7 @@ impl DataPath {
                 path.fetch_range(inode, next_at, next_len).await
             }));
         }
+        Ok(window_slice(&window, at, len).unwrap_or_default())
     }
 
     /// Fetches `len` bytes at file offset `at` (inside one chunk), cut at
@@ -258,7 +205,6 @@ impl DataPath {
     /// the file; tries the copies in turn, at most `retries` times.
     async fn fetch(&self, inode: u32, index: u32, offset: u32, len: u32) -> FsResult<Bytes> {
         let mut last = Errno::EIO;
-        let first_copy = self.copy_turn.fetch_add(1, Ordering::Relaxed);
         for attempt in 0..self.retries {
             if attempt > 0 {
                 self.master.stats().retry(Retry::ChunkRead);
@@ -283,10 +229,10 @@ impl DataPath {
                 // A hole: never written, reads as zeros.
                 return Ok(Bytes::from(vec![0u8; available as usize]));
             }
-            // Reads start at the copies in turn, so parallel reads spread
-            // over the chunkservers; retries move on to the next copy.
+            // Different blocks start at different copies, so parallel and
+            // random reads spread over the chunkservers; retries move on.
             let copies = location.servers.addresses();
-            let pick = first_copy + attempt as usize;
+            let pick = attempt as usize + (u64::from(offset) / BLOCK_SIZE) as usize;
             let Some(&(ip, port)) = copies.get(pick % copies.len().max(1)) else {
                 last = Errno(libc::ENXIO);
                 continue;
@@ -323,15 +269,8 @@ fn window_slice(window: &Window, at: u64, len: u32) -> Option<Bytes> {
     if from >= window.data.len() {
         return None;
     }
-    Some(slice(&window.data, window.offset, at, len))
-}
-
-/// At most `len` bytes from `at` on of `data`, which starts at file offset
-/// `offset`; empty when `data` ends before `at`.
-fn slice(data: &Bytes, offset: u64, at: u64, len: u32) -> Bytes {
-    let from = (at.saturating_sub(offset) as usize).min(data.len());
-    let to = (from + len as usize).min(data.len());
-    data.slice(from..to)
+    let to = (from + len as usize).min(window.data.len());
+    Some(window.data.slice(from..to))
 }
 
 #[cfg(test)]

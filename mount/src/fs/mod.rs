@@ -6,7 +6,6 @@ mod acl;
 pub mod core;
 mod groups;
 pub mod locks;
-pub mod readahead;
 pub mod special;
 mod start_here;
 mod stats_file;
@@ -31,7 +30,6 @@ use tokio::runtime::Handle;
 use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
-use self::readahead::KernelReadahead;
 use self::special::{is_special_inode, MasterInfo, MASTERINFO_INODE};
 use self::start_here::start_here;
 use self::stats_file::{StatsFiles, STATS_INODE};
@@ -54,7 +52,6 @@ pub struct MooseFs {
     groups: GroupsCache,
     masterinfo: MasterInfo,
     stats_files: StatsFiles,
-    readahead: KernelReadahead,
 }
 
 fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
@@ -82,12 +79,7 @@ fn reply_xattr(reply: ReplyXattr, size: u32, result: FsResult<XattrValue>) {
 }
 
 impl MooseFs {
-    pub fn new(
-        core: Core,
-        runtime: Handle,
-        masterinfo: MasterInfo,
-        readahead: KernelReadahead,
-    ) -> Self {
+    pub fn new(core: Core, runtime: Handle, masterinfo: MasterInfo) -> Self {
         MooseFs {
             core: Arc::new(core),
             runtime,
@@ -96,7 +88,6 @@ impl MooseFs {
             groups: GroupsCache::default(),
             masterinfo,
             stats_files: StatsFiles::default(),
-            readahead,
         }
     }
 
@@ -380,7 +371,6 @@ impl Filesystem for MooseFs {
             self.stats_files.open(fh, text);
             return reply.opened(fh, FOPEN_DIRECT_IO);
         }
-        self.readahead.raise_once();
         let who = self.caller(req);
         self.spawn(move |c| async move {
             match c.open(who, ino, flags).await {
