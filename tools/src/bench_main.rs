@@ -39,6 +39,11 @@ struct Cli {
     /// Files created, stat'ed, renamed and unlinked.
     #[arg(long, default_value_t = 10_000)]
     files: usize,
+    /// Thread counts the file and directory workloads run with, comma
+    /// separated (1: one operation at a time; more: that many at once).
+    #[arg(long, value_delimiter = ',', default_value = "1",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    meta_threads: Vec<usize>,
     /// Directories made and removed.
     #[arg(long, default_value_t = 2_000)]
     dirs: usize,
@@ -73,6 +78,7 @@ fn main() -> Result<()> {
         files: cli.files,
         dirs: cli.dirs,
         entries: cli.entries,
+        meta_threads: cli.meta_threads.clone(),
         use_fio: io::have_fio(),
         state_dir: cli.state_dir.clone(),
         prefix: cli.prefix.clone(),

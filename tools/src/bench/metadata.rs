@@ -1,10 +1,15 @@
 //! Metadata operations timed one kind at a time: create, stat, rename and
 //! unlink of many files, mkdir and rmdir of many directories, and a listing
 //! of one large directory made through one mount and read through the
-//! other (whose caches never saw it).
+//! other (whose caches never saw it). The file and directory kinds can run
+//! in several threads at once: one thread measures the latency of a
+//! change, several how many changes a master takes when it is not waiting
+//! on one client (a master that syncs its log can then commit many changes
+//! with one sync).
 
 use std::fs::{self, File};
 use std::path::Path;
+use std::thread;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -20,28 +25,65 @@ pub struct MetadataRates {
     pub rmdir: f64,
 }
 
-/// Runs `op` on `0..count` and returns operations per second.
-fn rate(count: usize, mut op: impl FnMut(usize) -> std::io::Result<()>, what: &str) -> Result<f64> {
+/// Runs `op` on `0..count`, spread over `threads` (at least one) threads (thread `t`
+/// takes every `i` with `i % threads == t`), and returns operations per
+/// second.
+fn rate(
+    count: usize,
+    threads: usize,
+    op: impl Fn(usize) -> std::io::Result<()> + Sync,
+    what: &str,
+) -> Result<f64> {
     let start = Instant::now();
-    for i in 0..count {
-        op(i).with_context(|| format!("{what} #{i}"))?;
-    }
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let op = &op;
+                scope.spawn(move || {
+                    (t..count)
+                        .step_by(threads)
+                        .try_for_each(|i| op(i).with_context(|| format!("{what} #{i}")))
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|worker| {
+            worker
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a {what} thread panicked")))
+        })
+    })?;
     Ok(count as f64 / start.elapsed().as_secs_f64())
 }
 
-/// Runs the file and directory workloads in `dir` (created here).
-pub fn file_and_dir_rates(dir: &Path, files: usize, dirs: usize) -> Result<MetadataRates> {
+/// Runs the file and directory workloads in `dir` (created here), each in
+/// `threads` threads.
+pub fn file_and_dir_rates(
+    dir: &Path,
+    files: usize,
+    dirs: usize,
+    threads: usize,
+) -> Result<MetadataRates> {
     fs::create_dir(dir).with_context(|| format!("mkdir {}", dir.display()))?;
     let name = |i: usize| dir.join(format!("f{i}"));
     let renamed = |i: usize| dir.join(format!("r{i}"));
     let sub = |i: usize| dir.join(format!("d{i}"));
     Ok(MetadataRates {
-        create: rate(files, |i| File::create(name(i)).map(drop), "create")?,
-        stat: rate(files, |i| fs::metadata(name(i)).map(drop), "stat")?,
-        rename: rate(files, |i| fs::rename(name(i), renamed(i)), "rename")?,
-        unlink: rate(files, |i| fs::remove_file(renamed(i)), "unlink")?,
-        mkdir: rate(dirs, |i| fs::create_dir(sub(i)), "mkdir")?,
-        rmdir: rate(dirs, |i| fs::remove_dir(sub(i)), "rmdir")?,
+        create: rate(
+            files,
+            threads,
+            |i| File::create(name(i)).map(drop),
+            "create",
+        )?,
+        stat: rate(files, threads, |i| fs::metadata(name(i)).map(drop), "stat")?,
+        rename: rate(
+            files,
+            threads,
+            |i| fs::rename(name(i), renamed(i)),
+            "rename",
+        )?,
+        unlink: rate(files, threads, |i| fs::remove_file(renamed(i)), "unlink")?,
+        mkdir: rate(dirs, threads, |i| fs::create_dir(sub(i)), "mkdir")?,
+        rmdir: rate(dirs, threads, |i| fs::remove_dir(sub(i)), "rmdir")?,
     })
 }
 
@@ -68,23 +110,55 @@ pub fn readdir_rate(dir: &Path) -> Result<(f64, usize)> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+
+    #[test]
+    fn threads_share_every_index_once() {
+        let seen = Mutex::new(Vec::new());
+        let record = |i| {
+            seen.lock().unwrap().push(i);
+            Ok(())
+        };
+        rate(10, 3, record, "record").unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_failing_thread_fails_the_rate() {
+        let failed = rate(
+            6,
+            2,
+            |i| match i {
+                3 => Err(std::io::Error::other("no")),
+                _ => Ok(()),
+            },
+            "op",
+        );
+        assert!(format!("{:#}", failed.unwrap_err()).contains("op #3"));
+    }
 
     #[test]
     fn runs_every_kind_on_a_local_directory() {
         let tmp = tempfile::tempdir().unwrap();
-        let rates = file_and_dir_rates(&tmp.path().join("m"), 20, 5).unwrap();
-        for r in [
-            rates.create,
-            rates.stat,
-            rates.rename,
-            rates.unlink,
-            rates.mkdir,
-            rates.rmdir,
-        ] {
-            assert!(r > 0.0 && r.is_finite(), "{rates:?}");
+        for threads in [1, 3] {
+            let dir = tmp.path().join(format!("m{threads}"));
+            let rates = file_and_dir_rates(&dir, 20, 5, threads).unwrap();
+            for r in [
+                rates.create,
+                rates.stat,
+                rates.rename,
+                rates.unlink,
+                rates.mkdir,
+                rates.rmdir,
+            ] {
+                assert!(r > 0.0 && r.is_finite(), "{rates:?}");
+            }
+            assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
         }
-        assert_eq!(fs::read_dir(tmp.path().join("m")).unwrap().count(), 0);
         populate(&tmp.path().join("big"), 50).unwrap();
         assert_eq!(readdir_rate(&tmp.path().join("big")).unwrap().1, 50);
     }

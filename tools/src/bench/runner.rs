@@ -32,6 +32,9 @@ pub struct Workload {
     /// Entries of the listed directory; also the file count at which the
     /// master's memory per file is measured.
     pub entries: usize,
+    /// Thread counts the file and directory workloads run with, each in
+    /// its own directory and with its own figures.
+    pub meta_threads: Vec<usize>,
     pub use_fio: bool,
     pub state_dir: PathBuf,
     pub prefix: String,
@@ -100,22 +103,21 @@ fn measure(state: &State, work: &Workload) -> Result<Figures> {
         );
     }
 
-    let rates = metadata::file_and_dir_rates(&first.join("meta"), work.files, work.dirs)?;
-    put(
-        &format!("create, {} files (ops/s)", work.files),
-        rates.create,
-    );
-    put(&format!("stat, {} files (ops/s)", work.files), rates.stat);
-    put(
-        &format!("rename, {} files (ops/s)", work.files),
-        rates.rename,
-    );
-    put(
-        &format!("unlink, {} files (ops/s)", work.files),
-        rates.unlink,
-    );
-    put(&format!("mkdir, {} dirs (ops/s)", work.dirs), rates.mkdir);
-    put(&format!("rmdir, {} dirs (ops/s)", work.dirs), rates.rmdir);
+    for &threads in &work.meta_threads {
+        let dir = first.join(format!("meta{threads}"));
+        let rates = metadata::file_and_dir_rates(&dir, work.files, work.dirs, threads)?;
+        let how = match threads {
+            1 => String::new(),
+            n => format!(", {n} threads"),
+        };
+        let (files, dirs) = (work.files, work.dirs);
+        put(&format!("create, {files} files{how} (ops/s)"), rates.create);
+        put(&format!("stat, {files} files{how} (ops/s)"), rates.stat);
+        put(&format!("rename, {files} files{how} (ops/s)"), rates.rename);
+        put(&format!("unlink, {files} files{how} (ops/s)"), rates.unlink);
+        put(&format!("mkdir, {dirs} dirs{how} (ops/s)"), rates.mkdir);
+        put(&format!("rmdir, {dirs} dirs{how} (ops/s)"), rates.rmdir);
+    }
 
     let master = state
         .processes
