@@ -29,6 +29,7 @@ mod sclass;
 mod sclass_usage;
 mod setattr;
 mod snapshot;
+mod snapshot_remove;
 mod trash;
 mod truncate;
 mod xattr;
@@ -38,6 +39,7 @@ use std::collections::BTreeMap;
 use mooseng_wire::{Attr, Status};
 use serde::{Deserialize, Serialize};
 
+use access::EATTR_SNAPSHOT;
 pub use access::{
     Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_NOOWNER, EATTR_UNDELETABLE, MAY_EXEC,
     MAY_READ, MAY_WRITE,
@@ -303,7 +305,8 @@ impl Namespace {
             .unwrap_or_else(|| panic!("inode {inode} is no longer a directory"))
     }
 
-    /// Adds the edge `parent/name -> child` and stamps the parent.
+    /// Adds the edge `parent/name -> child` and stamps the parent, which
+    /// is no longer as a snapshot made it.
     fn attach(&mut self, ts: u32, parent: Inode, name: &[u8], child: Inode) {
         let child_is_dir = self.node_mut(child).is_dir();
         self.node_mut(child).parents.push(parent);
@@ -315,9 +318,11 @@ impl Namespace {
         let parent_node = self.node_mut(parent);
         parent_node.mtime = ts;
         parent_node.ctime = ts;
+        parent_node.eattr &= !EATTR_SNAPSHOT;
     }
 
-    /// Removes the edge `parent/name` and stamps both ends; returns the child.
+    /// Removes the edge `parent/name` and stamps both ends (the parent is
+    /// no longer as a snapshot made it); returns the child.
     fn detach(&mut self, ts: u32, parent: Inode, name: &[u8]) -> Inode {
         let dir = self.dir_mut(parent);
         let child = dir
@@ -331,6 +336,7 @@ impl Namespace {
         let parent_node = self.node_mut(parent);
         parent_node.mtime = ts;
         parent_node.ctime = ts;
+        parent_node.eattr &= !EATTR_SNAPSHOT;
         if child_is_dir {
             self.dir_mut(parent).subdirs -= 1;
         }
@@ -354,6 +360,8 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
 
 #[cfg(test)]
 mod attr_tests;
+#[cfg(test)]
+mod snapshot_remove_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! share the chunks); an existing name needs `-o`; writing to the original
 //! afterwards duplicates the written chunk on the chunkservers, and
 //! cutting it inside its other (still shared) chunk cuts a duplicate, so
-//! the snapshot keeps the old bytes throughout. Needs root, network namespaces, FUSE and
-//! the MooseFS packages (scripts/setup.sh).
+//! the snapshot keeps the old bytes throughout. `mfsrmsnapshot` removes a
+//! snapshot whole, refuses one
+//! changed since unless `-f`, and with `-f` leaves what changed, as
+//! `mfsmaster` does. Needs root, network namespaces, FUSE and the MooseFS
+//! packages (scripts/setup.sh).
 
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
@@ -28,6 +31,32 @@ const FILE_LEN: usize = 70 << 20;
 const GOAL: usize = 2;
 const MIB: usize = 1 << 20;
 const CHUNK: usize = 64 << 20;
+
+fn rmsnapshot(args: &[&str], target: &Path) -> Output {
+    Command::new("mfsrmsnapshot")
+        .args(args)
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
+/// Every path under `dir`, relative to it, sorted.
+fn tree_of(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(at) = todo.pop() {
+        for entry in fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.symlink_metadata().unwrap().is_dir() {
+                todo.push(path.clone());
+            }
+            let relative = path.strip_prefix(dir).unwrap();
+            found.push(relative.to_string_lossy().into_owned());
+        }
+    }
+    found.sort();
+    found
+}
 
 fn makesnapshot(args: &[&str], src: &Path, dst: &Path) -> Output {
     Command::new("mfsmakesnapshot")
@@ -151,11 +180,56 @@ fn snapshots_share_chunks_and_keep_old_bytes(layout: &Layout) {
     );
 }
 
+/// Runs after [`snapshots_share_chunks_and_keep_old_bytes`]; what is
+/// expected was seen on Debian's mfsmaster with the same commands.
+fn rmsnapshot_removes_what_a_snapshot_made_and_nothing_else(layout: &Layout) {
+    let mnt = layout.root().join("mnt");
+    let (one, two) = (mnt.join("mount1"), mnt.join("mount2"));
+    let out = rmsnapshot(&[], &one.join("tree.snap"));
+    assert!(out.status.success(), "{out:?}");
+    assert!(!two.join("tree.snap").exists());
+    // Its chunks stay while mount2, which read it, still holds it open.
+    let out = rmsnapshot(&[], &one.join("big.snap"));
+    assert!(out.status.success(), "{out:?}");
+    assert!(!two.join("big.snap").exists());
+    assert_eq!(
+        fs::metadata(two.join("big")).unwrap().len(),
+        FILE_LEN as u64
+    );
+    let out = rmsnapshot(&[], &one.join("tree"));
+    assert!(!out.status.success(), "not a snapshot: {out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Operation not permitted"));
+
+    let changed = one.join("changed");
+    let out = makesnapshot(&[], &one.join("tree"), &changed);
+    assert!(out.status.success(), "{out:?}");
+    fs::write(changed.join("sub/new"), b"new").unwrap();
+    let out = rmsnapshot(&[], &changed);
+    assert!(!out.status.success(), "changed since: {out:?}");
+    assert_eq!(tree_of(&changed), ["link", "sub", "sub/new", "sub/small"]);
+    let out = rmsnapshot(&["-f"], &changed);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(tree_of(&changed), ["sub", "sub/new"]);
+
+    let written = one.join("written");
+    let out = makesnapshot(&[], &one.join("tree"), &written);
+    assert!(out.status.success(), "{out:?}");
+    fs::write(written.join("sub/small"), b"other bytes").unwrap();
+    let out = rmsnapshot(&["-f"], &written);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(tree_of(&written), ["sub", "sub/small"]);
+    assert_eq!(
+        fs::read(two.join("written/sub/small")).unwrap(),
+        b"other bytes"
+    );
+}
+
 #[test]
 fn mfsmakesnapshot_with_debian_chunkservers_and_mounts() {
     let dir = tempfile::tempdir().unwrap();
     let down = up(dir.path(), "snap1", "10.233.241.0/24", Flavor::Mfs);
     snapshots_share_chunks_and_keep_old_bytes(&down.0);
+    rmsnapshot_removes_what_a_snapshot_made_and_nothing_else(&down.0);
 }
 
 #[test]
@@ -163,4 +237,5 @@ fn mfsmakesnapshot_with_moosefs_ng_chunkservers_and_mounts() {
     let dir = tempfile::tempdir().unwrap();
     let down = up(dir.path(), "snap2", "10.233.242.0/24", Flavor::Ng);
     snapshots_share_chunks_and_keep_old_bytes(&down.0);
+    rmsnapshot_removes_what_a_snapshot_made_and_nothing_else(&down.0);
 }

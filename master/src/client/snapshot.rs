@@ -1,6 +1,7 @@
-//! SNAPSHOT (`mfsmakesnapshot`), as `matoclserv_fuse_snapshot` serves it:
-//! the export's refusals, then one namespace entry that copies the tree
-//! and the chunk references it adds.
+//! SNAPSHOT (`mfsmakesnapshot`, and `mfsrmsnapshot` with the DELETE
+//! mode), as `matoclserv_fuse_snapshot` serves it: the export's refusals,
+//! then one namespace entry that copies (or removes) the tree and the
+//! chunk references it adds (or ends).
 
 use mooseng_wire::cltoma::FuseSnapshot;
 use mooseng_wire::matocl::FuseSnapshotReply;
@@ -37,10 +38,16 @@ impl Request<'_> {
         if self.read_only() {
             return Err(Status::EROFS);
         }
+        let removing = m.smode & snapshot_mode::DELETE != 0;
+        if removing && m.inode != 0 {
+            return Err(Status::EINVAL);
+        }
         let (src, dst_parent) = {
             let ns = self.master.store.read().await;
             let view = View::new(&ns, self.session, self.version);
-            (view.resolve(m.inode)?, view.resolve(m.parent_dst)?)
+            // A removal names no original: inode 0 is not resolved.
+            let src = if removing { 0 } else { view.resolve(m.inode)? };
+            (src, view.resolve(m.parent_dst)?)
         };
         let mutation = Mutation::Snapshot {
             src,

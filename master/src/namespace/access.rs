@@ -13,6 +13,12 @@ use super::node::Node;
 
 /// `EATTR_NOOWNER`: every user is treated as the owner.
 pub const EATTR_NOOWNER: u8 = 0x01;
+/// `EATTR_NOECACHE`: mounts keep no directory entry cache (directories
+/// only).
+pub const EATTR_NOECACHE: u8 = 0x04;
+/// `EATTR_SNAPSHOT`: made or refreshed by a snapshot and unchanged since,
+/// which is what `mfsrmsnapshot` may remove.
+pub const EATTR_SNAPSHOT: u8 = 0x10;
 /// `EATTR_UNDELETABLE`: the node cannot be unlinked.
 pub const EATTR_UNDELETABLE: u8 = 0x20;
 /// `EATTR_APPENDONLY`: only appending and adding entries are allowed.

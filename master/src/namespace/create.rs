@@ -3,6 +3,7 @@
 use mooseng_wire::Status;
 
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
+use super::access::{EATTR_NOECACHE, EATTR_SNAPSHOT};
 use super::acl::{self, AclKind, NodeAcls};
 use super::mutation::{NewNode, Outcome};
 use super::node::{FileData, Inode, Node, NodeData};
@@ -10,9 +11,6 @@ use super::parents::Parents;
 use super::quota::new_usage;
 use super::{check_name, Namespace, DEFAULT_TRASHTIME_HOURS};
 
-/// `EATTR_SNAPSHOT` and `EATTR_NOECACHE`, which new nodes do not inherit.
-const EATTR_SNAPSHOT: u8 = 0x10;
-const EATTR_NOECACHE: u8 = 0x04;
 const SETGID: u16 = 0o2000;
 /// Hard links one node may have (MooseFS's default `MaxAllowedHardLinks`).
 const MAX_HARD_LINKS: usize = 32767;

@@ -7,7 +7,7 @@
 
 use mooseng_wire::Status;
 
-use super::access::EATTR_IMMUTABLE;
+use super::access::{EATTR_IMMUTABLE, EATTR_SNAPSHOT};
 use super::mutation::Outcome;
 use super::node::{FileData, Inode, Node, NodeData};
 use super::quota;
@@ -88,6 +88,8 @@ impl Namespace {
         if u64::from(index) > last {
             file.length = u64::from(index) * CHUNK_SIZE;
         }
+        // A file written to is no longer as a snapshot made it.
+        self.node_mut(inode).eattr &= !EATTR_SNAPSHOT;
         self.note_quota_usage(ts, inode);
         // A private duplicate of a chunk shared with a snapshot replaced
         // it: this file no longer refers to the shared one.
@@ -102,7 +104,10 @@ impl Namespace {
     pub(super) fn grow_length(&mut self, inode: Inode, length: u64) -> Result<Outcome, Status> {
         self.file(inode)?;
         let file = self.file_mut(inode);
-        file.length = file.length.max(length);
+        if length > file.length {
+            file.length = length;
+            self.node_mut(inode).eattr &= !EATTR_SNAPSHOT;
+        }
         Ok(Outcome::Node(inode))
     }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use mooseng_wire::Status;
 
-use super::access::{Caller, EATTR_IMMUTABLE, EATTR_NOOWNER};
+use super::access::{Caller, EATTR_IMMUTABLE, EATTR_NOECACHE, EATTR_NOOWNER};
 use super::mutation::{Counts, Outcome};
 use super::node::{Inode, Node};
 use super::Namespace;
@@ -28,8 +28,6 @@ pub mod smode {
     pub const RECURSIVE: u8 = 4;
 }
 
-/// `EATTR_NOECACHE`, which only directories keep.
-const EATTR_NOECACHE: u8 = 0x04;
 /// `GMODE_RECURSIVE`: count the whole subtree.
 const GMODE_RECURSIVE: u8 = 1;
 

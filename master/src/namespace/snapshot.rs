@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 use mooseng_wire::Status;
 
-use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
+use super::access::EATTR_UNDELETABLE;
+use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_SNAPSHOT};
 use super::access::{MAY_EXEC, MAY_READ, MAY_WRITE};
 use super::create::new_node;
 use super::mutation::{ChunkRef, NewNode, Outcome};
@@ -36,8 +37,6 @@ pub mod snapshot_mode {
     pub const DELETE: u8 = 0x80;
 }
 
-/// `EATTR_SNAPSHOT`: every node a snapshot made or refreshed carries it.
-const EATTR_SNAPSHOT: u8 = 0x10;
 /// Setuid and setgid stay only for root or the original's owner.
 const WITHOUT_SUGID: u16 = 0o1777;
 
@@ -77,7 +76,7 @@ impl Namespace {
         umask: u16,
     ) -> Result<Outcome, Status> {
         if smode & snapshot_mode::DELETE != 0 {
-            return Err(Status::ENOTSUP);
+            return self.remove_snapshot(ts, caller, src, dst_parent, name, smode);
         }
         let src_node = self.get(src).ok_or(Status::ENOENT)?;
         let dir = self.get(dst_parent).ok_or(Status::ENOENT)?;

@@ -6,7 +6,7 @@
 
 use mooseng_wire::Status;
 
-use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, MAY_WRITE};
+use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_SNAPSHOT, MAY_WRITE};
 use super::data::{CHUNK_SIZE, MAX_INDEX};
 use super::mutation::Outcome;
 use super::node::{FileData, Inode, NodeData};
@@ -95,6 +95,7 @@ impl Namespace {
             node.mtime = ts;
             node.ctime = ts;
         }
+        node.eattr &= !EATTR_SNAPSHOT;
         self.note_quota_usage(ts, inode);
         Ok(Outcome::with_released(inode, released))
     }
