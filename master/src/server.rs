@@ -1,6 +1,11 @@
 //! The TCP side of the client channel: accepting within a connection
 //! limit, framing, keep-alives, one tracing span per request, and shutdown.
 //!
+//! One mount sends every thread's requests over one connection, so the
+//! requests of a registered session are handled side by side and answered
+//! as each finishes: a change waiting for its log sync holds up neither a
+//! lookup nor another change, which joins the same group commit.
+//!
 //! A connection that sends a frame larger than the channel allows, or a
 //! payload that does not decode, is closed with a log line; nothing a
 //! peer sends can stop the listener or another connection.
@@ -10,11 +15,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use mooseng_wire::antoan::Nop;
 use mooseng_wire::direction::{ClientToMaster, Direction};
 use mooseng_wire::message::Message;
-use mooseng_wire::{Ctx, Frame, FrameCodec};
+use mooseng_wire::{Ctx, Frame, FrameCodec, FrameError};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
@@ -22,7 +28,7 @@ use tokio::time::{interval, Instant, MissedTickBehavior};
 use tokio_util::codec::Framed;
 use tracing::{field, Instrument};
 
-use crate::client::{dispatch, Action, Connection, Master};
+use crate::client::{self, Action, Connection, Master, Route, SessionRequest};
 
 /// How long shutdown waits for connections to finish their current request.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -96,6 +102,10 @@ fn peer_ip(peer: SocketAddr) -> Ipv4Addr {
     }
 }
 
+/// Most requests of one connection under way at once; past it the
+/// connection is not read until one is answered.
+const MAX_IN_FLIGHT: usize = 256;
+
 async fn run(
     stream: TcpStream,
     peer: SocketAddr,
@@ -112,10 +122,33 @@ async fn run(
     let mut ticks = interval(keepalive);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_write = Instant::now();
+    // The session's requests under way, answered in the order they finish
+    // (mfsmount matches answers to requests by msgid).
+    let mut in_flight = FuturesUnordered::new();
     tracing::debug!("connected");
     loop {
-        let frame = tokio::select! {
-            frame = framed.next() => frame,
+        let action = tokio::select! {
+            frame = framed.next(), if in_flight.len() < MAX_IN_FLIGHT => {
+                let Some(request) = read_request(master, &conn, frame) else {
+                    break;
+                };
+                match client::route(&conn, request.message) {
+                    Route::Session(work) => {
+                        in_flight.push(answer(master, work, request.timing));
+                        continue;
+                    }
+                    Route::Connection(message) => {
+                        // It may change the connection: the session's
+                        // requests before it finish first.
+                        if !finish(&mut in_flight, &mut framed, &mut last_write).await {
+                            break;
+                        }
+                        let dispatched = client::connection_request(master, &mut conn, message);
+                        timed(master, dispatched, request.timing).await
+                    }
+                }
+            }
+            Some(action) = in_flight.next(), if !in_flight.is_empty() => action,
             _ = ticks.tick() => {
                 if conn.wants_keepalive() && last_write.elapsed() >= keepalive {
                     let nop = Nop { msgid: Some(0) }.to_frame();
@@ -126,70 +159,128 @@ async fn run(
                 }
                 continue;
             }
-            _ = stop.changed() => break,
-            Some(late) = conn.late_rx.recv() => {
-                if framed.send(late).await.is_err() {
-                    break;
-                }
-                last_write = Instant::now();
-                continue;
-            }
-        };
-        let frame = match frame {
-            None => break,
-            Some(Ok(frame)) => frame,
-            Some(Err(error)) => {
-                tracing::warn!(%error, "closing connection: bad frame");
-                master.metrics.bad_connection();
+            _ = stop.changed() => {
+                finish(&mut in_flight, &mut framed, &mut last_write).await;
                 break;
             }
+            Some(late) = conn.late_rx.recv() => Action::Reply(late),
         };
-        let arrived = Instant::now();
-        let ctx = Ctx {
-            peer_version: conn.version,
-        };
-        let message = match ClientToMaster::decode_frame(&frame, ctx) {
-            Ok(message) => message,
-            Err(error) => {
-                tracing::warn!(%error, kind = frame.kind, len = frame.payload.len(), "closing connection: undecodable request");
-                master.metrics.bad_connection();
-                break;
-            }
-        };
-        let name = message.name();
-        let span = request_span(&frame, name, &conn);
-        let action = dispatch(master, &mut conn, message)
-            .instrument(span.clone())
-            .await;
-        span.in_scope(|| match &action {
-            Action::Reply(reply) | Action::ReplyAndClose(reply) => {
-                tracing::debug!(code = reply.kind, len = reply.payload.len(), "answered");
-            }
-            Action::Nothing => tracing::debug!("no answer"),
-            Action::Close(_) => {}
-        });
-        master.metrics.request_done(name, arrived.elapsed());
-        let (reply, close) = match action {
-            Action::Reply(reply) => (Some(reply), false),
-            Action::Nothing => (None, false),
-            Action::ReplyAndClose(reply) => (Some(reply), true),
-            Action::Close(reason) => {
-                tracing::warn!(%reason, "closing connection");
-                (None, true)
-            }
-        };
-        if let Some(reply) = reply {
-            if let Err(error) = framed.send(reply).await {
-                tracing::debug!(%error, "cannot answer");
-                break;
-            }
-            last_write = Instant::now();
-        }
-        if close {
+        if !deliver(&mut framed, action, &mut last_write).await {
             break;
         }
     }
     tracing::debug!("disconnected");
+}
+
+/// A decoded request with what its answer's log line and timing need.
+struct Decoded {
+    message: ClientToMaster,
+    timing: Timing,
+}
+
+struct Timing {
+    name: &'static str,
+    arrived: Instant,
+    span: tracing::Span,
+}
+
+/// Decodes the next frame; `None` ends the connection (closed by the peer,
+/// or a frame too large or undecodable, which is logged and counted).
+fn read_request(
+    master: &Master,
+    conn: &Connection,
+    frame: Option<Result<Frame, FrameError>>,
+) -> Option<Decoded> {
+    let frame = match frame? {
+        Ok(frame) => frame,
+        Err(error) => {
+            tracing::warn!(%error, "closing connection: bad frame");
+            master.metrics.bad_connection();
+            return None;
+        }
+    };
+    let arrived = Instant::now();
+    let ctx = Ctx {
+        peer_version: conn.version,
+    };
+    match ClientToMaster::decode_frame(&frame, ctx) {
+        Ok(message) => {
+            let name = message.name();
+            let span = request_span(&frame, name, conn);
+            let timing = Timing {
+                name,
+                arrived,
+                span,
+            };
+            Some(Decoded { message, timing })
+        }
+        Err(error) => {
+            tracing::warn!(%error, kind = frame.kind, len = frame.payload.len(), "closing connection: undecodable request");
+            master.metrics.bad_connection();
+            None
+        }
+    }
+}
+
+async fn answer(master: &Master, work: SessionRequest, timing: Timing) -> Action {
+    timed(master, work.handle(master), timing).await
+}
+
+/// Runs a request's handler in its span, logs the answer and counts the
+/// request's time.
+async fn timed(master: &Master, handler: impl Future<Output = Action>, timing: Timing) -> Action {
+    let action = handler.instrument(timing.span.clone()).await;
+    timing.span.in_scope(|| match &action {
+        Action::Reply(reply) | Action::ReplyAndClose(reply) => {
+            tracing::debug!(code = reply.kind, len = reply.payload.len(), "answered");
+        }
+        Action::Nothing => tracing::debug!("no answer"),
+        Action::Close(_) => {}
+    });
+    master
+        .metrics
+        .request_done(timing.name, timing.arrived.elapsed());
+    action
+}
+
+/// Answers every request under way as it finishes; false when the
+/// connection must end.
+async fn finish(
+    in_flight: &mut FuturesUnordered<impl Future<Output = Action>>,
+    framed: &mut Framed<TcpStream, FrameCodec>,
+    last_write: &mut Instant,
+) -> bool {
+    while let Some(action) = in_flight.next().await {
+        if !deliver(framed, action, last_write).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Sends what `action` answers; false when the connection must end.
+async fn deliver(
+    framed: &mut Framed<TcpStream, FrameCodec>,
+    action: Action,
+    last_write: &mut Instant,
+) -> bool {
+    let (reply, close) = match action {
+        Action::Reply(reply) => (Some(reply), false),
+        Action::Nothing => (None, false),
+        Action::ReplyAndClose(reply) => (Some(reply), true),
+        Action::Close(reason) => {
+            tracing::warn!(%reason, "closing connection");
+            (None, true)
+        }
+    };
+    if let Some(reply) = reply {
+        if let Err(error) = framed.send(reply).await {
+            tracing::debug!(%error, "cannot answer");
+            return false;
+        }
+        *last_write = Instant::now();
+    }
+    !close
 }
 
 /// `cmd`, `msgid`, `inode` and `session` of one request. Every

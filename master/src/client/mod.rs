@@ -157,8 +157,75 @@ pub enum Action {
     Close(String),
 }
 
-/// Handles one decoded request.
+/// Where one decoded request is handled.
+#[derive(Debug)]
+pub enum Route {
+    /// With the connection itself: registration, the admin queries, and
+    /// anything sent before registering. Such a request goes alone, after
+    /// every earlier request of the connection was answered.
+    Connection(ClientToMaster),
+    /// By the registered session: it may run beside the connection's other
+    /// session requests, so that one mount's many threads are not served
+    /// one at a time, and their changes share a log sync.
+    Session(SessionRequest),
+}
+
+/// Sorts `message` to the connection or to its session.
+pub fn route(conn: &Connection, message: ClientToMaster) -> Route {
+    let session = conn.session().filter(|_| !is_connection_request(&message));
+    match session {
+        Some(session) => Route::Session(SessionRequest {
+            session: Arc::clone(session),
+            version: conn.version,
+            late: conn.late.clone(),
+            message,
+        }),
+        None => Route::Connection(message),
+    }
+}
+
+/// The requests [`dispatch`] answers itself, registered or not.
+fn is_connection_request(message: &ClientToMaster) -> bool {
+    use ClientToMaster as M;
+    matches!(
+        message,
+        M::Nop(_)
+            | M::UnknownCommand(_)
+            | M::BadCommandSize(_)
+            | M::GetVersion(_)
+            | M::FuseRegister(_)
+            | M::Info(_)
+            | M::CservList(_)
+            | M::ChunksMatrix(_)
+            | M::MemoryInfo(_)
+            | M::ChunkstestInfo(_)
+            | M::FstestInfo(_)
+            | M::MissingChunks(_)
+            | M::MassResolvePaths(_)
+            | M::SessionList(_)
+            | M::ListOpenFiles(_)
+            | M::ListAcquiredLocks(_)
+            | M::ExportsInfo(_)
+            | M::MlogList(_)
+            | M::QuotaInfo(_)
+            | M::SclassInfo(_)
+    )
+}
+
+/// Handles one decoded request, whichever way it is routed.
 pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToMaster) -> Action {
+    match route(conn, message) {
+        Route::Connection(message) => connection_request(master, conn, message).await,
+        Route::Session(request) => request.handle(master).await,
+    }
+}
+
+/// Handles a request routed to the connection.
+pub async fn connection_request(
+    master: &Master,
+    conn: &mut Connection,
+    message: ClientToMaster,
+) -> Action {
     use ClientToMaster as M;
     match message {
         M::Nop(_) | M::UnknownCommand(_) | M::BadCommandSize(_) => Action::Nothing,
@@ -179,18 +246,29 @@ pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToM
         M::MlogList(_) => mounts::mlog_list(),
         M::QuotaInfo(_) => quota::quota_info(master).await,
         M::SclassInfo(_) => sclass_info::sclass_info(master).await,
-        other => match conn.session().cloned() {
-            Some(session) => {
-                let request = Request {
-                    master,
-                    session: &session,
-                    version: conn.version,
-                    late: &conn.late,
-                };
-                request.handle(other).await
-            }
-            None => Action::Close(format!("{} before registering", other.name())),
-        },
+        other => Action::Close(format!("{} before registering", other.name())),
+    }
+}
+
+/// A request of a registered session, with what it needs of the
+/// connection copied, so it borrows nothing the connection changes.
+#[derive(Debug)]
+pub struct SessionRequest {
+    session: Arc<Session>,
+    version: Version,
+    late: LateReplies,
+    message: ClientToMaster,
+}
+
+impl SessionRequest {
+    pub async fn handle(self, master: &Master) -> Action {
+        let request = Request {
+            master,
+            session: &self.session,
+            version: self.version,
+            late: &self.late,
+        };
+        request.handle(self.message).await
     }
 }
 
