@@ -56,7 +56,7 @@ fn rate(
 }
 
 /// Runs the file and directory workloads in `dir` (created here), each in
-/// `threads` threads.
+/// `threads` threads, each thread in its own subdirectory.
 pub fn file_and_dir_rates(
     dir: &Path,
     files: usize,
@@ -64,9 +64,15 @@ pub fn file_and_dir_rates(
     threads: usize,
 ) -> Result<MetadataRates> {
     fs::create_dir(dir).with_context(|| format!("mkdir {}", dir.display()))?;
-    let name = |i: usize| dir.join(format!("f{i}"));
-    let renamed = |i: usize| dir.join(format!("r{i}"));
-    let sub = |i: usize| dir.join(format!("d{i}"));
+    // Each thread works in a directory of its own: the kernel runs the
+    // changes of one directory one at a time, whatever the file system.
+    let own = |i: usize| dir.join(format!("t{}", i % threads));
+    for t in 0..threads {
+        fs::create_dir(own(t)).with_context(|| format!("mkdir {}", own(t).display()))?;
+    }
+    let name = |i: usize| own(i).join(format!("f{i}"));
+    let renamed = |i: usize| own(i).join(format!("r{i}"));
+    let sub = |i: usize| own(i).join(format!("d{i}"));
     Ok(MetadataRates {
         create: rate(
             files,
@@ -157,7 +163,10 @@ mod tests {
             ] {
                 assert!(r > 0.0 && r.is_finite(), "{rates:?}");
             }
-            assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+            for t in 0..threads {
+                let own = dir.join(format!("t{t}"));
+                assert_eq!(fs::read_dir(&own).unwrap().count(), 0);
+            }
         }
         populate(&tmp.path().join("big"), 50).unwrap();
         assert_eq!(readdir_rate(&tmp.path().join("big")).unwrap().1, 50);
