@@ -111,11 +111,17 @@ fn wire_bytes(frame: &Frame) -> Vec<u8> {
 
 async fn read_frame(stream: &mut TcpStream) -> Frame {
     let mut header = [0u8; 8];
-    stream.read_exact(&mut header).await.expect("a frame header");
+    stream
+        .read_exact(&mut header)
+        .await
+        .expect("a frame header");
     let kind = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
     let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
     let mut payload = vec![0u8; len as usize];
-    stream.read_exact(&mut payload).await.expect("a frame payload");
+    stream
+        .read_exact(&mut payload)
+        .await
+        .expect("a frame payload");
     Frame::new(kind, payload)
 }
 
