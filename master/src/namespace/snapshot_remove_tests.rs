@@ -22,18 +22,32 @@ fn marked(ns: &Namespace, inode: Inode) -> bool {
     ns.get(inode).unwrap().eattr & EATTR_SNAPSHOT != 0
 }
 
+/// The test tree and its snapshot `/copy`, with the copy's subdirectory.
+fn copied_tree() -> (Namespace, Inode, Inode) {
+    let mut ns = Namespace::new(T0);
+    let (src, ..) = tree(&mut ns);
+    snapshot(&mut ns, &Caller::root(), src, ROOT, "copy", 0).unwrap();
+    let copy = lookup(&ns, ROOT, "copy");
+    let sub = lookup(&ns, copy, "sub");
+    (ns, copy, sub)
+}
+
+/// The chunk references `outcome` ended, in chunk order.
+fn released_sorted(outcome: &Outcome) -> Vec<ChunkRef> {
+    let mut released = outcome.released().to_vec();
+    released.sort_by_key(|r| r.chunk);
+    released
+}
+
 fn gone(ns: &Namespace, parent: Inode, name: &str) -> bool {
     ns.lookup(&Caller::root(), parent, name.as_bytes()) == Err(Status::ENOENT)
 }
 
 #[test]
 fn a_snapshot_goes_whole_past_the_trash_and_ends_its_chunk_references() {
-    let mut ns = Namespace::new(T0);
-    let (src, big, _) = tree(&mut ns);
+    let (mut ns, copy, sub) = copied_tree();
     let root = Caller::root();
-    snapshot(&mut ns, &root, src, ROOT, "copy", 0).unwrap();
-    let copy = lookup(&ns, ROOT, "copy");
-    let sub = lookup(&ns, copy, "sub");
+    let big = lookup(&ns, lookup(&ns, ROOT, "src"), "big");
     let made = [
         copy,
         sub,
@@ -43,9 +57,7 @@ fn a_snapshot_goes_whole_past_the_trash_and_ends_its_chunk_references() {
     ];
     let outcome = remove(&mut ns, &root, ROOT, "copy", false).unwrap();
     assert_eq!(outcome.inode(), copy);
-    let mut released = outcome.released().to_vec();
-    released.sort_by_key(|r| r.chunk);
-    assert_eq!(released, refs(&[7, 9, 11]));
+    assert_eq!(released_sorted(&outcome), refs(&[7, 9, 11]));
     assert!(gone(&ns, ROOT, "copy"));
     for inode in made {
         assert!(ns.get(inode).is_none(), "inode {inode} is still there");
@@ -60,12 +72,8 @@ fn a_snapshot_goes_whole_past_the_trash_and_ends_its_chunk_references() {
 
 #[test]
 fn a_changed_copy_is_refused_unless_forced_and_then_what_changed_stays() {
-    let mut ns = Namespace::new(T0);
-    let (src, ..) = tree(&mut ns);
+    let (mut ns, copy, sub) = copied_tree();
     let root = Caller::root();
-    snapshot(&mut ns, &root, src, ROOT, "copy", 0).unwrap();
-    let copy = lookup(&ns, ROOT, "copy");
-    let sub = lookup(&ns, copy, "sub");
     let added = make(&mut ns, &root, sub, "new", NewNode::File);
     assert!(!marked(&ns, sub), "a new entry unmarks its directory");
     let before = ns.clone();
@@ -76,9 +84,7 @@ fn a_changed_copy_is_refused_unless_forced_and_then_what_changed_stays() {
     assert_eq!(ns, before);
 
     let outcome = remove(&mut ns, &root, ROOT, "copy", true).unwrap();
-    let mut released = outcome.released().to_vec();
-    released.sort_by_key(|r| r.chunk);
-    assert_eq!(released, refs(&[7, 9, 11]));
+    assert_eq!(released_sorted(&outcome), refs(&[7, 9, 11]));
     assert!(gone(&ns, copy, "big") && gone(&ns, copy, "link") && gone(&ns, sub, "small"));
     assert_eq!(lookup(&ns, sub, "new"), added);
     assert_eq!(lookup(&ns, copy, "sub"), sub);
@@ -88,12 +94,8 @@ fn a_changed_copy_is_refused_unless_forced_and_then_what_changed_stays() {
 
 #[test]
 fn writes_truncations_and_removed_entries_unmark_a_copy() {
-    let mut ns = Namespace::new(T0);
-    let (src, ..) = tree(&mut ns);
+    let (mut ns, copy, sub) = copied_tree();
     let root = Caller::root();
-    snapshot(&mut ns, &root, src, ROOT, "copy", 0).unwrap();
-    let copy = lookup(&ns, ROOT, "copy");
-    let sub = lookup(&ns, copy, "sub");
     let (big, small) = (lookup(&ns, copy, "big"), lookup(&ns, sub, "small"));
     assert!([copy, sub, big, small].iter().all(|&n| marked(&ns, n)));
 
