@@ -1,6 +1,7 @@
 //! The client channel (port 9421): what mounts and tools ask, and the
-//! answers. One function per request family; [`dispatch`] routes a decoded
-//! message by the connection's registration state, as MooseFS does.
+//! answers. One function per request family; [`route`] sends a decoded
+//! message to the connection ([`connection_request`]) or to its
+//! registered session ([`SessionRequest`]), as MooseFS sorts them.
 //!
 //! Requests about chunk data go to [`chunk`], which also holds the one
 //! path for namespace changes that may release chunks ([`Request::change`]).
@@ -184,7 +185,7 @@ pub fn route(conn: &Connection, message: ClientToMaster) -> Route {
     }
 }
 
-/// The requests [`dispatch`] answers itself, registered or not.
+/// The requests [`connection_request`] answers, registered or not.
 fn is_connection_request(message: &ClientToMaster) -> bool {
     use ClientToMaster as M;
     matches!(
@@ -212,8 +213,10 @@ fn is_connection_request(message: &ClientToMaster) -> bool {
     )
 }
 
-/// Handles one decoded request, whichever way it is routed.
-pub async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToMaster) -> Action {
+/// Handles one decoded request, whichever way it is routed, waiting for
+/// it: what the server loop does for one request at a time.
+#[cfg(test)]
+pub(crate) async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToMaster) -> Action {
     match route(conn, message) {
         Route::Connection(message) => connection_request(master, conn, message).await,
         Route::Session(request) => request.handle(master).await,
