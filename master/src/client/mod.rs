@@ -216,7 +216,11 @@ fn is_connection_request(message: &ClientToMaster) -> bool {
 /// Handles one decoded request, whichever way it is routed, waiting for
 /// it: what the server loop does for one request at a time.
 #[cfg(test)]
-pub(crate) async fn dispatch(master: &Master, conn: &mut Connection, message: ClientToMaster) -> Action {
+pub(crate) async fn dispatch(
+    master: &Master,
+    conn: &mut Connection,
+    message: ClientToMaster,
+) -> Action {
     match route(conn, message) {
         Route::Connection(message) => connection_request(master, conn, message).await,
         Route::Session(request) => request.handle(master).await,
