@@ -28,7 +28,7 @@ use tokio::time::{interval, Instant, MissedTickBehavior};
 use tokio_util::codec::Framed;
 use tracing::{field, Instrument};
 
-use crate::client::{self, Action, Connection, Master, Route, SessionRequest};
+use crate::client::{self, Action, Connection, Master, Route};
 
 /// How long shutdown waits for connections to finish their current request.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -134,7 +134,7 @@ async fn run(
                 };
                 match client::route(&conn, request.message) {
                     Route::Session(work) => {
-                        in_flight.push(answer(master, work, request.timing));
+                        in_flight.push(timed(master, work.handle(master), request.timing));
                         continue;
                     }
                     Route::Connection(message) => {
@@ -220,10 +220,6 @@ fn read_request(
             None
         }
     }
-}
-
-async fn answer(master: &Master, work: SessionRequest, timing: Timing) -> Action {
-    timed(master, work.handle(master), timing).await
 }
 
 /// Runs a request's handler in its span, logs the answer and counts the

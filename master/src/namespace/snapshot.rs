@@ -118,7 +118,8 @@ impl Namespace {
         })
     }
 
-    fn entry(&self, dir: Inode, name: &[u8]) -> Option<Inode> {
+    /// The inode of `dir/name`, without any permission check.
+    pub(super) fn entry(&self, dir: Inode, name: &[u8]) -> Option<Inode> {
         self.get(dir)?.dir()?.entries.get(name).copied()
     }
 

@@ -46,10 +46,7 @@ impl Namespace {
             return Err(Status::EACCES);
         }
         check_name(name)?;
-        let top = *dir
-            .dir()
-            .and_then(|d| d.entries.get(name))
-            .ok_or(Status::ENOENT)?;
+        let top = self.entry(dst_parent, name).ok_or(Status::ENOENT)?;
         let top_node = self.get(top).ok_or(Status::ENOENT)?;
         if !caller.may_remove_from(dir, top_node) {
             return Err(Status::EPERM);
@@ -104,10 +101,7 @@ impl Namespace {
         allowed: bool,
         released: &mut Vec<ChunkRef>,
     ) {
-        let Some(inode) = self
-            .get(parent)
-            .and_then(|p| p.dir()?.entries.get(name).copied())
-        else {
+        let Some(inode) = self.entry(parent, name) else {
             return;
         };
         let Some(node) = self.get(inode) else { return };
@@ -138,7 +132,7 @@ impl Namespace {
             // a snapshot's before, and that decides whether it goes.
             self.node_mut(inode).eattr = eattr;
         }
-        let eattr = self.node_mut(inode).eattr;
+        let eattr = self.get(inode).map_or(0, |n| n.eattr);
         if allowed && eattr & EATTR_SNAPSHOT != 0 && eattr & PROTECTED == 0 {
             self.node_mut(inode).trashtime = 0;
             let path = self.path_of(parent, name);
