@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fuser::{FileAttr, FileType, TimeOrNow};
+use fuser::{FileAttr, FileType, INodeNo, TimeOrNow};
 use mooseng_wire::cltoma::node::set_flag;
 use mooseng_wire::types::node_type;
 use mooseng_wire::Attr;
@@ -51,7 +51,7 @@ pub fn file_attr(inode: u64, attr: &Attr, length: u64) -> FileAttr {
         (length, 0)
     };
     FileAttr {
-        ino: inode,
+        ino: INodeNo(inode),
         size,
         blocks: size.div_ceil(512),
         atime: time(attr.atime),
@@ -160,7 +160,7 @@ mod tests {
         };
         let fa = file_attr(7, &attr, 70000);
         assert_eq!(
-            (fa.ino, fa.kind, fa.perm),
+            (fa.ino.0, fa.kind, fa.perm),
             (7, FileType::RegularFile, 0o4755)
         );
         assert_eq!((fa.uid, fa.gid, fa.nlink), (10, 20, 2));

@@ -25,3 +25,9 @@ impl From<Status> for Errno {
 
 /// Result of a file-system operation.
 pub type FsResult<T> = Result<T, Errno>;
+
+impl From<Errno> for fuser::Errno {
+    fn from(errno: Errno) -> Self {
+        fuser::Errno::from_i32(errno.0)
+    }
+}

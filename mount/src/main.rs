@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use fuser::{Filesystem, MountOption};
+use fuser::{Config, Filesystem, MountOption, SessionACL};
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
@@ -18,6 +18,11 @@ use mooseng_mount::metrics;
 use mooseng_mount::options::Options;
 use mooseng_mount::syslog::Syslog;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+/// Threads reading FUSE requests. Work leaves a thread at its first wait,
+/// so a few keep the kernel's queue moving while one copies a large write
+/// or read; more only add switching on small machines.
+const FUSE_THREADS: usize = 4;
 
 fn main() -> ExitCode {
     init_logging();
@@ -75,8 +80,9 @@ fn init_logging() {
 }
 
 /// The kernel's mount options; a meta mount is named `mfsmeta` after its
-/// master, as mfsmount names it.
-fn mount_options(options: &Options, master: &str) -> Vec<MountOption> {
+/// master, as mfsmount names it. Requests are read by several threads, each
+/// on its own clone of the FUSE descriptor, as libfuse does for mfsmount.
+fn session_config(options: &Options, master: &str) -> Config {
     let mut list = if options.meta {
         vec![
             MountOption::FSName(master.to_string()),
@@ -88,13 +94,17 @@ fn mount_options(options: &Options, master: &str) -> Vec<MountOption> {
             MountOption::Subtype("mfs".into()),
         ]
     };
-    if options.allow_other {
-        list.push(MountOption::AllowOther);
-    }
     if options.read_only {
         list.push(MountOption::RO);
     }
-    list
+    let mut config = Config::default();
+    config.mount_options = list;
+    if options.allow_other {
+        config.acl = SessionACL::All;
+    }
+    config.n_threads = Some(FUSE_THREADS);
+    config.clone_fd = true;
+    config
 }
 
 fn mount(options: Options) -> anyhow::Result<()> {
@@ -173,7 +183,7 @@ fn serve<FS: Filesystem>(
     let mut session = fuser::Session::new(
         fs,
         &options.mountpoint,
-        &mount_options(options, first_master),
+        &session_config(options, first_master),
     )?;
     let mut unmounter = session.unmount_callable();
     runtime.spawn(async move {

@@ -39,8 +39,9 @@ pub enum AfterWrite {
 }
 
 impl DataPath {
-    /// Buffers `data` at `offset`. Runs on the FUSE thread, so writes enter
-    /// the buffer in the order the kernel sent them.
+    /// Buffers `data` at `offset`. Runs on the thread that read the request,
+    /// before it is answered, so a writer's next write enters the buffer
+    /// after this one.
     pub fn buffer_write(&self, file: &FileState, offset: u64, data: &[u8]) -> AfterWrite {
         let mut pending = lock(&file.pending);
         pending.extents.insert(offset, data);

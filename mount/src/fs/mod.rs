@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use fuser::consts::{FOPEN_DIRECT_IO, FUSE_ASYNC_DIO, FUSE_FLOCK_LOCKS, FUSE_POSIX_LOCKS};
 use fuser::{
-    Filesystem, KernelConfig, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
-    ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
+    FileHandle, Filesystem, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig, LockOwner,
+    OpenFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry,
+    ReplyLock, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
 };
 use mooseng_wire::matocl::node::XattrValue;
 use tokio::runtime::Handle;
@@ -56,15 +56,15 @@ pub struct MooseFs {
 
 fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
     match result {
-        Ok(e) => reply.entry(&e.entry_ttl, &e.attr, 0),
-        Err(e) => reply.error(e.0),
+        Ok(e) => reply.entry_with_ttls(&e.attr_ttl, &e.entry_ttl, &e.attr, Generation(0)),
+        Err(e) => reply.error(e.into()),
     }
 }
 
 fn reply_empty(reply: ReplyEmpty, result: FsResult<()>) {
     match result {
         Ok(()) => reply.ok(),
-        Err(e) => reply.error(e.0),
+        Err(e) => reply.error(e.into()),
     }
 }
 
@@ -72,9 +72,11 @@ fn reply_xattr(reply: ReplyXattr, size: u32, result: FsResult<XattrValue>) {
     match result {
         Ok(XattrValue::Length(n)) => reply.size(n),
         Ok(XattrValue::Value(v)) if size == 0 => reply.size(v.bytes.len() as u32),
-        Ok(XattrValue::Value(v)) if v.bytes.len() > size as usize => reply.error(libc::ERANGE),
+        Ok(XattrValue::Value(v)) if v.bytes.len() > size as usize => {
+            reply.error(fuser::Errno::ERANGE)
+        }
         Ok(XattrValue::Value(v)) => reply.data(&v.bytes),
-        Err(e) => reply.error(e.0),
+        Err(e) => reply.error(e.into()),
     }
 }
 
@@ -96,7 +98,7 @@ impl MooseFs {
         self.core.data.master.stats().op(op);
     }
 
-    fn caller(&self, req: &Request<'_>) -> Caller {
+    fn caller(&self, req: &Request) -> Caller {
         Caller {
             uid: req.uid(),
             gid: req.gid(),
@@ -116,10 +118,12 @@ impl MooseFs {
 }
 
 impl Filesystem for MooseFs {
-    fn init(&mut self, _req: &Request<'_>, config: &mut KernelConfig) -> Result<(), libc::c_int> {
+    fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
         // Locks go to the master; a kernel without remote locking keeps
         // them local, as before.
-        if let Err(missing) = config.add_capabilities(FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS) {
+        if let Err(missing) =
+            config.add_capabilities(InitFlags::FUSE_POSIX_LOCKS | InitFlags::FUSE_FLOCK_LOCKS)
+        {
             tracing::warn!(
                 "kernel lacks remote locking (capabilities {missing:#x}); locks stay local"
             );
@@ -127,7 +131,7 @@ impl Filesystem for MooseFs {
         // Asynchronous direct I/O (libaio, io_uring) reaches us as parallel
         // requests instead of one at a time, as with mfsmount, whose
         // libfuse3 asks for it by default.
-        if let Err(missing) = config.add_capabilities(FUSE_ASYNC_DIO) {
+        if let Err(missing) = config.add_capabilities(InitFlags::FUSE_ASYNC_DIO) {
             tracing::warn!("kernel lacks asynchronous direct I/O (capabilities {missing:#x})");
         }
         // Asynchronous requests (read-ahead, AIO) the kernel keeps in flight:
@@ -141,7 +145,7 @@ impl Filesystem for MooseFs {
         Ok(())
     }
 
-    fn lookup(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+    fn lookup(&self, req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEntry) {
         self.count(FuseOp::Lookup);
         if special::found_without_master(parent, name) {
             return reply_entry(reply, Ok(special::masterinfo_entry()));
@@ -161,7 +165,13 @@ impl Filesystem for MooseFs {
         });
     }
 
-    fn getattr(&mut self, req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+    fn getattr(
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
+        _fh: Option<FileHandle>,
+        reply: ReplyAttr,
+    ) {
         self.count(FuseOp::Getattr);
         if ino == MASTERINFO_INODE {
             let e = special::masterinfo_entry();
@@ -175,15 +185,15 @@ impl Filesystem for MooseFs {
         self.spawn(move |c| async move {
             match c.getattr(who, ino).await {
                 Ok(e) => reply.attr(&e.attr_ttl, &e.attr),
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn setattr(
-        &mut self,
-        req: &Request<'_>,
-        ino: u64,
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
         mode: Option<u32>,
         uid: Option<u32>,
         gid: Option<u32>,
@@ -191,16 +201,16 @@ impl Filesystem for MooseFs {
         atime: Option<TimeOrNow>,
         mtime: Option<TimeOrNow>,
         _ctime: Option<SystemTime>,
-        fh: Option<u64>,
+        fh: Option<FileHandle>,
         _crtime: Option<SystemTime>,
         _chgtime: Option<SystemTime>,
         _bkuptime: Option<SystemTime>,
-        _flags: Option<u32>,
+        _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
         self.count(FuseOp::Setattr);
         if ino == MASTERINFO_INODE {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         if ino == STATS_INODE {
             // As in mfsmount: accepted, nothing changes.
@@ -212,25 +222,25 @@ impl Filesystem for MooseFs {
         self.spawn(move |c| async move {
             match c.setattr(who, ino, size, fh.is_some(), fields).await {
                 Ok(e) => reply.attr(&e.attr_ttl, &e.attr),
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
-    fn readlink(&mut self, _req: &Request<'_>, ino: u64, reply: ReplyData) {
+    fn readlink(&self, _req: &Request, INodeNo(ino): INodeNo, reply: ReplyData) {
         self.count(FuseOp::Readlink);
         self.spawn(move |c| async move {
             match c.readlink(ino).await {
                 Ok(path) => reply.data(&path),
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn mknod(
-        &mut self,
-        req: &Request<'_>,
-        parent: u64,
+        &self,
+        req: &Request,
+        INodeNo(parent): INodeNo,
         name: &OsStr,
         mode: u32,
         umask: u32,
@@ -239,7 +249,7 @@ impl Filesystem for MooseFs {
     ) {
         self.count(FuseOp::Mknod);
         if let Some(e) = special::name_refused(parent, name) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
@@ -248,9 +258,9 @@ impl Filesystem for MooseFs {
     }
 
     fn mkdir(
-        &mut self,
-        req: &Request<'_>,
-        parent: u64,
+        &self,
+        req: &Request,
+        INodeNo(parent): INodeNo,
         name: &OsStr,
         mode: u32,
         umask: u32,
@@ -258,7 +268,7 @@ impl Filesystem for MooseFs {
     ) {
         self.count(FuseOp::Mkdir);
         if let Some(e) = special::name_refused(parent, name) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
@@ -266,35 +276,35 @@ impl Filesystem for MooseFs {
         });
     }
 
-    fn unlink(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+    fn unlink(&self, req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEmpty) {
         self.count(FuseOp::Unlink);
         if let Some(e) = special::name_refused(parent, name) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_empty(reply, c.unlink(who, parent, &name).await) });
     }
 
-    fn rmdir(&mut self, req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+    fn rmdir(&self, req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEmpty) {
         self.count(FuseOp::Rmdir);
         if let Some(e) = special::name_refused(parent, name) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move { reply_empty(reply, c.rmdir(who, parent, &name).await) });
     }
 
     fn symlink(
-        &mut self,
-        req: &Request<'_>,
-        parent: u64,
+        &self,
+        req: &Request,
+        INodeNo(parent): INodeNo,
         link_name: &OsStr,
         target: &std::path::Path,
         reply: ReplyEntry,
     ) {
         self.count(FuseOp::Symlink);
         if let Some(e) = special::name_refused(parent, link_name) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name, target) = (
             self.caller(req),
@@ -307,25 +317,25 @@ impl Filesystem for MooseFs {
     }
 
     fn rename(
-        &mut self,
-        req: &Request<'_>,
-        parent: u64,
+        &self,
+        req: &Request,
+        INodeNo(parent): INodeNo,
         name: &OsStr,
-        newparent: u64,
+        INodeNo(newparent): INodeNo,
         newname: &OsStr,
-        flags: u32,
+        flags: fuser::RenameFlags,
         reply: ReplyEmpty,
     ) {
         self.count(FuseOp::Rename);
-        if flags != 0 {
+        if !flags.is_empty() {
             // RENAME_NOREPLACE / RENAME_EXCHANGE have no MooseFS request.
-            reply.error(libc::EINVAL);
+            reply.error(fuser::Errno::EINVAL);
             return;
         }
         let refused = special::name_refused(parent, name)
             .or_else(|| special::name_refused(newparent, newname));
         if let Some(e) = refused {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name, newname) = (self.caller(req), name.to_owned(), newname.to_owned());
         self.spawn(move |c| async move {
@@ -337,19 +347,19 @@ impl Filesystem for MooseFs {
     }
 
     fn link(
-        &mut self,
-        req: &Request<'_>,
-        ino: u64,
-        newparent: u64,
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
+        INodeNo(newparent): INodeNo,
         newname: &OsStr,
         reply: ReplyEntry,
     ) {
         self.count(FuseOp::Link);
         if is_special_inode(ino) {
-            return reply.error(libc::EACCES);
+            return reply.error(fuser::Errno::EACCES);
         }
         if let Some(e) = special::name_refused(newparent, newname) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, newname) = (self.caller(req), newname.to_owned());
         self.spawn(move |c| async move {
@@ -357,19 +367,25 @@ impl Filesystem for MooseFs {
         });
     }
 
-    fn open(&mut self, req: &Request<'_>, ino: u64, flags: i32, reply: ReplyOpen) {
+    fn open(
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
+        OpenFlags(flags): OpenFlags,
+        reply: ReplyOpen,
+    ) {
         self.count(FuseOp::Open);
         if ino == MASTERINFO_INODE {
             return match special::open(flags) {
-                Ok(()) => reply.opened(0, 0),
-                Err(e) => reply.error(e),
+                Ok(()) => reply.opened(FileHandle(0), FopenFlags::empty()),
+                Err(e) => reply.error(fuser::Errno::from_i32(e)),
             };
         }
         if ino == STATS_INODE {
             let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
             let text = self.core.data.master.stats().render();
             self.stats_files.open(fh, text);
-            return reply.opened(fh, FOPEN_DIRECT_IO);
+            return reply.opened(FileHandle(fh), FopenFlags::FOPEN_DIRECT_IO);
         }
         let who = self.caller(req);
         self.spawn(move |c| async move {
@@ -377,17 +393,17 @@ impl Filesystem for MooseFs {
                 Ok(()) => {
                     c.data.opening(ino);
                     c.data.open(ino);
-                    reply.opened(0, 0);
+                    reply.opened(FileHandle(0), FopenFlags::empty());
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn create(
-        &mut self,
-        req: &Request<'_>,
-        parent: u64,
+        &self,
+        req: &Request,
+        INodeNo(parent): INodeNo,
         name: &OsStr,
         mode: u32,
         umask: u32,
@@ -396,36 +412,38 @@ impl Filesystem for MooseFs {
     ) {
         self.count(FuseOp::Create);
         if let Some(e) = special::name_refused(parent, name) {
-            return reply.error(e);
+            return reply.error(fuser::Errno::from_i32(e));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             match c.create(who, parent, &name, mode, umask).await {
                 Ok(e) => {
-                    c.data.open(e.attr.ino);
-                    reply.created(&e.entry_ttl, &e.attr, 0, 0, 0);
+                    c.data.open(e.attr.ino.0);
+                    reply.created(
+                        &e.entry_ttl,
+                        &e.attr,
+                        Generation(0),
+                        FileHandle(0),
+                        FopenFlags::empty(),
+                    );
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn read(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        offset: i64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        offset: u64,
         size: u32,
-        _flags: i32,
-        _lock: Option<u64>,
+        _flags: OpenFlags,
+        _lock: Option<LockOwner>,
         reply: ReplyData,
     ) {
         self.count(FuseOp::Read);
-        let Ok(offset) = u64::try_from(offset) else {
-            reply.error(libc::EINVAL);
-            return;
-        };
         if ino == MASTERINFO_INODE {
             return reply.data(&self.masterinfo.read(offset, size));
         }
@@ -444,28 +462,24 @@ impl Filesystem for MooseFs {
                     c.data.master.stats().read_bytes.inc_by(bytes.len() as u64);
                     reply.data(&bytes)
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn write(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        offset: i64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        offset: u64,
         data: &[u8],
-        _write_flags: u32,
-        _flags: i32,
-        _lock_owner: Option<u64>,
+        _write_flags: fuser::WriteFlags,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
         self.count(FuseOp::Write);
-        let Ok(offset) = u64::try_from(offset) else {
-            reply.error(libc::EINVAL);
-            return;
-        };
         if ino == STATS_INODE {
             self.stats_files.written(fh);
             return reply.written(data.len() as u32);
@@ -500,7 +514,7 @@ impl Filesystem for MooseFs {
             AfterWrite::WaitForFlush => self.spawn(move |c| async move {
                 match c.data.wait_for_room(&file).await {
                     Ok(()) => reply.written(written),
-                    Err(e) => reply.error(e.0),
+                    Err(e) => reply.error(e.into()),
                 }
                 c.data.flush_in_background(ino, &file).await;
                 c.data.close(ino);
@@ -509,11 +523,11 @@ impl Filesystem for MooseFs {
     }
 
     fn flush(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        _fh: u64,
-        lock_owner: u64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        _fh: FileHandle,
+        LockOwner(lock_owner): LockOwner,
         reply: ReplyEmpty,
     ) {
         self.count(FuseOp::Flush);
@@ -528,12 +542,12 @@ impl Filesystem for MooseFs {
     }
 
     fn release(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        _flags: i32,
-        lock_owner: Option<u64>,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        _flags: OpenFlags,
+        lock_owner: Option<LockOwner>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
@@ -551,7 +565,7 @@ impl Filesystem for MooseFs {
             let mut result = c.data.flush(ino).await;
             c.data.close(ino);
             // Set when the file carried flock locks: they end with it.
-            if let Some(owner) = lock_owner {
+            if let Some(LockOwner(owner)) = lock_owner {
                 result = result.and(c.unlock_owner(ino, owner).await);
             }
             reply_empty(reply, result);
@@ -559,11 +573,11 @@ impl Filesystem for MooseFs {
     }
 
     fn getlk(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        _fh: u64,
-        lock_owner: u64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        _fh: FileHandle,
+        LockOwner(lock_owner): LockOwner,
         start: u64,
         end: u64,
         typ: i32,
@@ -572,7 +586,7 @@ impl Filesystem for MooseFs {
     ) {
         self.count(FuseOp::Getlk);
         if is_special_inode(ino) {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         let asked = KernelLock {
             start,
@@ -583,17 +597,17 @@ impl Filesystem for MooseFs {
         self.spawn(move |c| async move {
             match c.getlk(ino, lock_owner, asked).await {
                 Ok(l) => reply.locked(l.start, l.end, l.typ, l.pid),
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn setlk(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        _fh: u64,
-        lock_owner: u64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        _fh: FileHandle,
+        LockOwner(lock_owner): LockOwner,
         start: u64,
         end: u64,
         typ: i32,
@@ -603,7 +617,7 @@ impl Filesystem for MooseFs {
     ) {
         self.count(FuseOp::Setlk);
         if is_special_inode(ino) {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         let asked = KernelLock {
             start,
@@ -617,10 +631,10 @@ impl Filesystem for MooseFs {
     }
 
     fn fsync(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        _fh: u64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        _fh: FileHandle,
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
@@ -631,10 +645,10 @@ impl Filesystem for MooseFs {
         self.spawn(move |c| async move { reply_empty(reply, c.data.flush(ino).await) });
     }
 
-    fn opendir(&mut self, req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
+    fn opendir(&self, req: &Request, INodeNo(ino): INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         self.count(FuseOp::Opendir);
         if is_special_inode(ino) {
-            return reply.error(libc::ENOTDIR);
+            return reply.error(fuser::Errno::ENOTDIR);
         }
         let who = self.caller(req);
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
@@ -643,30 +657,30 @@ impl Filesystem for MooseFs {
             match c.readdir(who, ino).await {
                 Ok(items) => {
                     lock(&dirs).insert(fh, Arc::new(items));
-                    reply.opened(fh, 0);
+                    reply.opened(FileHandle(fh), FopenFlags::empty());
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn readdir(
-        &mut self,
-        _req: &Request<'_>,
-        _ino: u64,
-        fh: u64,
-        offset: i64,
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        FileHandle(fh): FileHandle,
+        offset: u64,
         mut reply: ReplyDirectory,
     ) {
         self.count(FuseOp::Readdir);
         let Some(items) = lock(&self.dirs).get(&fh).cloned() else {
-            reply.error(libc::EBADF);
+            reply.error(fuser::Errno::EBADF);
             return;
         };
         let skip = usize::try_from(offset).unwrap_or(0);
         for (i, item) in items.iter().enumerate().skip(skip) {
             let name = std::ffi::OsStr::from_bytes(&item.name);
-            if reply.add(item.inode, (i + 1) as i64, item.kind, name) {
+            if reply.add(INodeNo(item.inode), (i + 1) as u64, item.kind, name) {
                 break;
             }
         }
@@ -674,11 +688,11 @@ impl Filesystem for MooseFs {
     }
 
     fn releasedir(
-        &mut self,
-        _req: &Request<'_>,
-        _ino: u64,
-        fh: u64,
-        _flags: i32,
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        FileHandle(fh): FileHandle,
+        _flags: OpenFlags,
         reply: ReplyEmpty,
     ) {
         self.count(FuseOp::Releasedir);
@@ -686,7 +700,7 @@ impl Filesystem for MooseFs {
         reply.ok();
     }
 
-    fn statfs(&mut self, _req: &Request<'_>, _ino: u64, reply: ReplyStatfs) {
+    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
         self.count(FuseOp::Statfs);
         self.spawn(move |c| async move {
             match c.statfs().await {
@@ -704,39 +718,47 @@ impl Filesystem for MooseFs {
                         BLKSIZE,
                     )
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
-    fn access(&mut self, req: &Request<'_>, ino: u64, mask: i32, reply: ReplyEmpty) {
+    fn access(
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
+        mask: fuser::AccessFlags,
+        reply: ReplyEmpty,
+    ) {
         self.count(FuseOp::Access);
         let special = match ino {
-            MASTERINFO_INODE => Some(special::access(mask)),
-            STATS_INODE => Some(stats_file::access(mask)),
+            MASTERINFO_INODE => Some(special::access(mask.bits())),
+            STATS_INODE => Some(stats_file::access(mask.bits())),
             _ => None,
         };
         if let Some(allowed) = special {
             return match allowed {
                 Ok(()) => reply.ok(),
-                Err(e) => reply.error(e),
+                Err(e) => reply.error(fuser::Errno::from_i32(e)),
             };
         }
         let who = self.caller(req);
-        self.spawn(move |c| async move { reply_empty(reply, c.access(who, ino, mask).await) });
+        self.spawn(
+            move |c| async move { reply_empty(reply, c.access(who, ino, mask.bits()).await) },
+        );
     }
 
     fn getxattr(
-        &mut self,
-        req: &Request<'_>,
-        ino: u64,
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
         name: &OsStr,
         size: u32,
         reply: ReplyXattr,
     ) {
         self.count(FuseOp::Getxattr);
         if is_special_inode(ino) {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
@@ -744,10 +766,10 @@ impl Filesystem for MooseFs {
         });
     }
 
-    fn listxattr(&mut self, req: &Request<'_>, ino: u64, size: u32, reply: ReplyXattr) {
+    fn listxattr(&self, req: &Request, INodeNo(ino): INodeNo, size: u32, reply: ReplyXattr) {
         self.count(FuseOp::Listxattr);
         if is_special_inode(ino) {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         let who = self.caller(req);
         self.spawn(
@@ -756,9 +778,9 @@ impl Filesystem for MooseFs {
     }
 
     fn setxattr(
-        &mut self,
-        req: &Request<'_>,
-        ino: u64,
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
         name: &OsStr,
         value: &[u8],
         flags: i32,
@@ -767,7 +789,7 @@ impl Filesystem for MooseFs {
     ) {
         self.count(FuseOp::Setxattr);
         if is_special_inode(ino) {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         let (who, name, value) = (self.caller(req), name.to_owned(), value.to_vec());
         self.spawn(move |c| async move {
@@ -778,10 +800,10 @@ impl Filesystem for MooseFs {
         });
     }
 
-    fn removexattr(&mut self, req: &Request<'_>, ino: u64, name: &OsStr, reply: ReplyEmpty) {
+    fn removexattr(&self, req: &Request, INodeNo(ino): INodeNo, name: &OsStr, reply: ReplyEmpty) {
         self.count(FuseOp::Removexattr);
         if is_special_inode(ino) {
-            return reply.error(libc::EPERM);
+            return reply.error(fuser::Errno::EPERM);
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {

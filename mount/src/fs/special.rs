@@ -181,7 +181,7 @@ mod tests {
         // ownership and a length of 10 or 14.
         let attr = masterinfo_entry().attr;
         assert_eq!(
-            (attr.ino, attr.nlink, attr.uid, attr.gid),
+            (attr.ino.0, attr.nlink, attr.uid, attr.gid),
             (0x7FFF_FFFF, 1, 0, 0)
         );
         assert_eq!((attr.size, attr.blocks, attr.perm), (14, 1, 0o444));

@@ -100,7 +100,10 @@ mod tests {
         // As `stat .stats` shows on Debian's mfsmount 3.0.117: inode
         // 2147483632, 0644, root, one link, empty.
         let attr = entry().attr;
-        assert_eq!((attr.ino, attr.perm, attr.nlink), (2_147_483_632, 0o644, 1));
+        assert_eq!(
+            (attr.ino.0, attr.perm, attr.nlink),
+            (2_147_483_632, 0o644, 1)
+        );
         assert_eq!((attr.uid, attr.gid, attr.size), (0, 0, 0));
         assert_eq!(attr.kind, FileType::RegularFile);
         assert!(found_without_master(1, OsStr::new(".stats")));

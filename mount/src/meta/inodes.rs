@@ -16,7 +16,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use fuser::{FileAttr, FileType};
+use fuser::{FileAttr, FileType, INodeNo};
 use mooseng_wire::Version;
 
 use crate::convert::BLKSIZE;
@@ -211,7 +211,7 @@ pub fn fixed_attr(inode: u64) -> Option<FileAttr> {
     };
     let now = SystemTime::now();
     Some(FileAttr {
-        ino: inode,
+        ino: INodeNo(inode),
         size: 0,
         blocks: 0,
         atime: now,

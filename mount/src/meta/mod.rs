@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use fuser::consts::{FOPEN_DIRECT_IO, FOPEN_KEEP_CACHE};
 use fuser::{
-    FileType, Filesystem, ReplyAttr, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen,
-    ReplyStatfs, ReplyWrite, Request, TimeOrNow,
+    FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, LockOwner, OpenFlags,
+    ReplyAttr, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs,
+    ReplyWrite, Request, TimeOrNow,
 };
 use tokio::runtime::Handle;
 
@@ -136,35 +136,41 @@ async fn listing(detached: &Detached, inode: u64, layout: TrashLayout) -> Vec<Li
 }
 
 impl Filesystem for MetaFs {
-    fn lookup(&mut self, _req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEntry) {
+    fn lookup(&self, _req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEntry) {
         let name = name.as_bytes();
         if parent == inodes::ROOT && name == MASTERINFO_NAME.as_bytes() {
             let e = masterinfo_entry();
-            return reply.entry(&MASTERINFO_TTL, &e.attr, 0);
+            return reply.entry(&MASTERINFO_TTL, &e.attr, Generation(0));
         }
         let layout = self.layout();
         if let Some(inode) = inodes::fixed_child(parent, name, layout) {
             return match inodes::fixed_attr(inode) {
-                Some(attr) => reply.entry(&self.timeouts.entry, &attr, 0),
-                None => reply.error(libc::ENOENT),
+                Some(attr) => reply.entry(&self.timeouts.entry, &attr, Generation(0)),
+                None => reply.error(fuser::Errno::ENOENT),
             };
         }
         let inode = lists_detached(parent, layout)
             .then(|| inodes::inode_of_entry(name))
             .flatten();
         let Some(inode) = inode else {
-            return reply.error(libc::ENOENT);
+            return reply.error(fuser::Errno::ENOENT);
         };
         let ttl = self.timeouts.entry;
         self.spawn(move |d| async move {
             match d.attr(u64::from(inode)).await {
-                Ok(attr) => reply.entry(&ttl, &attr, 0),
-                Err(e) => reply.error(e.0),
+                Ok(attr) => reply.entry(&ttl, &attr, Generation(0)),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
-    fn getattr(&mut self, _req: &Request<'_>, ino: u64, _fh: Option<u64>, reply: ReplyAttr) {
+    fn getattr(
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        _fh: Option<FileHandle>,
+        reply: ReplyAttr,
+    ) {
         if ino == MASTERINFO {
             return reply.attr(&MASTERINFO_TTL, &masterinfo_entry().attr);
         }
@@ -172,22 +178,22 @@ impl Filesystem for MetaFs {
         if inodes::is_special(ino) {
             return match inodes::fixed_attr(ino) {
                 Some(attr) => reply.attr(&ttl, &attr),
-                None => reply.error(libc::ENOENT),
+                None => reply.error(fuser::Errno::ENOENT),
             };
         }
         self.spawn(move |d| async move {
             match d.attr(ino).await {
                 Ok(attr) => reply.attr(&ttl, &attr),
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     /// Changes nothing and answers as getattr does, as mfsmount does.
     fn setattr(
-        &mut self,
-        req: &Request<'_>,
-        ino: u64,
+        &self,
+        req: &Request,
+        INodeNo(ino): INodeNo,
         _mode: Option<u32>,
         _uid: Option<u32>,
         _gid: Option<u32>,
@@ -195,23 +201,23 @@ impl Filesystem for MetaFs {
         _atime: Option<TimeOrNow>,
         _mtime: Option<TimeOrNow>,
         _ctime: Option<SystemTime>,
-        fh: Option<u64>,
+        fh: Option<FileHandle>,
         _crtime: Option<SystemTime>,
         _chgtime: Option<SystemTime>,
         _bkuptime: Option<SystemTime>,
-        _flags: Option<u32>,
+        _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
-        self.getattr(req, ino, fh, reply);
+        self.getattr(req, INodeNo(ino), fh, reply);
     }
 
     /// Removing a deleted file from the trash purges it.
-    fn unlink(&mut self, _req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
+    fn unlink(&self, _req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEmpty) {
         if !inodes::holds_trash(parent) {
-            return reply.error(libc::EACCES);
+            return reply.error(fuser::Errno::EACCES);
         }
         let Some(inode) = inodes::inode_of_entry(name.as_bytes()) else {
-            return reply.error(libc::ENOENT);
+            return reply.error(fuser::Errno::ENOENT);
         };
         self.spawn(move |d| async move { reply_empty(reply, d.purge(inode).await) });
     }
@@ -219,42 +225,42 @@ impl Filesystem for MetaFs {
     /// Moving a deleted file (into `undel`) restores it; the new name and,
     /// if the source is in the trash, the target directory do not matter.
     fn rename(
-        &mut self,
-        _req: &Request<'_>,
-        parent: u64,
+        &self,
+        _req: &Request,
+        INodeNo(parent): INodeNo,
         name: &OsStr,
-        newparent: u64,
+        INodeNo(newparent): INodeNo,
         _newname: &OsStr,
-        _flags: u32,
+        _flags: fuser::RenameFlags,
         reply: ReplyEmpty,
     ) {
         if !inodes::holds_trash(parent) && newparent != inodes::UNDEL {
-            return reply.error(libc::EACCES);
+            return reply.error(fuser::Errno::EACCES);
         }
         let Some(inode) = inodes::inode_of_entry(name.as_bytes()) else {
-            return reply.error(libc::ENOENT);
+            return reply.error(fuser::Errno::ENOENT);
         };
         self.spawn(move |d| async move { reply_empty(reply, d.undelete(inode).await) });
     }
 
-    fn opendir(&mut self, _req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
+    fn opendir(&self, _req: &Request, INodeNo(ino): INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         if !inodes::is_dir(ino) {
-            return reply.error(libc::ENOTDIR);
+            return reply.error(fuser::Errno::ENOTDIR);
         }
-        reply.opened(self.new_fh(), 0);
+        reply.opened(FileHandle(self.new_fh()), FopenFlags::empty());
     }
 
     /// Lists the directory afresh when read from its start.
     fn readdir(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        offset: i64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        offset: u64,
         mut reply: ReplyDirectory,
     ) {
         let Ok(start) = usize::try_from(offset) else {
-            return reply.error(libc::EINVAL);
+            return reply.error(fuser::Errno::EINVAL);
         };
         let (dirs, layout) = (self.dirs.clone(), self.layout());
         self.spawn(move |d| async move {
@@ -269,7 +275,7 @@ impl Filesystem for MetaFs {
             };
             for (i, item) in list.iter().enumerate().skip(start) {
                 let name = OsStr::from_bytes(&item.name);
-                if reply.add(item.inode, i as i64 + 1, item.kind, name) {
+                if reply.add(INodeNo(item.inode), i as u64 + 1, item.kind, name) {
                     break;
                 }
             }
@@ -278,96 +284,90 @@ impl Filesystem for MetaFs {
     }
 
     fn releasedir(
-        &mut self,
-        _req: &Request<'_>,
-        _ino: u64,
-        fh: u64,
-        _flags: i32,
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        FileHandle(fh): FileHandle,
+        _flags: OpenFlags,
         reply: ReplyEmpty,
     ) {
         lock(&self.dirs).remove(&fh);
         reply.ok();
     }
 
-    fn open(&mut self, _req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
+    fn open(&self, _req: &Request, INodeNo(ino): INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         if ino == MASTERINFO {
-            return reply.opened(0, FOPEN_KEEP_CACHE);
+            return reply.opened(FileHandle(0), FopenFlags::FOPEN_KEEP_CACHE);
         }
         if inodes::is_special(ino) {
-            return reply.error(libc::EACCES);
+            return reply.error(fuser::Errno::EACCES);
         }
         let (files, fh) = (self.files.clone(), self.new_fh());
         self.spawn(move |d| async move {
             match d.path(ino).await {
                 Ok(path) => {
                     lock(&files).insert(fh, PathFile::new(&path));
-                    reply.opened(fh, FOPEN_DIRECT_IO);
+                    reply.opened(FileHandle(fh), FopenFlags::FOPEN_DIRECT_IO);
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
 
     fn read(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        offset: i64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        offset: u64,
         size: u32,
-        _flags: i32,
-        _lock_owner: Option<u64>,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        let Ok(offset) = u64::try_from(offset) else {
-            return reply.error(libc::EINVAL);
-        };
         if ino == MASTERINFO {
             return reply.data(&self.masterinfo.read(offset, size));
         }
         match lock(&self.files).get(&fh) {
             Some(file) => reply.data(file.read(offset, size)),
-            None => reply.error(libc::EBADF),
+            None => reply.error(fuser::Errno::EBADF),
         }
     }
 
     fn write(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        offset: i64,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        offset: u64,
         data: &[u8],
-        _write_flags: u32,
-        _flags: i32,
-        _lock_owner: Option<u64>,
+        _write_flags: fuser::WriteFlags,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
         if ino == MASTERINFO {
-            return reply.error(libc::EACCES);
+            return reply.error(fuser::Errno::EACCES);
         }
-        let Ok(offset) = u64::try_from(offset) else {
-            return reply.error(libc::EINVAL);
-        };
         let written = match lock(&self.files).get_mut(&fh) {
             Some(file) => file.write(offset, data),
             None => Err(Errno::EBADF),
         };
         match written {
             Ok(n) => reply.written(n),
-            Err(e) => reply.error(e.0),
+            Err(e) => reply.error(e.into()),
         }
     }
 
     /// Sends a written path to the master before answering; a refusal is
     /// only logged, as mfsmount does not report it to the closer either.
     fn release(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        fh: u64,
-        _flags: i32,
-        _lock_owner: Option<u64>,
+        &self,
+        _req: &Request,
+        INodeNo(ino): INodeNo,
+        FileHandle(fh): FileHandle,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
@@ -390,7 +390,7 @@ impl Filesystem for MetaFs {
 
     /// Trash and sustained space as mfsmount shows them: all of it in
     /// `blocks`, the sustained part also as free.
-    fn statfs(&mut self, _req: &Request<'_>, _ino: u64, reply: ReplyStatfs) {
+    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
         self.spawn(move |d| async move {
             match d.space().await {
                 Ok(s) => {
@@ -407,7 +407,7 @@ impl Filesystem for MetaFs {
                         BLKSIZE,
                     )
                 }
-                Err(e) => reply.error(e.0),
+                Err(e) => reply.error(e.into()),
             }
         });
     }
@@ -416,6 +416,6 @@ impl Filesystem for MetaFs {
 fn reply_empty(reply: ReplyEmpty, result: FsResult<()>) {
     match result {
         Ok(()) => reply.ok(),
-        Err(e) => reply.error(e.0),
+        Err(e) => reply.error(e.into()),
     }
 }
