@@ -1,7 +1,7 @@
 //! Chunkserver to client (or to the previous chunkserver of a write chain),
 //! port 9422 (`CSTOCL_*`): read data and the status of reads and writes.
 
-use bytes::{BufMut, BytesMut};
+use bytes::{Buf, BufMut, BytesMut};
 
 use crate::frame::HEADER_LEN;
 use crate::messages;
@@ -23,6 +23,41 @@ messages! {
     /// `chunkid:64 writeid:32 status:8` — writeid 0 acknowledges the WRITE
     /// itself (the chain is connected), others a `CLTOCS_WRITE_DATA`.
     WriteStatus = 211 CSTOCL_WRITE_STATUS { chunkid: u64, writeid: u32, status: Status }
+}
+
+/// The fields of a `CSTOCL_READ_DATA` payload before its data. A client
+/// reads them alone, then the data straight into its own buffer, instead of
+/// copying every block out of a frame and a [`CrcData`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadDataHead {
+    pub chunkid: u64,
+    pub blocknum: u16,
+    /// Offset inside the 64 KiB block.
+    pub offset: u16,
+    /// Data bytes that follow the head.
+    pub size: u32,
+    pub crc: u32,
+}
+
+impl ReadDataHead {
+    /// Bytes of a `READ_DATA` payload before its data.
+    pub const LEN: usize = READ_DATA_HEAD;
+
+    /// Reads the head from the first [`Self::LEN`] bytes of a payload; any
+    /// bytes are a head, whether its `size` matches the frame is for the
+    /// caller to check.
+    pub fn decode(bytes: &[u8; READ_DATA_HEAD]) -> Self {
+        // The array holds every field, so no `get_*` below runs short;
+        // fields are read in the order they are written here.
+        let mut buf = &bytes[..];
+        ReadDataHead {
+            chunkid: buf.get_u64(),
+            blocknum: buf.get_u16(),
+            offset: buf.get_u16(),
+            size: buf.get_u32(),
+            crc: buf.get_u32(),
+        }
+    }
 }
 
 /// Bytes of a `READ_DATA` payload before its data.
@@ -75,6 +110,30 @@ mod tests {
         let mut expected = BytesMut::from(&b"before"[..]);
         message.to_frame().write_to(&mut expected);
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn the_head_decoder_reads_what_the_head_encoder_wrote() {
+        let mut out = BytesMut::new();
+        ReadData::encode_frame_head(
+            0x0102_0304_0506_0708,
+            1023,
+            65535,
+            65536,
+            0xDEAD_BEEF,
+            &mut out,
+        );
+        let head: &[u8; ReadDataHead::LEN] = out[HEADER_LEN..].try_into().unwrap();
+        assert_eq!(
+            ReadDataHead::decode(head),
+            ReadDataHead {
+                chunkid: 0x0102_0304_0506_0708,
+                blocknum: 1023,
+                offset: 65535,
+                size: 65536,
+                crc: 0xDEAD_BEEF,
+            }
+        );
     }
 
     #[test]

@@ -29,3 +29,20 @@ pub fn decode_in(direction: Direction, data: &[u8]) {
         );
     }
 }
+
+/// A payload that decodes as `CSTOCL_READ_DATA` has a head, read alone,
+/// with the same fields and the size of the data that follows it.
+pub fn read_data_head_agrees(payload: &[u8]) {
+    use mooseng_wire::cstocl::{ReadData, ReadDataHead};
+    let Some(head) = payload.first_chunk::<{ ReadDataHead::LEN }>() else {
+        return;
+    };
+    let head = ReadDataHead::decode(head);
+    if let Ok(read) = mooseng_wire::message::decode_payload::<ReadData>(payload, Ctx::default()) {
+        assert_eq!(
+            (head.chunkid, head.blocknum, head.offset, head.crc),
+            (read.chunkid, read.blocknum, read.offset, read.block.crc)
+        );
+        assert_eq!(head.size as usize, read.block.data.len());
+    }
+}
