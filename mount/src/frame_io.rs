@@ -21,11 +21,30 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     input: &mut R,
     max_payload: u32,
 ) -> std::io::Result<Frame> {
+    let (kind, len) = read_header(input, max_payload).await?;
+    read_payload(input, kind, len).await
+}
+
+/// Reads a frame's header: its kind and the length of the payload that
+/// follows, at most `max_payload` bytes.
+pub async fn read_header<R: AsyncRead + Unpin>(
+    input: &mut R,
+    max_payload: u32,
+) -> std::io::Result<(u32, u32)> {
     let mut header = [0u8; HEADER_LEN];
     input.read_exact(&mut header).await?;
-    let (kind, len) = peek_header(&header, max_payload)
+    peek_header(&header, max_payload)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?
-        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))
+}
+
+/// Reads the `len` bytes of payload of a frame of `kind` whose header was
+/// read by [`read_header`].
+pub async fn read_payload<R: AsyncRead + Unpin>(
+    input: &mut R,
+    kind: u32,
+    len: u32,
+) -> std::io::Result<Frame> {
     let mut payload = vec![0u8; len as usize];
     input.read_exact(&mut payload).await?;
     Ok(Frame::new(kind, payload))

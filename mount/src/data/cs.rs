@@ -7,12 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use mooseng_wire::antoan::Nop;
 use mooseng_wire::cltocs::{ProtocolId, Read};
-use mooseng_wire::cstocl::{ReadData, ReadStatus, WriteStatus};
+use mooseng_wire::cstocl::{ReadData, ReadDataHead, ReadStatus, WriteStatus};
 use mooseng_wire::{Ctx, Direction, Status};
-use tokio::io::{AsyncRead, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::frame_io;
@@ -49,10 +49,32 @@ pub struct ChunkRef {
 /// frames arrive in one system call rather than two per frame.
 type ReadConn = BufReader<TcpStream>;
 
-/// Idle chunkserver connections, so sequential reads skip the handshake.
+/// Idle chunkserver connections, so sequential reads skip the handshake,
+/// and the reads under way per chunkserver, so the next goes to the copy
+/// with the fewest.
 #[derive(Debug, Default)]
 pub struct Pool {
     idle: Mutex<HashMap<SocketAddr, Vec<ReadConn>>>,
+    busy: Mutex<HashMap<SocketAddr, usize>>,
+}
+
+/// Counts one read under way on a chunkserver while it lives.
+struct Busy<'a> {
+    pool: &'a Pool,
+    addr: SocketAddr,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.pool.busy.lock() {
+            if let Some(count) = busy.get_mut(&self.addr) {
+                *count -= 1;
+                if *count == 0 {
+                    busy.remove(&self.addr);
+                }
+            }
+        }
+    }
 }
 
 pub(super) async fn within<T>(
@@ -84,6 +106,24 @@ async fn next<R: AsyncRead + Unpin>(stream: &mut R) -> Result<mooseng_wire::Fram
 }
 
 impl Pool {
+    /// Of `copies`, the one with the fewest reads under way; among equals
+    /// the first from position `first` on, so that callers spread their
+    /// reads by choosing different starting points.
+    pub fn least_busy(&self, copies: &[SocketAddr], first: usize) -> Option<SocketAddr> {
+        let busy = self.busy.lock().ok()?;
+        let count = |addr: &SocketAddr| busy.get(addr).copied().unwrap_or(0);
+        (0..copies.len())
+            .map(|i| copies[(first + i) % copies.len()])
+            .min_by_key(count)
+    }
+
+    fn busy(&self, addr: SocketAddr) -> Busy<'_> {
+        if let Ok(mut busy) = self.busy.lock() {
+            *busy.entry(addr).or_default() += 1;
+        }
+        Busy { pool: self, addr }
+    }
+
     fn take(&self, addr: SocketAddr) -> Option<ReadConn> {
         self.idle.lock().ok()?.get_mut(&addr)?.pop()
     }
@@ -97,40 +137,48 @@ impl Pool {
         }
     }
 
-    /// Reads `size` bytes at `offset` of a chunk from one chunkserver,
-    /// checking the CRC of every piece received.
+    /// Appends `size` bytes at `offset` of a chunk, read from one
+    /// chunkserver, to `out`, checking the CRC of every piece received. On
+    /// an error `out` may hold part of the range.
     pub async fn read(
         &self,
         addr: SocketAddr,
         chunk: ChunkRef,
         offset: u32,
         size: u32,
-    ) -> Result<Bytes, CsError> {
+        out: &mut BytesMut,
+    ) -> Result<(), CsError> {
+        let start = out.len();
+        let _busy = self.busy(addr);
         if let Some(mut stream) = self.take(addr) {
-            match read_on(&mut stream, chunk, offset, size).await {
-                Ok(data) => {
+            match read_on(&mut stream, chunk, offset, size, out).await {
+                Ok(()) => {
                     self.give_back(addr, stream);
-                    return Ok(data);
+                    return Ok(());
                 }
                 // The chunkserver closes connections idle too long: that
                 // one was stale, so try a fresh one before giving up.
-                Err(CsError::Io(_)) => {}
+                Err(CsError::Io(_)) => out.truncate(start),
                 Err(e) => return Err(e),
             }
         }
         let mut stream = BufReader::new(connect(addr).await?);
-        let data = read_on(&mut stream, chunk, offset, size).await?;
+        read_on(&mut stream, chunk, offset, size, out).await?;
         self.give_back(addr, stream);
-        Ok(data)
+        Ok(())
     }
 }
 
+/// Reads a range of a chunk on `stream`. The data of each `READ_DATA` goes
+/// from the socket straight into `out`: the pieces come in order, as
+/// MooseFS chunkservers send them, and one out of order is refused.
 async fn read_on(
     stream: &mut ReadConn,
     chunk: ChunkRef,
     offset: u32,
     size: u32,
-) -> Result<Bytes, CsError> {
+    out: &mut BytesMut,
+) -> Result<(), CsError> {
     let request = Read {
         protocolid: ProtocolId::CURRENT,
         chunkid: chunk.chunkid,
@@ -139,36 +187,59 @@ async fn read_on(
         size,
     };
     within(async { Ok(frame_io::send(stream, &request).await?) }).await?;
-    let mut out = BytesMut::zeroed(size as usize);
-    let mut received = 0usize;
+    out.reserve(size as usize);
+    let max_payload = Direction::FromChunkserver.max_payload();
+    let mut received = 0u32;
     loop {
-        let frame = next(stream).await?;
-        if frame.kind == ReadStatus::CODE {
+        let (kind, len) =
+            within(async { Ok(frame_io::read_header(stream, max_payload).await?) }).await?;
+        if kind != ReadData::CODE {
+            let frame =
+                within(async { Ok(frame_io::read_payload(stream, kind, len).await?) }).await?;
+            if kind == Nop::CODE {
+                continue;
+            }
             let status: ReadStatus = frame_io::decode(&frame, Ctx::default())?;
             if !status.status.is_ok() {
                 return Err(CsError::Status(status.status));
             }
-            if received != size as usize {
-                return Err(CsError::Range);
-            }
-            return Ok(out.freeze());
+            return if received == size {
+                Ok(())
+            } else {
+                Err(CsError::Range)
+            };
         }
-        let piece: ReadData = frame_io::decode(&frame, Ctx::default())?;
-        if piece.chunkid != chunk.chunkid {
+        let mut head = [0u8; ReadDataHead::LEN];
+        within(async { Ok(stream.read_exact(&mut head).await.map(drop)?) }).await?;
+        let head = ReadDataHead::decode(&head);
+        let at = u64::from(head.blocknum) * BLOCK_SIZE + u64::from(head.offset);
+        let in_order = at == u64::from(offset) + u64::from(received);
+        let fits = head.size <= size - received
+            && u64::from(len) == ReadDataHead::LEN as u64 + u64::from(head.size);
+        if head.chunkid != chunk.chunkid || !in_order || !fits {
             return Err(CsError::Range);
         }
-        if crc32fast::hash(&piece.block.data) != piece.block.crc {
+        let from = out.len();
+        within(async { Ok(read_into(stream, head.size, out).await?) }).await?;
+        if crc32fast::hash(&out[from..]) != head.crc {
             return Err(CsError::Crc {
-                block: piece.blocknum,
+                block: head.blocknum,
             });
         }
-        let at = u64::from(piece.blocknum) * BLOCK_SIZE + u64::from(piece.offset);
-        let start = at.checked_sub(u64::from(offset)).ok_or(CsError::Range)? as usize;
-        let end = start + piece.block.data.len();
-        let target = out.get_mut(start..end).ok_or(CsError::Range)?;
-        target.copy_from_slice(&piece.block.data);
-        received += piece.block.data.len();
+        received += head.size;
     }
+}
+
+/// Appends exactly `len` bytes from `stream` to `out`, without zeroing
+/// them first; a large read bypasses the stream's buffer.
+async fn read_into(stream: &mut ReadConn, len: u32, out: &mut BytesMut) -> std::io::Result<()> {
+    let mut limited = stream.take(u64::from(len));
+    while limited.limit() > 0 {
+        if limited.read_buf(out).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(())
 }
 
 pub(super) async fn expect_status<R: AsyncRead + Unpin>(

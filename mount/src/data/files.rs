@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 
 use super::cs::Pool;
 use super::extents::Extents;
@@ -44,12 +45,24 @@ pub struct Window {
     pub next: Option<Prefetch>,
 }
 
-/// A read-ahead under way; dropping it stops the fetch.
-#[derive(Debug)]
+/// A read-ahead under way, shared by every read that wants its range;
+/// dropping the last copy stops the fetch.
+#[derive(Debug, Clone)]
 pub struct Prefetch {
     pub offset: u64,
     pub len: u64,
-    task: tokio::task::JoinHandle<FsResult<Bytes>>,
+    data: Shared<BoxFuture<'static, FsResult<Bytes>>>,
+    _task: Arc<AbortOnDrop>,
+}
+
+/// Stops a spawned fetch nobody waits for any more.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Prefetch {
@@ -58,10 +71,14 @@ impl Prefetch {
         len: u64,
         fetch: impl std::future::Future<Output = FsResult<Bytes>> + Send + 'static,
     ) -> Self {
+        let task = tokio::spawn(fetch);
+        let abort = AbortOnDrop(task.abort_handle());
+        let data = async move { task.await.map_err(|_| Errno::EIO)? };
         Prefetch {
             offset,
             len,
-            task: tokio::spawn(fetch),
+            data: data.boxed().shared(),
+            _task: Arc::new(abort),
         }
     }
 
@@ -69,14 +86,8 @@ impl Prefetch {
         at >= self.offset && at < self.offset + self.len
     }
 
-    pub async fn wait(mut self) -> FsResult<Bytes> {
-        (&mut self.task).await.map_err(|_| Errno::EIO)?
-    }
-}
-
-impl Drop for Prefetch {
-    fn drop(&mut self) {
-        self.task.abort();
+    pub async fn wait(&self) -> FsResult<Bytes> {
+        self.data.clone().await
     }
 }
 

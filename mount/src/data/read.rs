@@ -100,7 +100,7 @@ impl DataPath {
         len: u32,
     ) -> FsResult<Bytes> {
         let (prefetched, ahead) = {
-            let mut window = lock(&file.window);
+            let window = lock(&file.window);
             if let Some(hit) = window_slice(&window, at, len) {
                 self.master.stats().cache(Cache::ReadWindow, true);
                 return Ok(hit);
@@ -113,24 +113,38 @@ impl DataPath {
             } else {
                 0
             };
-            let next = window.next.take();
-            (next.filter(|p| p.covers(at)), ahead)
+            let next = window.next.as_ref().filter(|p| p.covers(at)).cloned();
+            (next, ahead)
         };
         self.master
             .stats()
             .cache(Cache::ReadWindow, prefetched.is_some());
-        let (offset, asked, data) = match prefetched {
-            Some(prefetch) => {
-                let (offset, asked) = (prefetch.offset, prefetch.len);
-                (offset, asked, prefetch.wait().await?)
+        let in_chunk = at % CHUNK_SIZE;
+        let want = u64::from(len).max(ahead).min(CHUNK_SIZE - in_chunk);
+        let shared = match prefetched {
+            Some(prefetch) => Some(prefetch),
+            // The kernel reads ahead several requests at once: the others
+            // of this sequential run find this fetch and wait for it too.
+            None if ahead > 0 => {
+                let prefetch = self.prefetch(inode, at, want);
+                lock(&file.window).next = Some(prefetch.clone());
+                Some(prefetch)
             }
-            None => {
-                let in_chunk = at % CHUNK_SIZE;
-                let want = u64::from(len).max(ahead).min(CHUNK_SIZE - in_chunk);
-                (at, want, self.fetch_range(inode, at, want).await?)
-            }
+            None => None,
+        };
+        let (offset, asked, data) = match &shared {
+            Some(prefetch) => (prefetch.offset, prefetch.len, prefetch.wait().await?),
+            None => (at, want, self.fetch_range(inode, at, want).await?),
         };
         let mut window = lock(&file.window);
+        // Another read that waited for the same fetch may have made it the
+        // window, and sequential readers may have moved past it already.
+        if let Some(hit) = window_slice(&window, at, len) {
+            return Ok(hit);
+        }
+        if shared.is_some() && offset < window.offset {
+            return Ok(slice_at(offset, &data, at, len).unwrap_or_default());
+        }
         *window = Window {
             offset,
             data,
@@ -141,39 +155,57 @@ impl DataPath {
         if ahead > 0 && complete {
             let next_at = offset + asked;
             let next_len = ahead.min(CHUNK_SIZE - next_at % CHUNK_SIZE);
-            let path = self.clone();
-            window.next = Some(Prefetch::start(next_at, next_len, async move {
-                path.fetch_range(inode, next_at, next_len).await
-            }));
+            window.next = Some(self.prefetch(inode, next_at, next_len));
         }
         Ok(window_slice(&window, at, len).unwrap_or_default())
     }
 
+    /// Starts fetching `len` bytes at `at` in the background.
+    fn prefetch(self: &Arc<Self>, inode: u32, at: u64, len: u64) -> Prefetch {
+        let path = self.clone();
+        Prefetch::start(
+            at,
+            len,
+            async move { path.fetch_range(inode, at, len).await },
+        )
+    }
+
     /// Fetches `len` bytes at file offset `at` (inside one chunk), cut at
-    /// the end of the file, as parts of at most [`PART`] fetched at once.
+    /// the end of the file, as parts of at most [`PART`] fetched at once,
+    /// each into its own piece of one buffer.
     async fn fetch_range(self: &Arc<Self>, inode: u32, at: u64, len: u64) -> FsResult<Bytes> {
         let index = (at / CHUNK_SIZE) as u32;
         let in_chunk = at % CHUNK_SIZE;
         if len <= PART {
-            return self.fetch(inode, index, in_chunk as u32, len as u32).await;
+            let out = BytesMut::with_capacity(len as usize);
+            let data = self.fetch(inode, index, in_chunk as u32, len as u32, out);
+            return Ok(data.await?.freeze());
         }
+        let mut rest = BytesMut::with_capacity(len as usize);
         let parts: Vec<_> = (0..len)
             .step_by(PART as usize)
             .map(|from| {
                 let path = self.clone();
                 let part_len = PART.min(len - from);
                 let offset = (in_chunk + from) as u32;
-                tokio::spawn(async move { path.fetch(inode, index, offset, part_len as u32).await })
+                // The buffer is empty: split by capacity, not length.
+                let tail = rest.split_off(part_len as usize);
+                let piece = std::mem::replace(&mut rest, tail);
+                tokio::spawn(async move {
+                    path.fetch(inode, index, offset, part_len as u32, piece)
+                        .await
+                })
             })
             .collect();
-        let mut out = BytesMut::with_capacity(len as usize);
-        let mut short = false;
+        let mut out = BytesMut::new();
         for part in parts {
             let data = part.await.map_err(|_| Errno::EIO)??;
-            if !short {
-                out.extend_from_slice(&data);
+            let short = (data.len() as u64) < PART;
+            // Pieces of one buffer, filled in place: joined without a copy.
+            out.unsplit(data);
+            if short {
+                break;
             }
-            short |= (data.len() as u64) < PART;
         }
         Ok(out.freeze())
     }
@@ -201,9 +233,17 @@ impl DataPath {
         Ok(location)
     }
 
-    /// Fetches `len` bytes at `offset` of chunk `index`, cut at the end of
-    /// the file; tries the copies in turn, at most `retries` times.
-    async fn fetch(&self, inode: u32, index: u32, offset: u32, len: u32) -> FsResult<Bytes> {
+    /// Fetches `len` bytes at `offset` of chunk `index` into `out` (empty,
+    /// with room for them), cut at the end of the file; tries the copies in
+    /// turn, at most `retries` times.
+    async fn fetch(
+        &self,
+        inode: u32,
+        index: u32,
+        offset: u32,
+        len: u32,
+        mut out: BytesMut,
+    ) -> FsResult<BytesMut> {
         let mut last = Errno::EIO;
         for attempt in 0..self.retries {
             if attempt > 0 {
@@ -223,17 +263,24 @@ impl DataPath {
                 .saturating_sub(start)
                 .min(u64::from(len)) as u32;
             if available == 0 {
-                return Ok(Bytes::new());
+                return Ok(out);
             }
             if location.chunkid == 0 {
                 // A hole: never written, reads as zeros.
-                return Ok(Bytes::from(vec![0u8; available as usize]));
+                out.resize(available as usize, 0);
+                return Ok(out);
             }
-            // Different blocks start at different copies, so parallel and
-            // random reads spread over the chunkservers; retries move on.
-            let copies = location.servers.addresses();
-            let pick = attempt as usize + (u64::from(offset) / BLOCK_SIZE) as usize;
-            let Some(&(ip, port)) = copies.get(pick % copies.len().max(1)) else {
+            // The copy with the fewest of our reads under way; among equals
+            // different blocks start at different copies, so random reads
+            // spread too, and retries move on.
+            let copies: Vec<SocketAddr> = location
+                .servers
+                .addresses()
+                .iter()
+                .map(|&(ip, port)| SocketAddr::new(ip.into(), port))
+                .collect();
+            let first = attempt as usize + (u64::from(offset) / BLOCK_SIZE) as usize;
+            let Some(addr) = self.pool.least_busy(&copies, first) else {
                 last = Errno(libc::ENXIO);
                 continue;
             };
@@ -243,17 +290,16 @@ impl DataPath {
             };
             match self
                 .pool
-                .read(SocketAddr::new(ip.into(), port), chunk, offset, available)
+                .read(addr, chunk, offset, available, &mut out)
                 .await
             {
-                Ok(data) => {
-                    self.master.stats().cs_read_bytes.inc_by(data.len() as u64);
-                    return Ok(data);
+                Ok(()) => {
+                    self.master.stats().cs_read_bytes.inc_by(out.len() as u64);
+                    return Ok(out);
                 }
                 Err(e) => {
-                    tracing::warn!(
-                        "read of inode {inode} chunk {index} from {ip}:{port} failed: {e}"
-                    );
+                    out.clear();
+                    tracing::warn!("read of inode {inode} chunk {index} from {addr} failed: {e}");
                     last = Errno::EIO;
                 }
             }
@@ -265,12 +311,18 @@ impl DataPath {
 /// The bytes from `at` on that the window holds, at most `len`; `None`
 /// when it does not hold `at` (or holds nothing).
 fn window_slice(window: &Window, at: u64, len: u32) -> Option<Bytes> {
-    let from = at.checked_sub(window.offset)? as usize;
-    if from >= window.data.len() {
+    slice_at(window.offset, &window.data, at, len)
+}
+
+/// The bytes from file offset `at` on of `data` (which starts at file
+/// offset `offset`), at most `len`; `None` when `data` does not hold `at`.
+fn slice_at(offset: u64, data: &Bytes, at: u64, len: u32) -> Option<Bytes> {
+    let from = at.checked_sub(offset)? as usize;
+    if from >= data.len() {
         return None;
     }
-    let to = (from + len as usize).min(window.data.len());
-    Some(window.data.slice(from..to))
+    let to = (from + len as usize).min(data.len());
+    Some(data.slice(from..to))
 }
 
 #[cfg(test)]
