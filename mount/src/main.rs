@@ -10,6 +10,7 @@ use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
 use mooseng_mount::fs::special::MasterInfo;
+use mooseng_mount::fs::xattr_cache::XattrCache;
 use mooseng_mount::fs::MooseFs;
 use mooseng_mount::helper::{self, Helper};
 use mooseng_mount::master::{register::password_digest, Master, SessionConfig, ToolsProxy};
@@ -168,6 +169,7 @@ fn serve_with(
         data: std::sync::Arc::new(DataPath::new(master, options.io_retries)),
         timeouts,
         locks: Default::default(),
+        xattrs: XattrCache::new(options.xattr_timeout),
     };
     let fs = MooseFs::new(core, handle, masterinfo);
     serve(fs, options, first_master, runtime)

@@ -22,6 +22,8 @@ pub struct Options {
     pub attr_timeout: Duration,
     pub entry_timeout: Duration,
     pub direntry_timeout: Duration,
+    /// How long an extended attribute's value is kept (`mfsxattrcacheto`).
+    pub xattr_timeout: Duration,
     pub io_retries: u32,
     /// Scheduling priority set at start (`mfsnice`, -19 by default as in
     /// mfsmount): every process reading or writing the mount waits on it.
@@ -53,6 +55,7 @@ impl Default for Options {
             attr_timeout: Duration::from_secs(1),
             entry_timeout: Duration::ZERO,
             direntry_timeout: Duration::from_secs(1),
+            xattr_timeout: Duration::from_secs(30),
             io_retries: 30,
             nice: -19,
             read_only: false,
@@ -142,6 +145,7 @@ impl Options {
             "mfsattrcacheto" => self.attr_timeout = seconds(key, need()?)?,
             "mfsentrycacheto" => self.entry_timeout = seconds(key, need()?)?,
             "mfsdirentrycacheto" => self.direntry_timeout = seconds(key, need()?)?,
+            "mfsxattrcacheto" => self.xattr_timeout = seconds(key, need()?)?,
             "mfsioretries" => {
                 self.io_retries = need()?.parse().context("mfsioretries: not a number")?
             }

@@ -26,6 +26,7 @@ use mooseng_wire::{Attr, Bytes32, Counted, Name, Reply};
 use super::acl;
 use super::locks::LockOwners;
 use super::truncate::{self, Next};
+use super::xattr_cache::XattrCache;
 use crate::convert::{access_mask, file_attr, node_type_of_mode, SetattrFields};
 use crate::data::DataPath;
 use crate::error::{Errno, FsResult};
@@ -106,6 +107,7 @@ pub struct Core {
     pub data: Arc<DataPath>,
     pub timeouts: Timeouts,
     pub locks: LockOwners,
+    pub xattrs: XattrCache,
 }
 
 fn name(bytes: &OsStr) -> FsResult<Name> {
@@ -480,6 +482,13 @@ impl Core {
         // The master opens the new file for the session itself, so unlike
         // a plain open no OPEN follows (mfsmount sends none either).
         let created = status(reply.reply)?;
+        // Linux asks for these before every write; a new file has neither
+        // (mfsmount assumes the same).
+        for attr in [&b"security.capability"[..], b"security.ima"] {
+            let attr = Bytes::from_static(attr);
+            let none = Err(Errno::ENODATA);
+            self.xattrs.put(created.inode, who.uid, who.gid, attr, none);
+        }
         let inode = u64::from(created.inode);
         Ok(self.entry(inode, &created.attr))
     }
@@ -627,9 +636,45 @@ impl Core {
             .await
     }
 
+    /// A named attribute comes from the cache when it holds it; otherwise
+    /// its whole value is asked for (whatever `size` says) and kept.
     async fn xattr_get(
         &self,
         who: Caller,
+        node: u32,
+        name: Name,
+        size: u32,
+    ) -> FsResult<XattrValue> {
+        if name.bytes.is_empty() {
+            return self.xattr_ask(&who, node, name, size).await;
+        }
+        let key = name.bytes.clone();
+        let answer = match self.xattrs.get(node, who.uid, who.gid, &key) {
+            Some(kept) => kept,
+            None => {
+                let asked = match self.xattr_ask(&who, node, name, 1).await {
+                    Ok(XattrValue::Value(value)) => Ok(value.bytes),
+                    // The wire's form of an empty value.
+                    Ok(XattrValue::Length(_)) => Ok(Bytes::new()),
+                    Err(e) => Err(e),
+                };
+                self.xattrs.put(node, who.uid, who.gid, key, asked.clone());
+                asked
+            }
+        };
+        let value = answer?;
+        Ok(if size == 0 || value.is_empty() {
+            XattrValue::Length(value.len() as u32)
+        } else {
+            XattrValue::Value(Bytes32::new(value))
+        })
+    }
+
+    /// GETXATTR to the master: the value, or only its length when `size`
+    /// is 0.
+    async fn xattr_ask(
+        &self,
+        who: &Caller,
         node: u32,
         name: Name,
         size: u32,
@@ -674,6 +719,9 @@ impl Core {
             Some(_) => xattr_set_mode(flags),
         };
         let value = Bytes32::new(value.map(Bytes::copy_from_slice).unwrap_or_default());
+        // Forgotten before and after: no answer read while the change is
+        // under way outlives it.
+        self.xattrs.forget(node, &name.bytes);
         let reply: FuseSetxattrReply = self
             .data
             .master
@@ -688,6 +736,7 @@ impl Core {
                 gids: who.groups(),
             })
             .await?;
+        self.xattrs.forget(node, &name.bytes);
         if reply.status.is_ok() {
             Ok(())
         } else {

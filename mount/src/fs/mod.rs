@@ -10,6 +10,7 @@ pub mod special;
 mod start_here;
 mod stats_file;
 mod truncate;
+pub mod xattr_cache;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
