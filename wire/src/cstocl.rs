@@ -136,6 +136,27 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_read_data_has_a_head_with_its_fields(
+            chunkid: u64,
+            blocknum: u16,
+            offset: u16,
+            crc: u32,
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let message = ReadData { chunkid, blocknum, offset, block: CrcData::new(crc, data.clone()) };
+            let mut payload = BytesMut::new();
+            crate::codec::Wire::encode(&message, &mut payload);
+            let head: &[u8; ReadDataHead::LEN] = payload[..ReadDataHead::LEN].try_into().unwrap();
+            let size = data.len() as u32;
+            proptest::prop_assert_eq!(
+                ReadDataHead::decode(head),
+                ReadDataHead { chunkid, blocknum, offset, size, crc }
+            );
+        }
+    }
+
     #[test]
     fn read_data_keeps_its_crc_unchecked() {
         let mut bytes = vec![0, 0, 0, 0, 0, 0, 0, 0x07]; // chunkid
