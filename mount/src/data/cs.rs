@@ -3,7 +3,7 @@
 //! (connecting, statuses) are here too, the chain itself in `chain.rs`.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -109,11 +109,12 @@ impl Pool {
     /// Of `copies`, the one with the fewest reads under way; among equals
     /// the first from position `first` on, so that callers spread their
     /// reads by choosing different starting points.
-    pub fn least_busy(&self, copies: &[SocketAddr], first: usize) -> Option<SocketAddr> {
+    pub fn least_busy(&self, copies: &[(Ipv4Addr, u16)], first: usize) -> Option<SocketAddr> {
         let busy = self.busy.lock().ok()?;
         let count = |addr: &SocketAddr| busy.get(addr).copied().unwrap_or(0);
         (0..copies.len())
             .map(|i| copies[(first + i) % copies.len()])
+            .map(|(ip, port)| SocketAddr::new(ip.into(), port))
             .min_by_key(count)
     }
 

@@ -5,7 +5,6 @@
 //! background, itself as several chunkserver reads in flight at once.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -273,12 +272,7 @@ impl DataPath {
             // The copy with the fewest of our reads under way; among equals
             // different blocks start at different copies, so random reads
             // spread too, and retries move on.
-            let copies: Vec<SocketAddr> = location
-                .servers
-                .addresses()
-                .iter()
-                .map(|&(ip, port)| SocketAddr::new(ip.into(), port))
-                .collect();
+            let copies = location.servers.addresses();
             let first = attempt as usize + (u64::from(offset) / BLOCK_SIZE) as usize;
             let Some(addr) = self.pool.least_busy(&copies, first) else {
                 last = Errno(libc::ENXIO);

@@ -632,12 +632,12 @@ impl Core {
 
     /// The NUL-separated list of attribute names (GETXATTR with no name).
     pub async fn listxattr(&self, who: Caller, inode: u64, size: u32) -> FsResult<XattrValue> {
-        self.xattr_get(who, ino(inode)?, Name::new(Bytes::new()), size)
+        self.xattr_ask(&who, ino(inode)?, Name::new(Bytes::new()), size)
             .await
     }
 
-    /// A named attribute comes from the cache when it holds it; otherwise
-    /// its whole value is asked for (whatever `size` says) and kept.
+    /// An attribute comes from the cache when it holds it; otherwise its
+    /// whole value is asked for (whatever `size` says) and kept.
     async fn xattr_get(
         &self,
         who: Caller,
@@ -645,9 +645,6 @@ impl Core {
         name: Name,
         size: u32,
     ) -> FsResult<XattrValue> {
-        if name.bytes.is_empty() {
-            return self.xattr_ask(&who, node, name, size).await;
-        }
         let key = name.bytes.clone();
         let answer = match self.xattrs.get(node, who.uid, who.gid, &key) {
             Some(kept) => kept,
@@ -670,8 +667,8 @@ impl Core {
         })
     }
 
-    /// GETXATTR to the master: the value, or only its length when `size`
-    /// is 0.
+    /// GETXATTR to the master, never cached: the value (with no name, the
+    /// list of names), or only its length when `size` is 0.
     async fn xattr_ask(
         &self,
         who: &Caller,
