@@ -1,7 +1,9 @@
 //! Reading and writing whole frames on a stream, for the exchanges that are
 //! strictly request then answer (registration, chunkserver transfers).
 
-use bytes::BytesMut;
+use std::io::IoSlice;
+
+use bytes::{Bytes, BytesMut};
 use mooseng_wire::frame::{peek_header, HEADER_LEN};
 use mooseng_wire::{Ctx, Frame, Message};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -14,6 +16,25 @@ pub async fn send<W: AsyncWrite + Unpin, M: Message>(
     let mut buf = BytesMut::new();
     message.to_frame().write_to(&mut buf);
     out.write_all(&buf).await
+}
+
+/// Sends `parts` one after another in as few vectored writes as the
+/// stream takes them in, so large data leaves without being copied into
+/// one buffer first.
+pub async fn write_parts<W: AsyncWrite + Unpin>(
+    out: &mut W,
+    parts: &[Bytes],
+) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|part| IoSlice::new(part)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        let written = out.write_vectored(rest).await?;
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut rest, written);
+    }
+    Ok(())
 }
 
 /// Reads one frame whose payload is at most `max_payload` bytes.

@@ -4,9 +4,10 @@
 
 use std::net::Ipv4Addr;
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 
 use crate::codec::{Ctx, Parsed, Rest, Wire};
+use crate::frame::HEADER_LEN;
 use crate::messages;
 use crate::records;
 use crate::types::CrcData;
@@ -82,6 +83,38 @@ messages! {
     WriteFinish = 213 CLTOCS_WRITE_FINISH { chunkid: u64, version: u32 }
 }
 
+/// Bytes of a `WRITE_DATA` payload before its data.
+const WRITE_DATA_HEAD: usize = 8 + 4 + 2 + 2 + 4 + 4;
+
+impl WriteData {
+    /// Appends the frame header and the fields before the data of a
+    /// `CLTOCS_WRITE_DATA` frame whose `size` data bytes the caller sends
+    /// right after it. A client sends its write buffer this way, in a
+    /// vectored write, instead of copying every block into a [`CrcData`]
+    /// and then a frame buffer.
+    pub fn encode_frame_head(
+        chunkid: u64,
+        writeid: u32,
+        blocknum: u16,
+        offset: u16,
+        size: u32,
+        crc: u32,
+        out: &mut BytesMut,
+    ) {
+        out.reserve(HEADER_LEN + WRITE_DATA_HEAD);
+        out.put_u32(Self::CODE);
+        // A WRITE_DATA carries at most one 64 KiB block, so the sum of its
+        // head and data lengths cannot overflow.
+        out.put_u32(WRITE_DATA_HEAD as u32 + size);
+        out.put_u64(chunkid);
+        out.put_u32(writeid);
+        out.put_u16(blocknum);
+        out.put_u16(offset);
+        out.put_u32(size);
+        out.put_u32(crc);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +187,25 @@ mod tests {
             decode_payload::<WriteData>(&bytes, Ctx::default()),
             Err(DecodeError::Trailing { extra: 1, .. })
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_frame_head_and_its_data_are_the_write_data_frame(
+            chunkid: u64,
+            writeid: u32,
+            blocknum: u16,
+            offset: u16,
+            crc: u32,
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let mut sent = BytesMut::new();
+            WriteData::encode_frame_head(chunkid, writeid, blocknum, offset, data.len() as u32, crc, &mut sent);
+            sent.extend_from_slice(&data);
+            let message = WriteData { chunkid, writeid, blocknum, offset, block: CrcData::new(crc, data) };
+            let mut framed = BytesMut::new();
+            crate::Message::to_frame(&message).write_to(&mut framed);
+            proptest::prop_assert_eq!(sent, framed);
+        }
     }
 }

@@ -7,15 +7,14 @@ use std::net::SocketAddr;
 
 use bytes::{Bytes, BytesMut};
 use mooseng_wire::cltocs::{ChainLink, ProtocolId, Write, WriteData, WriteFinish};
-use mooseng_wire::{CrcData, Message, Rest, Status};
-use tokio::io::AsyncWriteExt;
+use mooseng_wire::{Rest, Status};
 use tokio::net::TcpStream;
 
 use super::cs::{connect, expect_status, within, ChunkRef, CsError};
 use crate::frame_io;
 use crate::geometry::block_pieces;
 
-/// Bytes of WRITE_DATA frames gathered before one socket write.
+/// Bytes of WRITE_DATA data gathered before one vectored socket write.
 const SEND_BATCH: usize = 1 << 20;
 
 /// A chain connection on which the chunkservers accepted CLTOCS_WRITE.
@@ -62,7 +61,8 @@ impl Chain {
 
     /// Writes `pieces` (offset in the chunk, bytes) and returns once the
     /// chain acknowledged every one: every block piece leaves at once, one
-    /// WRITE_DATA each with its CRC, while the statuses are read as they
+    /// WRITE_DATA each with its CRC, its data sent from the write buffer
+    /// itself rather than copied into frames, while the statuses are read as they
     /// come, so the chain streams instead of waiting per block. After an
     /// error the connection is in an unknown state and must be dropped.
     pub async fn send(&mut self, pieces: &[(u32, Bytes)]) -> Result<(), CsError> {
@@ -70,27 +70,35 @@ impl Chain {
         let first = self.last_writeid + 1;
         let (mut reader, mut writer) = self.stream.split();
         let send = async {
-            let mut buf = BytesMut::new();
+            let mut heads = BytesMut::new();
+            let mut parts: Vec<Bytes> = Vec::new();
+            let mut batched = 0;
             let mut writeid = first - 1;
             for (offset, data) in pieces {
                 for piece in block_pieces(*offset, data.len() as u32) {
                     writeid += 1;
                     let bytes = data.slice(piece.pos..piece.pos + piece.len as usize);
-                    let message = WriteData {
-                        chunkid: chunk.chunkid,
+                    WriteData::encode_frame_head(
+                        chunk.chunkid,
                         writeid,
-                        blocknum: piece.block,
-                        offset: piece.offset,
-                        block: CrcData::new(crc32fast::hash(&bytes), bytes),
-                    };
-                    message.to_frame().write_to(&mut buf);
-                    if buf.len() >= SEND_BATCH {
-                        within(async { Ok(writer.write_all(&buf).await?) }).await?;
-                        buf.clear();
+                        piece.block,
+                        piece.offset,
+                        piece.len,
+                        crc32fast::hash(&bytes),
+                        &mut heads,
+                    );
+                    parts.push(heads.split().freeze());
+                    batched += bytes.len();
+                    parts.push(bytes);
+                    if batched >= SEND_BATCH {
+                        within(async { Ok(frame_io::write_parts(&mut writer, &parts).await?) })
+                            .await?;
+                        parts.clear();
+                        batched = 0;
                     }
                 }
             }
-            within(async { Ok(writer.write_all(&buf).await?) }).await?;
+            within(async { Ok(frame_io::write_parts(&mut writer, &parts).await?) }).await?;
             Ok::<u32, CsError>(writeid)
         };
         let count: u32 = pieces
