@@ -9,8 +9,11 @@
 #   scripts/mount-bench.sh -r 3 ng=/mnt/ng mfs=/mnt/mfs
 #
 # Workloads (default all): seqwrite seqread randread1 randread16 randwrite16
-# meta. seq*: 1 GiB with dd bs=1M (write with conv=fsync, read after
-# dropping caches), MB/s. rand*: fio 4 KiB, O_DIRECT, libaio, iodepth 1 or
+# meta; also, not by default, seqwrite-random and seqwrite2-random. seq*:
+# 1 GiB with dd bs=1M (write with conv=fsync, read after dropping caches),
+# MB/s; the -random writes carry random bytes, as fio's do, from a file
+# made once in /dev/shm, seqwrite2-random from two writers of 512 MiB at
+# once (their sum: what the cluster takes, not one client). rand*: fio 4 KiB, O_DIRECT, libaio, iodepth 1 or
 # 16, 256 MiB file, 15 s (randwrite ends with fsync), IOPS. meta: 10,000
 # files created, stat'ed, renamed and unlinked, operations per second.
 set -eu
@@ -28,11 +31,13 @@ shift $((OPTIND - 1))
 [ $# -ge 1 ] || { echo "usage: $0 [-r ROUNDS] [-w WORKLOADS] NAME=MOUNTPOINT..." >&2; exit 2; }
 
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+random_source=/dev/shm/mount-bench-random
+trap 'rm -f "$results" "$random_source"' EXIT
 
 now() { date +%s.%N; }
 rate() { python3 -c "import sys; print(f'{float(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.1f}')" "$@"; }
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+random_bytes() { [ -s "$random_source" ] || head -c 1073741824 /dev/urandom >"$random_source"; }
 
 fio_iops() {
     # fio_iops DIR RW DEPTH
@@ -72,6 +77,26 @@ run() {
         t0=$(now)
         dd if=/dev/zero of="$dir/seq.dat" bs=1M count=1024 conv=fsync status=none
         rate 1073.741824 "$t0" "$(now)"
+        ;;
+    seqwrite-random)
+        random_bytes
+        rm -f "$dir/seq.dat"
+        sync
+        t0=$(now)
+        dd if="$random_source" of="$dir/seq.dat" bs=1M conv=fsync status=none
+        rate 1073.741824 "$t0" "$(now)"
+        ;;
+    seqwrite2-random)
+        random_bytes
+        rm -f "$dir/seq.dat" "$dir/seq2.dat"
+        sync
+        t0=$(now)
+        dd if="$random_source" of="$dir/seq.dat" bs=1M count=512 conv=fsync status=none &
+        first=$!
+        dd if="$random_source" of="$dir/seq2.dat" bs=1M count=512 skip=512 conv=fsync status=none
+        wait "$first"
+        rate 1073.741824 "$t0" "$(now)"
+        rm -f "$dir/seq2.dat"
         ;;
     seqread)
         [ -s "$dir/seq.dat" ] || dd if=/dev/zero of="$dir/seq.dat" bs=1M count=1024 conv=fsync status=none
