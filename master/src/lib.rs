@@ -6,6 +6,7 @@
 //! [`server`] (TCP and framing), [`client`] (one handler per request) and
 //! [`store::MetadataStore`] (the single path for changes).
 
+pub mod allocator;
 pub mod chunks;
 pub mod client;
 pub mod config;

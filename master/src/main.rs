@@ -66,6 +66,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !mooseng_master::allocator::fix_mmap_threshold() {
+        tracing::warn!("cannot fix the allocator's mmap threshold; freed memory may be kept");
+    }
     // Before the runtime starts: Linux keeps the nice level per thread,
     // and new threads inherit their creator's.
     if let Err(error) = rustix::process::setpriority_process(None, config.nice_level) {

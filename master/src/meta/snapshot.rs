@@ -19,7 +19,7 @@ use crate::raft::SnapshotMeta;
 
 /// The snapshot data of `image`.
 pub fn encode(image: ImageRef<'_>) -> Result<Vec<u8>, postcard::Error> {
-    format::encode(&image)
+    format::encode_sized(&image)
 }
 
 /// The name index of the snapshot described by `meta`.
