@@ -1,5 +1,6 @@
 //! Reading and writing whole frames on a stream, for the exchanges that are
-//! strictly request then answer (registration, chunkserver transfers).
+//! strictly request then answer (registration, chunkserver transfers), and
+//! sending data in pieces without gathering it into one buffer first.
 
 use std::io::IoSlice;
 

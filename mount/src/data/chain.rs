@@ -62,9 +62,10 @@ impl Chain {
     /// Writes `pieces` (offset in the chunk, bytes) and returns once the
     /// chain acknowledged every one: every block piece leaves at once, one
     /// WRITE_DATA each with its CRC, its data sent from the write buffer
-    /// itself rather than copied into frames, while the statuses are read as they
-    /// come, so the chain streams instead of waiting per block. After an
-    /// error the connection is in an unknown state and must be dropped.
+    /// itself rather than copied into frames, while the statuses are read
+    /// as they come, so the chain streams instead of waiting per block.
+    /// After an error the connection is in an unknown state and must be
+    /// dropped.
     pub async fn send(&mut self, pieces: &[(u32, Bytes)]) -> Result<(), CsError> {
         let chunk = self.chunk;
         let first = self.last_writeid + 1;
