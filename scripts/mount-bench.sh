@@ -67,24 +67,23 @@ os.rmdir(d)
 EOF
 }
 
+seq_write() {
+    # seq_write SOURCE DIR -> MB/s of 1 GiB from SOURCE into DIR/seq.dat
+    rm -f "$2/seq.dat"
+    sync
+    t0=$(now)
+    dd if="$1" of="$2/seq.dat" bs=1M count=1024 conv=fsync status=none
+    rate 1073.741824 "$t0" "$(now)"
+}
+
 run() {
     # run WORKLOAD DIR -> prints the value
     dir=$2
     case $1 in
-    seqwrite)
-        rm -f "$dir/seq.dat"
-        sync
-        t0=$(now)
-        dd if=/dev/zero of="$dir/seq.dat" bs=1M count=1024 conv=fsync status=none
-        rate 1073.741824 "$t0" "$(now)"
-        ;;
+    seqwrite) seq_write /dev/zero "$dir" ;;
     seqwrite-random)
         random_bytes
-        rm -f "$dir/seq.dat"
-        sync
-        t0=$(now)
-        dd if="$random_source" of="$dir/seq.dat" bs=1M conv=fsync status=none
-        rate 1073.741824 "$t0" "$(now)"
+        seq_write "$random_source" "$dir"
         ;;
     seqwrite2-random)
         random_bytes
