@@ -108,7 +108,10 @@ fn mountpoint(layout: &Layout, n: u8) -> PathBuf {
     layout.default_mountpoint().join(Role::Mount(n).name())
 }
 
-/// Gives chunkservers 1 and 2 their labels and restarts them.
+/// Gives chunkservers 1 and 2 their labels, restarts them and waits
+/// until the master lists them with their labels: a file written before
+/// would be placed without the labels and moved later, at the master's
+/// own pace, while the test counts copies.
 fn label(layout: &Layout, subnet: &Subnet) {
     for (n, labels) in LABELS {
         let role = Role::Chunkserver(n);
@@ -119,6 +122,18 @@ fn label(layout: &Layout, subnet: &Subnet) {
         member::stop(layout, role.address(subnet)).unwrap();
         member::restart(layout, role.address(subnet)).unwrap();
     }
+    let master = Role::Master.address(subnet);
+    let labelled = || {
+        let text = mfscli(master, "-SCS");
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+        LABELS
+            .iter()
+            .all(|(_, labels)| rows.iter().any(|row| row.contains(labels)))
+    };
+    assert!(
+        eventually(Duration::from_secs(30), labelled),
+        "chunkservers registered with their labels"
+    );
 }
 
 fn workload(root: &Path, (prefix, subnet): (&str, &str), flavor: Flavor) -> Side {
