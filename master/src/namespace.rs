@@ -10,10 +10,12 @@ mod access;
 mod acl;
 mod amtime;
 mod check;
+mod chunk_list;
 mod create;
 mod data;
 mod eattr;
 mod entry_name;
+mod extras;
 mod mutation;
 mod node;
 mod node_table;
@@ -46,9 +48,11 @@ pub use access::{
 };
 pub use acl::{Acl, AclEntry, AclKind, NodeAcls};
 pub use check::Inconsistency;
+pub use chunk_list::ChunkList;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
 pub use eattr::{smode, EattrTally};
 pub use entry_name::EntryName;
+pub use extras::Extras;
 pub use mutation::{
     AttrChange, ChunkRef, Counts, Entry, GoalChange, Mutation, NewNode, Outcome, SugidClear,
     TimeChange,
@@ -107,8 +111,7 @@ impl Namespace {
             sclass: DEFAULT_SCLASS,
             parents: Parents::None,
             data: NodeData::Directory(Box::default()),
-            xattrs: Default::default(),
-            acl: Default::default(),
+            extras: Extras::default(),
         };
         let mut nodes = NodeTable::default();
         nodes.insert(ROOT, root);

@@ -162,7 +162,7 @@ impl<'a> View<'a> {
 
 pub(crate) fn cache_flags(node: &Node, parent: Option<&Node>, session: &Session) -> u8 {
     let mut flags = 0;
-    if node.xattrs.is_empty() && node.acl.is_empty() {
+    if node.extras.is_empty() {
         flags |= mattr::NOXATTR;
     }
     if parent.is_some_and(|p| p.eattr & EATTR_NOECACHE != 0) {

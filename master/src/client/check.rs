@@ -37,7 +37,7 @@ impl Request<'_> {
         let chunks = {
             let ns = self.master.store.read().await;
             let inode = View::new(&ns, self.session, self.version).resolve(client_inode)?;
-            ns.file(inode)?.chunks.clone()
+            ns.file(inode)?.chunks.to_vec()
         };
         let mut counts = [0u32; 12];
         for chunk in chunks {

@@ -69,7 +69,7 @@ impl Caller {
         if self.is_root() {
             return MAY_READ | MAY_WRITE | MAY_EXEC;
         }
-        if let Some(acl) = node.acl.get(AclKind::Access) {
+        if let Some(acl) = node.extras.acls().get(AclKind::Access) {
             return acl.rights(self, node);
         }
         let shift = if self.owns(node) {

@@ -47,71 +47,43 @@ pub struct Acl {
     pub named_groups: Vec<AclEntry>,
 }
 
-/// The ACLs of one node. Few nodes have any, so both sit behind one
-/// pointer: every node pays 8 bytes for them, not 16.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NodeAcls(Option<Box<AclPair>>);
-
-/// What the pointer holds; serialized as the two-field struct `NodeAcls`
-/// was before, so snapshots keep their bytes.
+/// The ACLs of one node, kept with its extended attributes behind the
+/// node's one pointer for extras (`Extras`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "NodeAcls")]
-struct AclPair {
+pub struct NodeAcls {
     access: Option<Acl>,
     default: Option<Acl>,
 }
 
-impl AclPair {
+impl NodeAcls {
+    pub const fn new() -> NodeAcls {
+        NodeAcls {
+            access: None,
+            default: None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.access.is_none() && self.default.is_none()
+    }
+
+    pub fn get(&self, kind: AclKind) -> Option<&Acl> {
+        match kind {
+            AclKind::Access => self.access.as_ref(),
+            AclKind::Default => self.default.as_ref(),
+        }
+    }
+
     fn slot(&mut self, kind: AclKind) -> &mut Option<Acl> {
         match kind {
             AclKind::Access => &mut self.access,
             AclKind::Default => &mut self.default,
         }
     }
-}
 
-impl NodeAcls {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    pub fn get(&self, kind: AclKind) -> Option<&Acl> {
-        let pair = self.0.as_deref()?;
-        match kind {
-            AclKind::Access => pair.access.as_ref(),
-            AclKind::Default => pair.default.as_ref(),
-        }
-    }
-
-    fn get_mut(&mut self, kind: AclKind) -> Option<&mut Acl> {
-        self.0.as_deref_mut()?.slot(kind).as_mut()
-    }
-
-    /// Sets or (with `None`) removes one of the two; the pointer goes when
-    /// both are gone.
-    fn set(&mut self, kind: AclKind, acl: Option<Acl>) {
-        let pair = self.0.get_or_insert_with(Box::default);
-        *pair.slot(kind) = acl;
-        if pair.access.is_none() && pair.default.is_none() {
-            self.0 = None;
-        }
-    }
-}
-
-impl Serialize for NodeAcls {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(pair) => pair.serialize(serializer),
-            None => AclPair::default().serialize(serializer),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for NodeAcls {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let pair = AclPair::deserialize(deserializer)?;
-        let empty = pair.access.is_none() && pair.default.is_none();
-        Ok(NodeAcls((!empty).then(|| Box::new(pair))))
+    /// Sets or (with `None`) removes one of the two.
+    pub(super) fn set(&mut self, kind: AclKind, acl: Option<Acl>) {
+        *self.slot(kind) = acl;
     }
 }
 
@@ -172,7 +144,7 @@ impl Acl {
 impl Node {
     /// The 12 mode bits the attribute record carries.
     pub fn shown_mode(&self) -> u16 {
-        match self.acl.get(AclKind::Access) {
+        match self.extras.acls().get(AclKind::Access) {
             Some(acl) => (acl.mode() & 0o777) | (self.mode & SPECIAL_BITS),
             None => self.mode & 0o7777,
         }
@@ -181,13 +153,15 @@ impl Node {
     /// chmod: with an access ACL the group bits of the mode go to the mask
     /// and the mode keeps the owning group's permission.
     pub(super) fn apply_mode(&mut self, mode: u16) {
-        match self.acl.get_mut(AclKind::Access) {
-            Some(acl) => {
-                acl.set_mode(mode);
-                self.mode = (self.mode & 0o070) | (mode & 0o7707);
-            }
-            None => self.mode = mode,
-        }
+        let has_access = self.extras.change_acls(|acls| {
+            let access = acls.slot(AclKind::Access).as_mut();
+            access.map(|acl| acl.set_mode(mode)).is_some()
+        });
+        self.mode = if has_access {
+            (self.mode & 0o070) | (mode & 0o7707)
+        } else {
+            mode
+        };
     }
 }
 
@@ -221,7 +195,7 @@ impl Namespace {
     /// GETFACL: MooseFS answers without checking the caller.
     pub fn get_acl(&self, inode: Inode, kind: AclKind) -> Result<&Acl, Status> {
         let node = self.get(inode).ok_or(Status::ENOENT)?;
-        node.acl.get(kind).ok_or(Status::ENOATTR)
+        node.extras.acls().get(kind).ok_or(Status::ENOATTR)
     }
 
     /// SETFACL (`fs_setfacl`): owner or root only, not on immutable nodes.
@@ -243,7 +217,7 @@ impl Namespace {
         let node = self.node_mut(inode);
         let removal = acl.user & acl.group & acl.other & acl.mask == UNSET && !acl.has_named();
         if removal {
-            node.acl.set(kind, None);
+            node.extras.change_acls(|acls| acls.set(kind, None));
             return Ok(Outcome::Node(inode));
         }
         let mut acl = acl.clone();
@@ -269,7 +243,7 @@ impl Namespace {
         } else {
             Some(acl)
         };
-        node.acl.set(kind, kept);
+        node.extras.change_acls(|acls| acls.set(kind, kept));
         if node.mode != before {
             node.ctime = ts;
         }
@@ -319,17 +293,5 @@ mod tests {
             assert_eq!(bytes, postcard::to_stdvec(&old).unwrap());
             assert_eq!(postcard::from_bytes::<NodeAcls>(&bytes).unwrap(), acls);
         }
-    }
-
-    #[test]
-    fn removing_both_frees_the_pointer() {
-        let mut acls = NodeAcls::default();
-        acls.set(AclKind::Default, Some(acl(7)));
-        assert_eq!(acls.get(AclKind::Default), Some(&acl(7)));
-        assert_eq!(acls.get(AclKind::Access), None);
-        acls.set(AclKind::Default, None);
-        assert!(acls.is_empty());
-        assert_eq!(acls, NodeAcls::default());
-        assert_eq!(std::mem::size_of::<NodeAcls>(), 8);
     }
 }

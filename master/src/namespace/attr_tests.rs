@@ -239,7 +239,7 @@ fn default_acl_is_inherited_instead_of_the_umask() {
         acl: acl(0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, &[]),
     };
     run(&mut ns, &root, removal).unwrap();
-    assert!(ns.get(dir).unwrap().acl.is_empty());
+    assert!(ns.get(dir).unwrap().extras.acls().is_empty());
 }
 
 #[test]

@@ -5,6 +5,7 @@ use mooseng_wire::Status;
 use super::access::{Caller, EATTR_APPENDONLY, EATTR_IMMUTABLE, EATTR_UNDELETABLE};
 use super::access::{EATTR_NOECACHE, EATTR_SNAPSHOT};
 use super::acl::{self, AclKind, NodeAcls};
+use super::extras::Extras;
 use super::mutation::{NewNode, Outcome};
 use super::node::{FileData, Inode, Node, NodeData};
 use super::parents::Parents;
@@ -35,12 +36,12 @@ impl Namespace {
         }
         self.check_quota(ts, parent, &new_usage(spec))?;
         let is_dir = matches!(spec, NewNode::Directory);
-        let (mode, acl) = match dir.acl.get(AclKind::Default) {
+        let (mode, acl) = match dir.extras.acls().get(AclKind::Default) {
             Some(default) => acl::inherit(default, mode, is_dir),
             None => (mode & !umask, NodeAcls::default()),
         };
         let mut node = new_node(ts, caller, dir, spec, mode & 0o7777, copy_sgid);
-        node.acl = acl;
+        node.extras.change_acls(|acls| *acls = acl);
         let inode = self.next_inode;
         self.next_inode += 1;
         self.nodes.insert(inode, node);
@@ -128,7 +129,6 @@ pub(super) fn new_node(
             NewNode::BlockDev(rdev) => NodeData::BlockDev(*rdev),
             NewNode::CharDev(rdev) => NodeData::CharDev(*rdev),
         },
-        xattrs: Default::default(),
-        acl: Default::default(),
+        extras: Extras::default(),
     }
 }

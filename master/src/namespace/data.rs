@@ -79,11 +79,7 @@ impl Namespace {
         }
         let goal = self.get(inode).map_or(0, |n| self.classes.copies(n.sclass));
         let file = self.file_mut(inode);
-        let slot = index as usize;
-        if file.chunks.len() <= slot {
-            file.chunks.resize(slot + 1, 0);
-        }
-        file.chunks[slot] = chunk;
+        file.chunks.set(index as usize, chunk);
         let last = file.length.saturating_sub(1) / CHUNK_SIZE;
         if u64::from(index) > last {
             file.length = u64::from(index) * CHUNK_SIZE;

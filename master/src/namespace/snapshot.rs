@@ -360,8 +360,7 @@ impl Namespace {
         if !cplike && whole {
             node.eattr = src_node.eattr;
             node.winattr = src_node.winattr;
-            node.xattrs = src_node.xattrs.clone();
-            node.acl = src_node.acl.clone();
+            node.extras = src_node.extras.clone();
         }
         let inode = self.next_inode;
         self.next_inode += 1;

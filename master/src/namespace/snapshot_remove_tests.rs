@@ -66,7 +66,7 @@ fn a_snapshot_goes_whole_past_the_trash_and_ends_its_chunk_references() {
             "inode {inode} went to the trash"
         );
     }
-    assert_eq!(ns.file(big).unwrap().chunks, vec![7, 0, 9]);
+    assert_eq!(ns.file(big).unwrap().chunks[..], [7, 0, 9]);
     assert!(ns.check().is_empty());
 }
 

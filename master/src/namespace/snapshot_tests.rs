@@ -40,7 +40,7 @@ pub(super) fn make(
 pub(super) fn with_data(ns: &mut Namespace, file: Inode, chunks: &[u64], length: u64) {
     match &mut ns.nodes.get_mut(file).unwrap().data {
         NodeData::File(data) => {
-            data.chunks = chunks.to_vec();
+            data.chunks = chunks.to_vec().into();
             data.length = length;
         }
         other => panic!("not a file: {other:?}"),
@@ -103,7 +103,7 @@ fn a_tree_snapshot_copies_every_node_and_shares_the_chunks() {
     assert_ne!(big_copy, big);
     assert_eq!(ns.file(big_copy).unwrap(), ns.file(big).unwrap());
     let small_copy = lookup(&ns, lookup(&ns, copy, "sub"), "small");
-    assert_eq!(ns.file(small_copy).unwrap().chunks, vec![11]);
+    assert_eq!(ns.file(small_copy).unwrap().chunks[..], [11]);
     let link = ns.get(lookup(&ns, copy, "link")).unwrap();
     assert_eq!(link.data, NodeData::Symlink((*b"big").into()));
     assert_ne!(ns.get(big_copy).unwrap().eattr & 0x10, 0, "EATTR_SNAPSHOT");
@@ -145,7 +145,7 @@ fn an_existing_file_needs_the_overwrite_flag_and_is_replaced_with_it() {
     .unwrap();
     assert_eq!(outcome.added(), &refs(&[5])[..]);
     assert_eq!(outcome.released(), &refs(&[6])[..]);
-    assert_eq!(ns.file(lookup(&ns, ROOT, "g")).unwrap().chunks, vec![5]);
+    assert_eq!(ns.file(lookup(&ns, ROOT, "g")).unwrap().chunks[..], [5]);
     assert!(ns.get(old).is_none());
     let again = snapshot(
         &mut ns,

@@ -66,7 +66,7 @@ fn without_trash(mut ns: Namespace) -> Namespace {
 
 fn set_chunks(ns: &mut Namespace, file: Inode, chunks: &[u64]) {
     match &mut ns.nodes.get_mut(file).unwrap().data {
-        NodeData::File(data) => data.chunks = chunks.to_vec(),
+        NodeData::File(data) => data.chunks = chunks.to_vec().into(),
         other => panic!("not a file: {other:?}"),
     }
 }
@@ -349,7 +349,7 @@ fn truncate_drops_chunk_slots_past_the_end() {
     let Some(NodeData::File(data)) = ns.get(file).map(|n| &n.data) else {
         panic!("not a file");
     };
-    assert_eq!(data.chunks, vec![11, 12]);
+    assert_eq!(data.chunks[..], [11, 12]);
     assert_eq!(ns.attr(file).unwrap().length, (64 << 20) + 1);
 }
 
@@ -683,7 +683,7 @@ fn fill(ns: &mut Namespace, inode: Inode, length: u64, chunks: &[u64], goal: u8)
     node.sclass = goal;
     if let NodeData::File(file) = &mut node.data {
         file.length = length;
-        file.chunks = chunks.to_vec();
+        file.chunks = chunks.to_vec().into();
     }
 }
 

@@ -29,7 +29,7 @@ fn make(ns: &mut Namespace, parent: Inode, name: &str, node: NewNode) -> Inode {
 fn file_with_chunks(ns: &mut Namespace, parent: Inode, name: &str, chunks: &[u64]) -> Inode {
     let file = make(ns, parent, name, NewNode::File);
     if let NodeData::File(data) = &mut ns.nodes.get_mut(file).unwrap().data {
-        data.chunks = chunks.to_vec();
+        data.chunks = chunks.to_vec().into();
     }
     file
 }

@@ -35,11 +35,10 @@ pub const XATTR_LIST_MAX: usize = 65536;
 /// One name and its value.
 type Xattr = (NameBytes, Box<[u8]>);
 
-/// One node's extended attributes, newest first. Boxed because few nodes
-/// have any: an empty list costs the node 8 bytes instead of a `Vec`'s 24.
+/// One node's extended attributes, newest first, kept with its ACLs
+/// behind the node's one pointer for extras (`Extras`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(clippy::box_collection)] // a thin pointer: 8 bytes, not a slice's 16
-pub struct Xattrs(Option<Box<Vec<Xattr>>>);
+pub struct Xattrs(Vec<Xattr>);
 
 /// Written as the plain list snapshots have always held.
 impl Serialize for Xattrs {
@@ -54,17 +53,21 @@ impl<'de> Deserialize<'de> for Xattrs {
         #[serde(rename = "Xattrs")]
         struct Listed(Vec<Xattr>);
         let Listed(all) = Listed::deserialize(deserializer)?;
-        Ok(Xattrs((!all.is_empty()).then(|| Box::new(all))))
+        Ok(Xattrs(all))
     }
 }
 
 impl Xattrs {
+    pub const fn new() -> Xattrs {
+        Xattrs(Vec::new())
+    }
+
     fn all(&self) -> &[Xattr] {
-        self.0.as_deref().map_or(&[], |all| &all[..])
+        &self.0
     }
 
     fn all_mut(&mut self) -> &mut Vec<Xattr> {
-        self.0.get_or_insert_with(Box::default)
+        &mut self.0
     }
 
     pub fn is_empty(&self) -> bool {
@@ -93,16 +96,13 @@ impl Xattrs {
         out
     }
 
-    fn set(&mut self, name: &[u8], value: &[u8], mode: u8) -> Result<(), Status> {
+    pub(super) fn set(&mut self, name: &[u8], value: &[u8], mode: u8) -> Result<(), Status> {
         use xattr_mode::*;
         let found = self.all().iter().position(|(n, _)| &n[..] == name);
         match (found, mode) {
             (Some(_), CREATE_ONLY) => Err(Status::EEXIST),
             (Some(at), REMOVE) => {
                 self.all_mut().remove(at);
-                if self.all().is_empty() {
-                    self.0 = None;
-                }
                 Ok(())
             }
             (Some(at), CREATE_OR_REPLACE | REPLACE_ONLY) => {
@@ -137,7 +137,7 @@ impl Namespace {
         }
         check_readable(caller, node, opened)?;
         check_xattr_name(name)?;
-        node.xattrs.get(name).ok_or(Status::ENOATTR)
+        node.extras.xattrs().get(name).ok_or(Status::ENOATTR)
     }
 
     /// GETXATTR with an empty name: the attributes to list.
@@ -149,10 +149,10 @@ impl Namespace {
     ) -> Result<&Xattrs, Status> {
         let node = self.get(inode).ok_or(Status::ENOENT)?;
         check_readable(caller, node, opened)?;
-        if node.xattrs.list_len() > XATTR_LIST_MAX {
+        if node.extras.xattrs().list_len() > XATTR_LIST_MAX {
             return Err(Status::ERANGE);
         }
-        Ok(&node.xattrs)
+        Ok(node.extras.xattrs())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -187,7 +187,8 @@ impl Namespace {
             return Err(Status::ERANGE);
         }
         let node = self.node_mut(inode);
-        node.xattrs.set(name, value, mode)?;
+        node.extras
+            .change_xattrs(|xattrs| xattrs.set(name, value, mode))?;
         node.ctime = ts;
         Ok(Outcome::Node(inode))
     }
