@@ -6,10 +6,11 @@
 # does), and prints the master's VmRSS before, right after, and WAIT
 # seconds later (after mfsmount's once-a-minute report of the files it
 # still holds and, for ours, a snapshot), with the growth per file. With
-# -s it also prints glibc's malloc_stats() of the master at the end (gdb).
+# -s it also prints glibc's malloc_stats() of the master at the end, and
+# with -t its VmRSS after glibc's malloc_trim(0) (both through gdb).
 # Needs root and a built `mooseng-cluster`; takes the cluster down after.
 #
-#   scripts/master-memory.sh [-m ng|mfs] [-n FILES] [-w WAIT] [-s] CLUSTER_BIN
+#   scripts/master-memory.sh [-m ng|mfs] [-n FILES] [-w WAIT] [-s] [-t] CLUSTER_BIN
 #   scripts/master-memory.sh -m ng -n 1000000 target/release/mooseng-cluster
 #
 # Uses prefix mm, subnet 10.233.110.0/24 and state directory /run/mm
@@ -20,17 +21,19 @@ master=ng
 files=1000000
 wait_s=90
 stats=no
-while getopts m:n:w:s opt; do
+trim=no
+while getopts m:n:w:st opt; do
     case $opt in
     m) master=$OPTARG ;;
     n) files=$OPTARG ;;
     w) wait_s=$OPTARG ;;
     s) stats=yes ;;
+    t) trim=yes ;;
     *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { echo "usage: $0 [-m ng|mfs] [-n FILES] [-w WAIT] [-s] CLUSTER_BIN" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [-m ng|mfs] [-n FILES] [-w WAIT] [-s] [-t] CLUSTER_BIN" >&2; exit 2; }
 cluster=$1
 prefix=${MM_PREFIX:-mm}
 subnet=${MM_SUBNET:-10.233.110.0/24}
@@ -80,4 +83,9 @@ if [ "$stats" = yes ]; then
     lines=$(wc -l <"$log")
     gdb -p "$pid" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1
     tail -n +"$((lines + 1))" "$log" | grep -E '^(Arena|Total|system bytes|in use bytes)'
+fi
+if [ "$trim" = yes ]; then
+    gdb -p "$pid" -batch -ex 'call (int)malloc_trim(0)' >/dev/null 2>&1
+    trimmed=$(rss)
+    echo "VmRSS after malloc_trim(0) $((trimmed / 1048576)) MiB ($(per_file "$trimmed") B/file)"
 fi

@@ -11,6 +11,16 @@
 //! 16 on two cores) kept tens of megabytes of freed memory: at 1,000,000
 //! files the daemon held about 400 bytes a file, of which 152 were in
 //! use. Setting the threshold explicitly turns that adjustment off.
+//!
+//! Even so, the heaps keep the free memory between live blocks: at
+//! 1,000,000 files about 24 MB free among 136 MB in use, which only
+//! `malloc_trim` gives back. The master calls it once a minute.
+
+use std::time::{Duration, Instant};
+
+/// How often the master gives free memory back: trimming walks every
+/// arena under its lock, a few milliseconds per hundred megabytes.
+pub const TRIM_EVERY: Duration = Duration::from_secs(60);
 
 /// glibc's own default mmap threshold, made fixed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -33,4 +43,42 @@ pub fn fix_mmap_threshold() -> bool {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn fix_mmap_threshold() -> bool {
     false
+}
+
+/// Gives the free pages of every arena back to the system; returns
+/// whether any were. Does nothing (and returns `false`) with another C
+/// library.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn give_back_free_memory() -> bool {
+    // SAFETY: malloc_trim takes an integer and works under glibc's own
+    // arena locks; no memory is handed over.
+    unsafe { libc::malloc_trim(0) == 1 }
+}
+
+/// Gives the free pages of every arena back to the system; returns
+/// whether any were. Does nothing (and returns `false`) with another C
+/// library.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn give_back_free_memory() -> bool {
+    false
+}
+
+/// Gives free memory back every `period`, on a thread of its own for the
+/// life of the process.
+pub fn trim_periodically(period: Duration) -> std::io::Result<()> {
+    let trim = move || loop {
+        std::thread::sleep(period);
+        let started = Instant::now();
+        let released = give_back_free_memory();
+        tracing::debug!(
+            released,
+            took_us = started.elapsed().as_micros() as u64,
+            "free memory given back"
+        );
+    };
+    std::thread::Builder::new()
+        .name("malloc-trim".into())
+        .spawn(trim)
+        .map(drop)
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use mooseng_master::allocator::TRIM_EVERY;
 use mooseng_master::chunks::{ChunkConfig, ChunkService};
 use mooseng_master::client::Master;
 use mooseng_master::config::Config;
@@ -73,6 +74,9 @@ fn main() -> ExitCode {
     // and new threads inherit their creator's.
     if let Err(error) = rustix::process::setpriority_process(None, config.nice_level) {
         tracing::warn!(level = config.nice_level, %error, "cannot set the nice level");
+    }
+    if let Err(error) = mooseng_master::allocator::trim_periodically(TRIM_EVERY) {
+        tracing::warn!(%error, "cannot start giving free memory back");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
