@@ -10,17 +10,16 @@ mod access;
 mod acl;
 mod amtime;
 mod check;
-mod chunk_list;
 mod create;
 mod data;
 mod eattr;
 mod entry_name;
 mod extras;
+mod inline_list;
 mod mutation;
 mod node;
 mod node_table;
 mod open_files;
-mod parents;
 mod paths;
 mod policy;
 mod query;
@@ -48,18 +47,17 @@ pub use access::{
 };
 pub use acl::{Acl, AclEntry, AclKind, NodeAcls};
 pub use check::Inconsistency;
-pub use chunk_list::ChunkList;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
 pub use eattr::{smode, EattrTally};
 pub use entry_name::EntryName;
 pub use extras::Extras;
+pub use inline_list::InlineList;
 pub use mutation::{
     AttrChange, ChunkRef, Counts, Entry, GoalChange, Mutation, NewNode, Outcome, SugidClear,
     TimeChange,
 };
-pub use node::{Directory, FileData, Inode, NameBytes, Node, NodeData, ROOT};
+pub use node::{ChunkList, Directory, FileData, Inode, NameBytes, Node, NodeData, Parents, ROOT};
 use node_table::NodeTable;
-pub use parents::Parents;
 pub use paths::Whereabouts;
 pub use policy::{PolicyTarget, SetKind, SetMode, Tally};
 pub use query::{Census, DirStats, TreeStats};
@@ -334,7 +332,7 @@ impl Namespace {
             .unwrap_or_else(|| panic!("entry vanished from directory {parent}"));
         let child_node = self.node_mut(child);
         let child_is_dir = child_node.is_dir();
-        child_node.parents.remove_one(parent);
+        child_node.parents.remove_one(&parent);
         child_node.ctime = ts;
         let parent_node = self.node_mut(parent);
         parent_node.mtime = ts;

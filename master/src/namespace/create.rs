@@ -7,8 +7,7 @@ use super::access::{EATTR_NOECACHE, EATTR_SNAPSHOT};
 use super::acl::{self, AclKind, NodeAcls};
 use super::extras::Extras;
 use super::mutation::{NewNode, Outcome};
-use super::node::{FileData, Inode, Node, NodeData};
-use super::parents::Parents;
+use super::node::{FileData, Inode, Node, NodeData, Parents};
 use super::quota::new_usage;
 use super::{check_name, Namespace, DEFAULT_TRASHTIME_HOURS};
 

@@ -6,10 +6,9 @@ use mooseng_wire::types::node_type;
 use mooseng_wire::Attr;
 use serde::{Deserialize, Serialize};
 
-use super::chunk_list::ChunkList;
 use super::entry_name::EntryName;
 use super::extras::Extras;
-use super::parents::Parents;
+use super::inline_list::InlineList;
 use super::quota::Quota;
 
 /// Inode numbers as MooseFS uses them: 32 bits, the root is 1.
@@ -19,6 +18,14 @@ pub const ROOT: Inode = 1;
 
 /// Names are bytes, not strings: POSIX file names need not be UTF-8.
 pub type NameBytes = Box<[u8]>;
+
+/// The directories that link to a node, one entry per link (a directory
+/// may appear twice), in the order `push` and `remove_one` leave them:
+/// paths are listed in that order.
+pub type Parents = InlineList<Inode>;
+
+/// A file's chunk ids, one per 64 MiB slot, 0 for a hole.
+pub type ChunkList = InlineList<u64>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
