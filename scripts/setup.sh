@@ -3,13 +3,15 @@
 # reference MooseFS 3.0.117 programs, FUSE, tshark and network tools, the
 # font of mooseng-bench's chart, and what builds and runs the vendored
 # pjdfstest (autotools, a C compiler, make, perl's prove, and openssl, which
-# makes its file names), and protoc for the masters' gRPC code.
+# makes its file names), protoc for the masters' gRPC code, and debootstrap
+# and docker-compose for the compose cluster's images and test.
 # Idempotent; run as root (CI and the project's machines are root).
 set -eu
 
 packages="moosefs-master moosefs-chunkserver moosefs-client moosefs-cli \
 moosefs-metalogger fuse3 tshark iproute2 attr acl fio fonts-dejavu-core \
-autoconf automake gcc make perl openssl protobuf-compiler"
+autoconf automake gcc make perl openssl protobuf-compiler \
+debootstrap docker-compose"
 
 missing=""
 for p in $packages; do
