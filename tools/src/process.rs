@@ -133,20 +133,18 @@ impl ProcessId {
     /// listening socket) until the last thread is gone, and a thread in
     /// `fsync` finishes it before it dies of SIGKILL: such a process is
     /// alive.
+    /// State, thread count and start time come from one read of
+    /// `/proc/PID/stat`, so they describe the same moment.
     pub fn is_alive(&self) -> bool {
-        match stat_fields(self.pid) {
-            Some(fields) => {
-                let zombie = fields.first().map(String::as_str) == Some("Z");
-                fields.get(19).and_then(|t| t.parse().ok()) == Some(self.start_time)
-                    && (!zombie || self.threads() > 1)
-            }
-            None => false,
-        }
-    }
-
-    /// Threads of the process not yet gone, the exited first one included.
-    fn threads(&self) -> usize {
-        fs::read_dir(format!("/proc/{}/task", self.pid)).map_or(0, Iterator::count)
+        let Some(fields) = stat_fields(self.pid) else {
+            return false;
+        };
+        let zombie = fields.first().map(String::as_str) == Some("Z");
+        // `num_threads`, field 20 (the 18th after the name), counts an
+        // exited first thread until the last one is gone.
+        let threads: u64 = fields.get(17).and_then(|n| n.parse().ok()).unwrap_or(0);
+        fields.get(19).and_then(|t| t.parse().ok()) == Some(self.start_time)
+            && (!zombie || threads > 1)
     }
 
     /// Collects the exit status of a process that ended as a child of this
@@ -186,6 +184,11 @@ pub fn stop_all(processes: &[ProcessId], grace: Duration) {
 /// for it to be gone; returns whether it is.
 pub fn kill(process: ProcessId, limit: Duration) -> bool {
     process.signal(Signal::KILL);
+    gone_within(process, limit)
+}
+
+/// Waits up to `limit` for `process` to be gone; returns whether it is.
+pub fn gone_within(process: ProcessId, limit: Duration) -> bool {
     wait_until_gone(&[process], limit)
 }
 
@@ -249,6 +252,31 @@ mod tests {
         assert!(id.is_alive());
         stop_all(&[id], Duration::from_secs(5));
         assert!(!id.is_alive());
+    }
+
+    /// Python's main thread ends with `pthread_exit` while a second one
+    /// sleeps: the process shows as a zombie until that one is gone.
+    #[test]
+    fn a_process_whose_first_thread_exited_is_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("python.log");
+        let script = "import ctypes, threading, time\n\
+                      threading.Thread(target=time.sleep, args=(2,)).start()\n\
+                      print('started', flush=True)\n\
+                      ctypes.CDLL(None).pthread_exit(None)\n";
+        let id = spawn(
+            Path::new("python3"),
+            &["-c".into(), script.into()],
+            None,
+            &log,
+        )
+        .unwrap();
+        assert!(wait_for_log(&log, "started"));
+        thread::sleep(Duration::from_millis(300));
+        let state = stat_fields(id.pid).unwrap();
+        assert_eq!(state[0], "Z", "the first thread has exited");
+        assert!(id.is_alive());
+        assert!(gone_within(id, Duration::from_secs(5)));
     }
 
     #[test]
