@@ -28,6 +28,7 @@ mod remove;
 mod rename;
 mod sclass;
 mod sclass_usage;
+mod sessions;
 mod setattr;
 mod snapshot;
 mod snapshot_remove;
@@ -66,6 +67,7 @@ pub use sclass::{
     change as sclass_change, ClassDef, Classes, LabelExpr, StorageClass, FIRST_CUSTOM_CLASS,
 };
 pub use sclass_usage::ClassMembers;
+pub use sessions::{SessionRecord, SessionTable};
 pub use snapshot::snapshot_mode;
 pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
 pub use truncate::{Cut, TruncatePlan};
@@ -91,6 +93,8 @@ pub struct Namespace {
     detached_seq: u64,
     /// Sessions holding each open file.
     open: open_files::OpenFiles,
+    /// The sessions mounts registered.
+    sessions: SessionTable,
 }
 
 impl Namespace {
@@ -120,6 +124,7 @@ impl Namespace {
             detached: BTreeMap::new(),
             detached_seq: 0,
             open: open_files::OpenFiles::default(),
+            sessions: SessionTable::default(),
         }
     }
 
@@ -271,7 +276,19 @@ impl Namespace {
                 self.acquire(made.inode(), *session)?;
                 Ok(made)
             }
+            Mutation::OpenSession { previous, record } => Ok(Outcome::Session(
+                self.sessions.open(*previous, (**record).clone()),
+            )),
+            Mutation::CloseSession { session } => match self.sessions.close(*session) {
+                true => Ok(Outcome::Session(*session)),
+                false => Err(Status::BADSESSIONID),
+            },
         }
+    }
+
+    /// A session a mount registered, on this master or another.
+    pub fn session(&self, id: u32) -> Option<&SessionRecord> {
+        self.sessions.get(id)
     }
 
     /// A directory the caller may add entries to or remove entries from.

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use mooseng_wire::Version;
+use serde::{Deserialize, Serialize};
 
 use crate::exports::{sesflag, ExportRule};
 use crate::locks::Locks;
@@ -22,8 +23,9 @@ pub use op_counters::{Counts, Op, OpCounters, OP_KINDS};
 /// Inode number a mount uses for its own root, whatever it maps to.
 pub const CLIENT_ROOT: Inode = 1;
 
-/// The rights one session was granted, fixed at register time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The rights one session was granted, fixed at register time and kept
+/// in the metadata with the session ([`crate::namespace::SessionRecord`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// Internal inode of the exported directory this session sees as `/`.
     pub root: Inode,
@@ -214,28 +216,22 @@ pub struct Sessions {
 
 #[derive(Debug, Default)]
 struct Registry {
-    next_id: u32,
     by_id: HashMap<u32, Arc<Session>>,
 }
 
 impl Sessions {
-    /// Starts a session, or takes over `previous` when it still exists.
+    /// Serves session `id`, which the metadata gave (a new one, or one
+    /// taken over: its open files and counters carry over when this
+    /// master served it already).
     pub fn open(
         &self,
-        previous: Option<u32>,
+        id: u32,
         grant: Grant,
         peer: Ipv4Addr,
         version: Version,
         info: Vec<u8>,
     ) -> Arc<Session> {
         let mut registry = self.registry();
-        let id = match previous.filter(|id| registry.by_id.contains_key(id)) {
-            Some(id) => id,
-            None => {
-                registry.next_id += 1;
-                registry.next_id
-            }
-        };
         let previous = registry.by_id.get(&id);
         let open_files = previous.map(|old| old.open_inodes()).unwrap_or_default();
         let ops = previous.map_or_else(OpCounters::default, |old| old.ops.carried_over());

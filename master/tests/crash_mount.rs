@@ -242,6 +242,16 @@ fn mfsmount_carries_on_across_kill_9() {
         .filter(|name| !present.contains(name))
         .collect();
     assert!(lost.is_empty(), "acknowledged mkdirs lost: {lost:?}");
+    // Sessions are metadata: mfsmount reconnected with the session it
+    // registered first whenever it reconnected (not after every restart:
+    // a master may live less than its reconnect delay), never a new one.
+    let log = fs::read_to_string(dir.path().join("master.log")).expect("master log");
+    assert_eq!(
+        log.matches("session registered").count(),
+        1,
+        "registrations"
+    );
+    assert!(log.contains("session resumed"), "no reconnection");
     eprintln!(
         "{} kill -9 restarts under mfsmount: {} acknowledged mkdirs all present",
         CYCLES + 1,

@@ -7,8 +7,8 @@
 //! followers' MATOCS_MASTER_ACK redirect to it and the mount follows the
 //! REGISTER redirect; more writes follow, everything reads
 //! back by SHA-256 with two valid copies of its chunk, `mfscli` given the
-//! name shows the new leader's chunkservers and the killed master comes
-//! back as a follower. Files are created before the kill (failover.rs says
+//! name shows the new leader's chunkservers and the mount in the session
+//! it had before the kill, and the killed master comes back as a follower. Files are created before the kill (failover.rs says
 //! why). Needs root, network namespaces, FUSE and the MooseFS packages.
 
 mod support;
@@ -53,6 +53,28 @@ fn mfscli_by_name(layout: &Layout, set: &str) -> String {
     text
 }
 
+/// The id of the session `mfscli -SMS` lists for the mount at `address`
+/// (plain text: the id is the field before the address).
+fn session_of(layout: &Layout, address: &str) -> String {
+    let text = mfscli_by_name(layout, "-SMS");
+    text.lines()
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let at = fields.iter().position(|field| *field == address)?;
+            at.checked_sub(1).map(|id| fields[id].to_owned())
+        })
+        .unwrap_or_else(|| panic!("no session of {address} in {text}"))
+}
+
+/// How often the masters' logs say a mount registered a new session.
+fn sessions_registered(layout: &Layout) -> usize {
+    std::fs::read_dir(layout.logs())
+        .expect("logs")
+        .map(|log| std::fs::read_to_string(log.expect("log").path()).unwrap_or_default())
+        .map(|text| text.matches("session registered").count())
+        .sum()
+}
+
 /// `mfscli -SIM` by name shows `master` in `state` (plain text fields
 /// are separated by tabs).
 fn assert_shown_as(layout: &Layout, master: Ipv4Addr, state: &str) {
@@ -80,6 +102,9 @@ fn debian_programs_carry_on_when_the_leader_is_killed() {
         .map(|n| Role::Chunkserver(n).address(&subnet))
         .collect();
 
+    let mount = Role::Mount(1).address(&subnet).to_string();
+    let session = session_of(&layout, &mount);
+
     let masters = group::masters(SUBNET);
     let failover = group::fail_over_while_writing(&layout, &mnt, &masters, CREATED, WRITTEN_BEFORE);
     let leader = failover.leader;
@@ -105,9 +130,10 @@ fn debian_programs_carry_on_when_the_leader_is_killed() {
     for cs in &chunkservers {
         assert!(servers.contains(&cs.to_string()), "{cs} in {servers}");
     }
-    let mount = Role::Mount(1).address(&subnet).to_string();
-    let sessions = mfscli_by_name(&layout, "-SMS");
-    assert!(sessions.contains(&mount), "the mount in {sessions}");
+    // Sessions are metadata: the mount reconnected to the new leader
+    // with the session it had, and registered no other.
+    assert_eq!(session_of(&layout, &mount), session, "the mount's session");
+    assert_eq!(sessions_registered(&layout), 1, "registrations");
     assert_shown_as(&layout, leader, "LEADER");
     assert_shown_as(&layout, failover.killed, "DEAD");
 

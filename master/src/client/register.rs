@@ -1,6 +1,9 @@
 //! CLTOMA_FUSE_REGISTER: password challenge, new sessions (file system and
 //! meta), reconnects, tools borrowing a session, and closing one.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use mooseng_wire::cltoma::{NewSession, RegisterRequest};
 use mooseng_wire::matocl::{FuseRegisterReply, MetaSession, RegisterReply, Session as Granted};
 use mooseng_wire::message::Message;
@@ -8,7 +11,7 @@ use mooseng_wire::{Status, Version};
 
 use super::{Action, Connection, Master, Role, MASTER_VERSION};
 use crate::exports::{sesflag, MountRequest};
-use crate::namespace::ROOT;
+use crate::namespace::{Caller, Inode, Mutation, Outcome, SessionRecord, ROOT};
 use crate::session::{Attachment, Grant, Session};
 
 /// First client version that expects `version:32 status:8` after RECONNECT.
@@ -49,7 +52,7 @@ pub(super) async fn handle(
             metaid,
         } => {
             conn.version = version;
-            let status = reconnect(master, conn, sessionid, metaid, false);
+            let status = reconnect(master, conn, sessionid, metaid, false).await;
             if version >= RECONNECT_WITH_VERSION {
                 answer(RegisterReply::Reconnected {
                     version: MASTER_VERSION,
@@ -65,7 +68,7 @@ pub(super) async fn handle(
             metaid,
         } => {
             conn.version = version;
-            let status = reconnect(master, conn, sessionid, metaid, true);
+            let status = reconnect(master, conn, sessionid, metaid, true).await;
             answer(RegisterReply::Status(status))
         }
         RegisterRequest::CloseSession { sessionid, metaid } => {
@@ -77,7 +80,11 @@ pub(super) async fn handle(
                     super::trash::release_session(master, sessionid, held).await;
                 }
                 master.sessions.close(sessionid);
-                tracing::info!(sessionid, "session closed");
+                let close = Mutation::CloseSession { session: sessionid };
+                match master.store.change(&Caller::root(), close).await {
+                    Ok(_) => tracing::info!(sessionid, "session closed"),
+                    Err(status) => tracing::info!(sessionid, %status, "closing a session"),
+                }
                 Status::OK
             };
             let reply = FuseRegisterReply {
@@ -128,9 +135,23 @@ async fn new_session(master: &Master, conn: &mut Connection, request: NewSession
         .map(|p| p.sessionid);
     let grant = Grant::from_rule(&rule, root);
     let info = trim_nul(request.info.as_bytes()).to_vec();
+    let record = SessionRecord {
+        grant: grant.clone(),
+        peer: conn.peer,
+        version: request.version.0,
+        info: info.clone().into_boxed_slice(),
+    };
+    let register = Mutation::OpenSession {
+        previous,
+        record: Box::new(record),
+    };
+    let id = match master.store.change(&Caller::root(), register).await {
+        Ok(Outcome::Session(id)) => id,
+        Ok(_) | Err(_) => return answer(RegisterReply::Status(Status::IO)),
+    };
     let session = master
         .sessions
-        .open(previous, grant, conn.peer, request.version, info);
+        .open(id, grant, conn.peer, request.version, info);
     tracing::info!(
         sessionid = session.id,
         peer = %conn.peer,
@@ -185,15 +206,16 @@ fn meta_grant(master: &Master, session: &Session, client: Version) -> MetaSessio
 /// Attaches the connection to an existing session. EPERM (not EACCES)
 /// tells the mount it may register anew with the same session id.
 ///
-/// A session this master does not know (made by a master that has since
-/// died, or before a restart: sessions are not replicated) also answers
-/// EPERM, for the mount's sake, where `mfsmaster` answers BADSESSIONID
-/// for a session it never had. mfsmount 3.0.117 takes BADSESSIONID as a
-/// lost session: until it has registered a new one (at least 2 s later)
-/// every request waiting to be sent again fails with EIO, and so does a
-/// write in flight. On EPERM it keeps them waiting, registers a new
-/// session naming the old one, and sends them again.
-fn reconnect(
+/// Sessions are kept in the metadata, so one registered with another
+/// master of the group, or before a restart, is served here as it was.
+/// A session the metadata does not hold either answers EPERM, for the
+/// mount's sake, where `mfsmaster` answers BADSESSIONID for a session it
+/// never had. mfsmount 3.0.117 takes BADSESSIONID as a lost session:
+/// until it has registered a new one (at least 2 s later) every request
+/// waiting to be sent again fails with EIO, and so does a write in
+/// flight. On EPERM it keeps them waiting, registers a new session naming
+/// the old one, and sends them again.
+async fn reconnect(
     master: &Master,
     conn: &mut Connection,
     sessionid: u32,
@@ -203,7 +225,7 @@ fn reconnect(
     if metaid.is_some_and(|id| id != master.metaid) {
         return Status::BADSESSIONID;
     }
-    let Some(session) = master.sessions.find(sessionid) else {
+    let Some(session) = known_session(master, sessionid).await else {
         return if tools {
             Status::BADSESSIONID
         } else {
@@ -220,6 +242,32 @@ fn reconnect(
     };
     tracing::info!(sessionid, tools, "session resumed");
     Status::OK
+}
+
+/// Session `id` as this master serves it, taken from the metadata when
+/// this master has not served it yet, with the files the metadata says it
+/// holds open: the mount's next SUSTAINED_INODES report releases those it
+/// no longer holds.
+async fn known_session(master: &Master, id: u32) -> Option<Arc<Session>> {
+    if let Some(session) = master.sessions.find(id) {
+        return Some(session);
+    }
+    let (record, held) = {
+        let namespace = master.store.read().await;
+        let record = namespace.session(id)?.clone();
+        let held: BTreeSet<Inode> = namespace
+            .open_files()
+            .filter_map(|(session, inode)| (session == id).then_some(inode))
+            .collect();
+        (record, held)
+    };
+    let version = Version(record.version);
+    let info = record.info.into_vec();
+    let session = master
+        .sessions
+        .open(id, record.grant, record.peer, version, info);
+    session.replace_open(held);
+    Some(session)
 }
 
 /// MooseFS strings on this channel carry their terminating NUL.

@@ -391,6 +391,44 @@ async fn reconnect_and_close_session() {
     assert!(master.sessions.find(id).is_none());
 }
 
+/// A session this master has not served (registered with another master
+/// of the group, or before a restart; here: forgotten by this master's
+/// registry) is found in the metadata, with the files it holds open.
+#[tokio::test]
+async fn reconnect_to_a_session_only_the_metadata_knows() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
+    let mut first = mounted(&master).await;
+    let id = first.session().unwrap().id;
+    let create = mooseng_wire::cltoma::FuseCreate {
+        msgid: 1,
+        parent: 1,
+        name: Name::new(b"held".to_vec()),
+        mode: 0o644,
+        umask: 0,
+        uid: 0,
+        gids: Groups::List(vec![0]),
+    };
+    ask(&master, &mut first, create).await;
+    let held = first.session().unwrap().open_inodes();
+    assert_eq!(held.len(), 1);
+    drop(first);
+    master.sessions.close(id);
+
+    let mut again = Connection::new(Ipv4Addr::LOCALHOST);
+    let reconnect = mooseng_wire::cltoma::FuseRegister {
+        request: RegisterRequest::Reconnect {
+            sessionid: id,
+            version: mooseng_wire::Version::MOOSEFS_3_0_117,
+            metaid: Some(master.metaid),
+        },
+    };
+    let frame = ask(&master, &mut again, reconnect).await;
+    assert_eq!(frame.payload[4], Status::OK.0);
+    let session = again.session().unwrap();
+    assert_eq!(session.id, id);
+    assert_eq!(session.open_inodes(), held);
+}
+
 /// mfsmount 3.0.117 fails the requests it waits to send again with EIO
 /// after BADSESSIONID (`sessionlost` 1) but keeps them after EPERM
 /// (`sessionlost` 2), registering a new session that names the old one.

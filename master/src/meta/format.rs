@@ -25,7 +25,9 @@ use serde::Serialize;
 /// Version 3 made a record's payload a batch: the
 /// [`LogEntry`](super::LogEntry)s of one group commit (a postcard
 /// sequence: their count, then each), where version 2 held one.
-pub const VERSION: u32 = 3;
+/// Version 4 added the registered sessions to the namespace, so that a
+/// snapshot holds them.
+pub const VERSION: u32 = 4;
 
 pub const HEADER_LEN: usize = 20;
 

@@ -10,7 +10,7 @@ use super::record::{self, Damage};
 use super::*;
 use super::{segment, snapshot};
 use crate::chunks::{ChunkEntry, ChunkTable, FileRef};
-use crate::namespace::{Caller, Entry, Mutation, Namespace, NewNode};
+use crate::namespace::{Caller, Entry, Mutation, Namespace, NewNode, Outcome};
 use crate::store::{MetadataStore, Opened};
 
 fn frame(payloads: &[Vec<u8>]) -> (Vec<u8>, Vec<usize>) {
@@ -151,10 +151,10 @@ fn trailing_bytes_after_a_value_are_refused() {
     assert!(format::decode::<LogEntry>(&bytes).is_err());
 }
 
-/// Freezes the version-3 layout: if this fails, a persisted type changed
+/// Freezes the version-4 layout: if this fails, a persisted type changed
 /// shape and old logs would be misread. Bump `format::VERSION` instead.
 #[test]
-fn version_3_layout_is_frozen() {
+fn version_4_layout_is_frozen() {
     let entry = LogEntry::Namespace(Entry {
         ts: 1_700_000_000,
         caller: Caller {
@@ -186,6 +186,16 @@ fn version_3_layout_is_frozen() {
             "ac02",       // dst_parent 300
             "026263",     // dst_name "bc"
         )
+    );
+    let close = LogEntry::Namespace(Entry {
+        ts: 1,
+        caller: Caller::root(),
+        mutation: Mutation::CloseSession { session: 300 },
+    });
+    assert_eq!(
+        format::encode(&close).unwrap(),
+        [0, 1, 0, 1, 0, 31, 0xac, 2],
+        "Namespace, ts 1, uid 0, gids [0], CloseSession (31), session 300"
     );
     let chunk = format::encode(&LogEntry::Chunk(ChunkEntry::IncreaseVersion { chunk: 9 })).unwrap();
     assert_eq!(
@@ -226,8 +236,8 @@ fn headers_name_kind_version_and_index() {
     let header = format::header(FileKind::Log, 42);
     assert_eq!(format::parse_header(FileKind::Log, &header), Ok(42));
     assert!(format::parse_header(FileKind::Snapshot, &header).is_err());
-    // Version 2 held one change per record; 4 is not written yet.
-    for other in [2u8, 4] {
+    // Version 3 kept no sessions in snapshots; 5 is not written yet.
+    for other in [3u8, 5] {
         let mut header = header;
         header[8] = other;
         let error = format::parse_header(FileKind::Log, &header).unwrap_err();
@@ -377,6 +387,43 @@ async fn snapshots_remove_the_segments_they_cover() {
         .unwrap();
     assert_eq!(reopened.meta_id, 77, "the id drawn at initialisation stays");
     assert_eq!(reopened.store.read().await.node_count(), 36);
+    reopened.store.shutdown().await;
+}
+
+/// A mount's session is metadata: after a restart the master still knows
+/// it, by the id it had, and gives the next mount a new id.
+#[tokio::test]
+async fn registered_sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = crate::namespace::SessionRecord {
+        grant: crate::session::Grant::from_rule(&crate::exports::ExportRule::default(), 1),
+        peer: std::net::Ipv4Addr::new(10, 0, 0, 5),
+        version: 0x0003_0075,
+        info: Box::from(&b"/mnt/a"[..]),
+    };
+    let register = |previous| Mutation::OpenSession {
+        previous,
+        record: Box::new(record.clone()),
+    };
+    let opened = open(dir.path(), 1000).await;
+    let first = opened.store.change(&Caller::root(), register(None)).await;
+    let second = opened.store.change(&Caller::root(), register(None)).await;
+    assert_eq!(
+        (first, second),
+        (Ok(Outcome::Session(1)), Ok(Outcome::Session(2)))
+    );
+    let closed = opened
+        .store
+        .change(&Caller::root(), Mutation::CloseSession { session: 2 })
+        .await;
+    assert_eq!(closed, Ok(Outcome::Session(2)));
+    opened.store.shutdown().await;
+
+    let reopened = open(dir.path(), 1000).await;
+    assert_eq!(reopened.store.read().await.session(1), Some(&record));
+    assert_eq!(reopened.store.read().await.session(2), None);
+    let next = reopened.store.change(&Caller::root(), register(None)).await;
+    assert_eq!(next, Ok(Outcome::Session(3)), "id 2 is not given again");
     reopened.store.shutdown().await;
 }
 

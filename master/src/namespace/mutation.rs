@@ -13,6 +13,7 @@ use super::node::{Inode, NameBytes};
 use super::policy::PolicyTarget;
 use super::quota::QuotaChange;
 use super::sclass::ClassDef;
+use super::sessions::SessionRecord;
 
 /// One replicated change, as the leader decided it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +208,16 @@ pub enum Mutation {
         umask: u16,
         session: u32,
     },
+    /// A mount registered: it takes over session `previous` when that is
+    /// known, otherwise it gets a new id ([`Outcome::Session`]).
+    OpenSession {
+        previous: Option<u32>,
+        record: Box<SessionRecord>,
+    },
+    /// A mount closed its session.
+    CloseSession {
+        session: u32,
+    },
 }
 
 #[cfg(test)]
@@ -328,6 +339,8 @@ pub enum Outcome {
         counts: Counts,
         goals: Vec<GoalChange>,
     },
+    /// The session a mount registered or closed.
+    Session(u32),
 }
 
 impl Outcome {
@@ -339,13 +352,15 @@ impl Outcome {
             | Outcome::Released { inode, .. }
             | Outcome::Snapshot { inode, .. }
             | Outcome::Changed { inode, .. } => *inode,
+            // A session change is about no node.
+            Outcome::Session(_) => 0,
         }
     }
 
     /// Chunk references the change ended.
     pub fn released(&self) -> &[ChunkRef] {
         match self {
-            Outcome::Node(_) | Outcome::Changed { .. } => &[],
+            Outcome::Node(_) | Outcome::Changed { .. } | Outcome::Session(_) => &[],
             Outcome::Removed { released, .. }
             | Outcome::Released { released, .. }
             | Outcome::Snapshot { released, .. } => released,
