@@ -49,6 +49,10 @@ pub struct Config {
     /// Every master of the group as `"ID=HOST:PORT"` (its Raft address),
     /// this one included. Empty: a group of one, this master alone.
     pub peers: Vec<String>,
+    /// Seconds a session without a connection is kept before it ends and
+    /// the files it held open are released (MooseFS's
+    /// `SESSION_SUSTAIN_TIME`, also a day by default).
+    pub session_sustain_time: u64,
     /// Scheduling priority set at start (MooseFS's `NICE_LEVEL`, -19 by
     /// default as there): every mount waits on the master, so it goes
     /// before batch work on a busy machine.
@@ -75,6 +79,7 @@ impl Default for Config {
             node_id: crate::raft::SOLE_VOTER,
             raft_listen: SocketAddr::from(([0, 0, 0, 0], RAFT_PORT)),
             peers: Vec::new(),
+            session_sustain_time: 86_400,
             nice_level: -19,
         }
     }

@@ -207,9 +207,16 @@ async fn run(config: Config) -> Result<(), String> {
         let master = Arc::clone(&master);
         async move { mooseng_master::client::empty_trash_forever(&master).await }
     });
+    let expiry = tokio::spawn({
+        let master = Arc::clone(&master);
+        let sustain = Duration::from_secs(config.session_sustain_time);
+        async move { mooseng_master::client::expire_sessions_forever(&master, sustain).await }
+    });
     server::serve(listener, Arc::clone(&master), limits, shutdown).await;
     trash.abort();
+    expiry.abort();
     let _ = trash.await;
+    let _ = expiry.await;
     // Clients are gone: stop planning and stop accepting chunkservers. Their
     // connections end with the runtime when `run` returns.
     maintenance.abort();

@@ -291,6 +291,19 @@ impl Namespace {
         self.sessions.get(id)
     }
 
+    /// Every registered session's id, in order.
+    pub fn session_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.sessions.ids()
+    }
+
+    /// The files session `id` holds open.
+    pub fn held_by(&self, id: u32) -> Vec<Inode> {
+        self.open
+            .iter()
+            .filter_map(|(session, inode)| (session == id).then_some(inode))
+            .collect()
+    }
+
     /// A directory the caller may add entries to or remove entries from.
     fn writable_dir(&self, caller: &Caller, inode: Inode) -> Result<&Node, Status> {
         let node = self.get(inode).ok_or(Status::ENOENT)?;

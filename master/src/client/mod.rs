@@ -27,6 +27,7 @@ mod remove;
 mod reply;
 mod sclass;
 mod sclass_info;
+mod session_expiry;
 mod setattr;
 mod snapshot;
 mod trash;
@@ -48,6 +49,7 @@ use crate::store::MetadataStore;
 
 pub use admin::Space;
 pub use reply::generic_status;
+pub use session_expiry::expire_sessions_forever;
 pub use trash::empty_trash_forever;
 
 /// `DISABLE_BIT_*`: operations an export's `disable=` option refuses.

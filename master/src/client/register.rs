@@ -255,10 +255,7 @@ async fn known_session(master: &Master, id: u32) -> Option<Arc<Session>> {
     let (record, held) = {
         let namespace = master.store.read().await;
         let record = namespace.session(id)?.clone();
-        let held: BTreeSet<Inode> = namespace
-            .open_files()
-            .filter_map(|(session, inode)| (session == id).then_some(inode))
-            .collect();
+        let held: BTreeSet<Inode> = namespace.held_by(id).into_iter().collect();
         (record, held)
     };
     let version = Version(record.version);

@@ -429,6 +429,53 @@ async fn reconnect_to_a_session_only_the_metadata_knows() {
     assert_eq!(session.open_inodes(), held);
 }
 
+/// A mount that went away without closing its session: after the sustain
+/// time without a connection its session ends and the file it held open
+/// is released. A connected session never ends.
+#[tokio::test]
+async fn an_idle_session_ends_after_the_sustain_time() {
+    use super::session_expiry::{expire_idle_sessions, Idle};
+    use std::time::{Duration, Instant};
+
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
+    let mut gone = mounted(&master).await;
+    let stays = mounted(&master).await;
+    let (gone_id, stays_id) = (gone.session().unwrap().id, stays.session().unwrap().id);
+    let create = mooseng_wire::cltoma::FuseCreate {
+        msgid: 1,
+        parent: 1,
+        name: Name::new(b"held".to_vec()),
+        mode: 0o644,
+        umask: 0,
+        uid: 0,
+        gids: Groups::List(vec![0]),
+    };
+    ask(&master, &mut gone, create).await;
+    let held = gone.session().unwrap().open_inodes();
+    assert_eq!(master.store.read().await.held_by(gone_id), held);
+    drop(gone);
+
+    let sustain = Duration::from_secs(60);
+    let start = Instant::now();
+    let idle = &mut Idle::default();
+    for (at, ended) in [
+        (Duration::ZERO, vec![]),
+        (sustain - Duration::from_millis(1), vec![]),
+        (sustain, vec![gone_id]),
+        (10 * sustain, vec![]),
+    ] {
+        let expired = expire_idle_sessions(&master, idle, start + at, sustain).await;
+        assert_eq!(expired, ended, "at {at:?} ({stays_id} stays connected)");
+    }
+
+    let ns = master.store.read().await;
+    assert!(ns.session(gone_id).is_none());
+    assert!(ns.session(stays_id).is_some());
+    assert!(ns.held_by(gone_id).is_empty(), "its file is released");
+    assert!(master.sessions.find(gone_id).is_none());
+    drop(stays);
+}
+
 /// mfsmount 3.0.117 fails the requests it waits to send again with EIO
 /// after BADSESSIONID (`sessionlost` 1) but keeps them after EPERM
 /// (`sessionlost` 2), registering a new session that names the old one.

@@ -50,6 +50,11 @@ impl SessionTable {
         self.records.get(&id)
     }
 
+    /// Every registered session's id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.records.keys().copied()
+    }
+
     /// The next id after the last one given, skipping 0 (MooseFS's "no
     /// session") and any still in use once the counter has wrapped.
     fn fresh_id(&mut self) -> u32 {
