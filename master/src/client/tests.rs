@@ -359,19 +359,24 @@ async fn requests_before_register_close_the_connection() {
     ));
 }
 
+/// mfsmount's RECONNECT to session `id` of `master`.
+fn reconnect_to(master: &Master, id: u32) -> mooseng_wire::cltoma::FuseRegister {
+    mooseng_wire::cltoma::FuseRegister {
+        request: RegisterRequest::Reconnect {
+            sessionid: id,
+            version: mooseng_wire::Version::MOOSEFS_3_0_117,
+            metaid: Some(master.metaid),
+        },
+    }
+}
+
 #[tokio::test]
 async fn reconnect_and_close_session() {
     let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let first = mounted(&master).await;
     let id = first.session().unwrap().id;
     let mut again = Connection::new(Ipv4Addr::LOCALHOST);
-    let reconnect = mooseng_wire::cltoma::FuseRegister {
-        request: RegisterRequest::Reconnect {
-            sessionid: id,
-            version: mooseng_wire::Version::MOOSEFS_3_0_117,
-            metaid: Some(master.metaid),
-        },
-    };
+    let reconnect = reconnect_to(&master, id);
     let frame = ask(&master, &mut again, reconnect.clone()).await;
     assert_eq!(&frame.payload[..], &hex("000300ea00")[..]);
 
@@ -391,14 +396,9 @@ async fn reconnect_and_close_session() {
     assert!(master.sessions.find(id).is_none());
 }
 
-/// A session this master has not served (registered with another master
-/// of the group, or before a restart; here: forgotten by this master's
-/// registry) is found in the metadata, with the files it holds open.
-#[tokio::test]
-async fn reconnect_to_a_session_only_the_metadata_knows() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
-    let mut first = mounted(&master).await;
-    let id = first.session().unwrap().id;
+/// Creates `held` in the root through `conn`, which holds it open; returns
+/// the files the connection's session holds.
+async fn create_held(master: &Master, conn: &mut Connection) -> Vec<crate::namespace::Inode> {
     let create = mooseng_wire::cltoma::FuseCreate {
         msgid: 1,
         parent: 1,
@@ -408,20 +408,25 @@ async fn reconnect_to_a_session_only_the_metadata_knows() {
         uid: 0,
         gids: Groups::List(vec![0]),
     };
-    ask(&master, &mut first, create).await;
-    let held = first.session().unwrap().open_inodes();
+    ask(master, conn, create).await;
+    conn.session().unwrap().open_inodes()
+}
+
+/// A session this master has not served (registered with another master
+/// of the group, or before a restart; here: forgotten by this master's
+/// registry) is found in the metadata, with the files it holds open.
+#[tokio::test]
+async fn reconnect_to_a_session_only_the_metadata_knows() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
+    let mut first = mounted(&master).await;
+    let id = first.session().unwrap().id;
+    let held = create_held(&master, &mut first).await;
     assert_eq!(held.len(), 1);
     drop(first);
     master.sessions.close(id);
 
     let mut again = Connection::new(Ipv4Addr::LOCALHOST);
-    let reconnect = mooseng_wire::cltoma::FuseRegister {
-        request: RegisterRequest::Reconnect {
-            sessionid: id,
-            version: mooseng_wire::Version::MOOSEFS_3_0_117,
-            metaid: Some(master.metaid),
-        },
-    };
+    let reconnect = reconnect_to(&master, id);
     let frame = ask(&master, &mut again, reconnect).await;
     assert_eq!(frame.payload[4], Status::OK.0);
     let session = again.session().unwrap();
@@ -441,17 +446,7 @@ async fn an_idle_session_ends_after_the_sustain_time() {
     let mut gone = mounted(&master).await;
     let stays = mounted(&master).await;
     let (gone_id, stays_id) = (gone.session().unwrap().id, stays.session().unwrap().id);
-    let create = mooseng_wire::cltoma::FuseCreate {
-        msgid: 1,
-        parent: 1,
-        name: Name::new(b"held".to_vec()),
-        mode: 0o644,
-        umask: 0,
-        uid: 0,
-        gids: Groups::List(vec![0]),
-    };
-    ask(&master, &mut gone, create).await;
-    let held = gone.session().unwrap().open_inodes();
+    let held = create_held(&master, &mut gone).await;
     assert_eq!(master.store.read().await.held_by(gone_id), held);
     drop(gone);
 
