@@ -147,7 +147,8 @@ async fn new_session(master: &Master, conn: &mut Connection, request: NewSession
     };
     let id = match master.store.change(&Caller::root(), register).await {
         Ok(Outcome::Session(id)) => id,
-        Ok(_) | Err(_) => return answer(RegisterReply::Status(Status::IO)),
+        Ok(_) => return answer(RegisterReply::Status(Status::IO)),
+        Err(status) => return answer(RegisterReply::Status(status)),
     };
     let session = master
         .sessions
