@@ -2,14 +2,15 @@
 //! our masters as real processes, every MooseFS program finding the group
 //! by the name `mfsmaster`, which resolves to all three masters' addresses
 //! (each sees a hosts file of its own, `mooseng_tools::hosts`). The leader
-//! is killed with SIGKILL after files are written; another master takes
+//! is killed with SIGKILL while files are written; another master takes
 //! over; the chunkservers, which resolve the name again, follow the
 //! followers' MATOCS_MASTER_ACK redirect to it and the mount follows the
-//! REGISTER redirect; more writes follow, everything reads
+//! REGISTER redirect; the writes finish, more follow, everything reads
 //! back by SHA-256 with two valid copies of its chunk, `mfscli` given the
 //! name shows the new leader's chunkservers and the mount in the session
-//! it had before the kill, and the killed master comes back as a follower. Files are created before the kill (failover.rs says
-//! why). Needs root, network namespaces, FUSE and the MooseFS packages.
+//! it had before the kill, and the killed master comes back as a
+//! follower. Files are created before the kill (failover.rs says why).
+//! Needs root, network namespaces, FUSE and the MooseFS packages.
 
 mod support;
 
@@ -26,12 +27,12 @@ const SUBNET: &str = "10.233.76.0/24";
 const PREFIX: &str = "dgr";
 /// State directories of this test go here.
 const STATE_ROOT: &str = "/run/dgr";
-/// Files made before the kill; the first three are written before it,
-/// the others once another master leads. A write in flight at the kill
-/// can fail under mfsmount (an fsync answered EIO within seconds, not
-/// yet understood; docs/master.md), so none is.
+/// Files made before the kill: the first three are written before it,
+/// the next seven by a writer the kill interrupts (mfsmount reconnects
+/// with its session to the new leader and sends again what was in
+/// flight), the others once another master leads.
 const CREATED: u64 = 13;
-const WRITTEN_BEFORE: u64 = 3;
+const WRITTEN_BEFORE: u64 = 10;
 /// Copies of every chunk at the default goal.
 const GOAL: usize = 2;
 
