@@ -67,7 +67,8 @@ pub use sclass::{
     change as sclass_change, ClassDef, Classes, LabelExpr, StorageClass, FIRST_CUSTOM_CLASS,
 };
 pub use sclass_usage::ClassMembers;
-pub use sessions::{SessionRecord, SessionTable};
+pub use sessions::SessionRecord;
+use sessions::SessionTable;
 pub use snapshot::snapshot_mode;
 pub use trash::{Detached, DetachedKind, TRASH_BUCKETS};
 pub use truncate::{Cut, TruncatePlan};
