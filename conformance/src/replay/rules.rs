@@ -55,6 +55,12 @@ pub const RULES: &[Rule] = &[
         why: "the server's clock, when and how fast it last saved metadata, and the minute its newest chart entry stands for",
     },
     Rule {
+        name: "chart samples",
+        treatment: Treatment::Counts,
+        selectors: &["ANTOCL_CHART_DATA.values.items"],
+        why: "a chart holds the master's samples, one a minute: whether the newest minute has one yet depends on when in the minute it is asked",
+    },
+    Rule {
         name: "inodes",
         treatment: Treatment::Id(IdKind::Inode),
         selectors: &[
@@ -299,6 +305,8 @@ mod tests {
             assert_eq!(rule_for("MATOCL_FUSE_GETATTR", &path), None);
         }
         assert_eq!(rule_for("MATOCL_FUSE_GETATTR", &["msgid"]), None);
+        let chart = rule_for("ANTOCL_CHART_DATA", &["series", "values", "items"]);
+        assert_eq!(chart.map(|rule| rule.name), Some("chart samples"));
     }
 
     #[test]
