@@ -75,16 +75,7 @@ pub(super) async fn handle(
             let status = if metaid.is_some_and(|id| id != master.metaid) {
                 Status::BADSESSIONID
             } else {
-                if let Some(session) = master.sessions.find(sessionid) {
-                    let held = session.open_inodes();
-                    super::trash::release_session(master, sessionid, held).await;
-                }
-                master.sessions.close(sessionid);
-                let close = Mutation::CloseSession { session: sessionid };
-                match master.store.change(&Caller::root(), close).await {
-                    Ok(_) => tracing::info!(sessionid, "session closed"),
-                    Err(status) => tracing::info!(sessionid, %status, "closing a session"),
-                }
+                end_session(master, sessionid, "closed").await;
                 Status::OK
             };
             let reply = FuseRegisterReply {
@@ -266,6 +257,20 @@ async fn known_session(master: &Master, id: u32) -> Option<Arc<Session>> {
         .open(id, record.grant, record.peer, version, info);
     session.replace_open(held);
     Some(session)
+}
+
+/// Ends session `id` everywhere: releases the files the metadata says it
+/// holds, forgets its locks and logs `CloseSession`, so every master
+/// drops it. `how` says why in the log line ("closed", "expired").
+pub(super) async fn end_session(master: &Master, id: u32, how: &str) {
+    let held = master.store.read().await.held_by(id);
+    super::trash::release_session(master, id, held).await;
+    master.sessions.close(id);
+    let close = Mutation::CloseSession { session: id };
+    match master.store.change(&Caller::root(), close).await {
+        Ok(_) => tracing::info!(sessionid = id, how, "session ended"),
+        Err(status) => tracing::info!(sessionid = id, how, %status, "ending a session"),
+    }
 }
 
 /// MooseFS strings on this channel carry their terminating NUL.

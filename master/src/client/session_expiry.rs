@@ -11,9 +11,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::trash::release_session;
+use super::register::end_session;
 use super::Master;
-use crate::namespace::{Caller, Mutation};
 
 /// How often sessions are looked at.
 const CHECK_EVERY: Duration = Duration::from_secs(10);
@@ -45,7 +44,7 @@ pub async fn expire_idle_sessions(
         return Vec::new();
     }
     let registered: Vec<u32> = master.store.read().await.session_ids().collect();
-    idle.0.retain(|id, _| registered.contains(id));
+    idle.0.retain(|id, _| registered.binary_search(id).is_ok());
     let mut due = Vec::new();
     for id in registered {
         let connected = master
@@ -60,14 +59,7 @@ pub async fn expire_idle_sessions(
     }
     for &id in &due {
         idle.0.remove(&id);
-        let held = master.store.read().await.held_by(id);
-        release_session(master, id, held).await;
-        master.sessions.close(id);
-        let close = Mutation::CloseSession { session: id };
-        match master.store.change(&Caller::root(), close).await {
-            Ok(_) => tracing::info!(sessionid = id, "session expired"),
-            Err(status) => tracing::warn!(sessionid = id, %status, "ending an idle session"),
-        }
+        end_session(master, id, "expired").await;
     }
     due
 }
