@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::buffers::WRITE_BUFFERS;
+
 /// Dirty byte ranges of one file, keyed by file offset.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Extents {
@@ -28,7 +30,7 @@ impl Extents {
             .map(|(&at, _)| at);
         let (start, mut buffer) = match before.and_then(|at| self.map.remove_entry(&at)) {
             Some(found) => found,
-            None => (offset, Vec::new()),
+            None => (offset, WRITE_BUFFERS.for_extent(data.len())),
         };
         self.bytes -= buffer.len();
         // Overwrite what the extent already holds and append the rest, so

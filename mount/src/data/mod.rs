@@ -1,6 +1,7 @@
 //! The data path: reading chunks from chunkservers and writing them back
 //! through a write-back buffer.
 
+mod buffers;
 mod chain;
 pub mod cs;
 pub mod extents;

@@ -16,6 +16,7 @@ use mooseng_wire::cltoma::chunk::{FuseWriteChunk, FuseWriteChunkEnd};
 use mooseng_wire::matocl::chunk::{FuseWriteChunkEndReply, FuseWriteChunkReply};
 use mooseng_wire::Status;
 
+use super::buffers::WRITE_BUFFERS;
 use super::chain::Chain;
 use super::cs::ChunkRef;
 use super::files::{lock, DataPath, FileState, Pending, Window, BUFFER_LIMIT, FLUSH_THRESHOLD};
@@ -363,7 +364,7 @@ pub enum Leases {
 pub(super) fn by_chunk(extents: Vec<(u64, Vec<u8>)>) -> BTreeMap<u32, Vec<(u32, Bytes)>> {
     let mut chunks: BTreeMap<u32, Vec<(u32, Bytes)>> = BTreeMap::new();
     for (offset, data) in extents {
-        let data = Bytes::from(data);
+        let data = WRITE_BUFFERS.share(data);
         for piece in chunk_pieces(offset, data.len() as u64) {
             let bytes = data.slice(piece.pos..piece.pos + piece.len as usize);
             chunks
