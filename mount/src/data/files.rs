@@ -10,8 +10,8 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 use super::cs::Pool;
 use super::extents::Extents;
 use super::read::Locations;
-use super::session::Slots;
 use super::write::Leases;
+use super::writers::Writers;
 use crate::error::{Errno, FsResult};
 use crate::master::Master;
 
@@ -55,9 +55,9 @@ pub struct Prefetch {
     _task: Arc<AbortOnDrop>,
 }
 
-/// Stops a spawned fetch nobody waits for any more.
+/// Stops a spawned task nobody needs any more.
 #[derive(Debug)]
-struct AbortOnDrop(tokio::task::AbortHandle);
+pub(super) struct AbortOnDrop(pub(super) tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -95,14 +95,14 @@ impl Prefetch {
 #[derive(Debug, Default)]
 pub struct FileState {
     pub pending: Mutex<Pending>,
-    /// Held while a flush takes the buffer and queues for its chunks'
-    /// slots, so per chunk, flushes leave in write order.
+    /// Held while a flush takes the buffer and queues its pieces with the
+    /// chunks' writers, so per chunk, flushes leave in write order.
     pub flushing: tokio::sync::Mutex<()>,
-    /// Each chunk's write session (lease and chain) while it is written.
-    pub slots: Slots,
+    /// Each chunk's writer (lease and chain) while it is written.
+    pub writers: Writers,
     /// Bytes taken from the buffer and not yet acknowledged by the chain.
     pub in_flight: AtomicUsize,
-    /// Woken whenever a chunk's part of a flush is done.
+    /// Woken whenever a chunk's part of a flush is acknowledged.
     pub progress: tokio::sync::Notify,
     pub window: Mutex<Window>,
     /// Open handles, so the state is dropped with the last one.

@@ -3,6 +3,7 @@
 
 mod buffers;
 mod chain;
+mod chunk_writer;
 pub mod cs;
 pub mod extents;
 mod files;
@@ -11,6 +12,7 @@ mod pipeline_tests;
 mod read;
 mod session;
 mod write;
+mod writers;
 
 pub use files::{lock, DataPath, FileState};
 pub use write::{backoff, AfterWrite, Leases};

@@ -1,7 +1,7 @@
 //! The write pipeline against a fake chunkserver: random writes go through
 //! the write-back buffer in two flushes, are cut and grouped per chunk, and
 //! every chunk is sent concurrently through one [`Chain`] kept open across
-//! both flushes; the bytes that arrive (CRC checked) must equal a plain
+//! both flushes, the second sent before the first is acknowledged; the bytes that arrive (CRC checked) must equal a plain
 //! sequential model of the same writes.
 
 use std::collections::HashMap;
@@ -110,8 +110,13 @@ async fn pipeline(writes: &[(u64, Vec<u8>)]) -> HashMap<u64, u8> {
         };
         tokio::spawn(async move {
             let mut chain = Chain::open(&[addr], chunk).await?;
+            let mut last = 0;
             for pieces in flushes {
-                chain.send(&pieces).await?;
+                last = chain.send(&pieces).await?;
+            }
+            // Acknowledgements come in order, one per write id.
+            for expected in 1..=last {
+                assert_eq!(chain.next_ack().await?, expected);
             }
             chain.finish().await
         })

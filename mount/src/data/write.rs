@@ -8,25 +8,21 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{self, StreamExt};
 use mooseng_wire::cltoma::chunk::{FuseWriteChunk, FuseWriteChunkEnd};
 use mooseng_wire::matocl::chunk::{FuseWriteChunkEndReply, FuseWriteChunkReply};
 use mooseng_wire::Status;
 
 use super::buffers::WRITE_BUFFERS;
 use super::chain::Chain;
+use super::chunk_writer::ChunkWriter;
 use super::cs::ChunkRef;
 use super::files::{lock, DataPath, FileState, Pending, Window, BUFFER_LIMIT, FLUSH_THRESHOLD};
-use super::session::{Session, SESSION_IDLE};
+use super::session::Session;
 use crate::error::{Errno, FsResult};
-use crate::geometry::{chunk_pieces, CHUNK_SIZE};
-use crate::stats::Retry;
-
-/// Chunks of one flush written at the same time.
-const CHUNKS_IN_FLIGHT: usize = 8;
+use crate::geometry::chunk_pieces;
 
 /// What a write leaves to do after its bytes are buffered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,23 +55,23 @@ impl DataPath {
         }
     }
 
-    /// Sends what is buffered now, after what earlier flushes took of the
-    /// same chunks, and returns the first error since the last flush that
-    /// reported one. The chunks touched are written side by side, and
-    /// flushes of different chunks overlap. With [`Leases::Keep`] each
-    /// chunk's lease and chain stay open for the next flush; with
-    /// [`Leases::Return`] (close, fsync, a read or truncation) every
-    /// session of the file is ended once written, so when this returns the
-    /// data is on the chunkservers and the master has the new length.
+    /// Sends what is buffered now, behind what earlier flushes gave the
+    /// same chunks' writers, and returns the first error since the last
+    /// flush that reported one. The chunks touched are written side by
+    /// side, and flushes overlap. With [`Leases::Keep`] each chunk's lease
+    /// and chain stay open for the next flush; with [`Leases::Return`]
+    /// (close, fsync, a read or truncation) every lease of the file is
+    /// given back once written, so when this returns the data is on the
+    /// chunkservers and the master has the new length.
     pub async fn flush_file(
         self: &Arc<Self>,
         inode: u64,
         file: &Arc<FileState>,
         leases: Leases,
     ) -> FsResult<()> {
-        // The turn is held only while the buffer is taken and the chunks'
-        // slots are queued for, so that per chunk, flushes write in the
-        // order they took their data.
+        // The turn is held only while the buffer is taken and its pieces
+        // queued, so that per chunk, flushes write in the order they took
+        // their data.
         let turn = file.flushing.lock().await;
         let extents = {
             let mut pending = lock(&file.pending);
@@ -91,54 +87,39 @@ impl DataPath {
             file.in_flight.fetch_add(bytes, Ordering::SeqCst);
             extents
         };
-        let mut jobs = Vec::new();
+        let mut answers = Vec::new();
         for (index, pieces) in by_chunk(extents) {
-            jobs.push((index, pieces, file.slots.get(index).lock_owned().await));
+            let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
+            let writer = file.writers.get(index, || {
+                ChunkWriter::start(self.clone(), Arc::downgrade(file), inode as u32, index)
+            });
+            answers.push((sent, writer.write(pieces)));
         }
         if leases == Leases::Return {
-            let others: Vec<_> = file
-                .slots
-                .all()
-                .into_iter()
-                .filter(|(index, _)| !jobs.iter().any(|(i, _, _)| i == index))
-                .collect();
-            for (index, slot) in others {
-                jobs.push((index, Vec::new(), slot.lock_owned().await));
+            for writer in file.writers.all() {
+                answers.push((0, writer.end()));
             }
         }
         drop(turn);
-        stream::iter(jobs)
-            .for_each_concurrent(
-                CHUNKS_IN_FLIGHT,
-                |(index, pieces, mut session)| async move {
-                    let inode = inode as u32;
-                    let mut result = Ok(());
-                    if !pieces.is_empty() {
-                        result = self
-                            .write_chunk(file, inode, index, &pieces, &mut session)
-                            .await;
-                    }
-                    if leases == Leases::Return {
-                        result = result.and(self.end_session(inode, index, session.take()).await);
-                    }
-                    // Recorded before the slot is let go, so a flush that
-                    // queued behind this one sees it.
-                    if let Err(e) = result {
-                        lock(&file.pending).error.get_or_insert(e);
-                    }
-                    let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
-                    file.in_flight.fetch_sub(sent, Ordering::SeqCst);
-                    file.progress.notify_waiters();
-                },
-            )
-            .await;
-        // Under the turn, so no flush is between finding a slot and taking it.
+        let answers = answers.into_iter().map(|(sent, answer)| async move {
+            let result = answer.await.unwrap_or(Err(Errno::EIO));
+            // Recorded before the progress is told, so a writer woken by it
+            // finds the error.
+            if let Err(e) = result {
+                lock(&file.pending).error.get_or_insert(e);
+            }
+            file.in_flight.fetch_sub(sent, Ordering::SeqCst);
+            file.progress.notify_waiters();
+        });
+        futures_util::future::join_all(answers).await;
+        // Under the turn, so no flush is between finding a writer and
+        // queueing with it.
         let _turn = file.flushing.lock().await;
         if leases == Leases::Return {
-            file.slots.forget_unused();
+            file.writers.forget_idle();
         }
         let mut pending = lock(&file.pending);
-        if pending.extents.is_empty() && file.slots.is_idle() {
+        if pending.extents.is_empty() && file.writers.is_idle() {
             pending.written_end = None;
         }
         match pending.error.take() {
@@ -173,69 +154,13 @@ impl DataPath {
         }
     }
 
-    /// Writes ranges of one chunk through its session, opening one if there
-    /// is none; when a chunkserver fails, the session is ended and the ranges
-    /// are sent again under a fresh lease, at most `retries` times.
-    async fn write_chunk(
-        self: &Arc<Self>,
-        file: &Arc<FileState>,
-        inode: u32,
-        index: u32,
-        pieces: &[(u32, Bytes)],
-        session: &mut Option<Session>,
-    ) -> FsResult<()> {
-        let mut last = Errno::EIO;
-        for attempt in 0..self.retries {
-            if attempt > 0 {
-                self.master.stats().retry(Retry::ChunkWrite);
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            if session.is_none() {
-                match self.open_session(inode, index).await? {
-                    Ok(opened) => {
-                        self.end_when_idle(file, inode, index, opened.id);
-                        *session = Some(opened);
-                    }
-                    Err(again) => {
-                        last = again;
-                        continue;
-                    }
-                }
-            }
-            let Some(open) = session.as_mut() else {
-                continue;
-            };
-            match open.chain.send(pieces).await {
-                Ok(()) => {
-                    let sent: usize = pieces.iter().map(|(_, data)| data.len()).sum();
-                    self.master.stats().cs_written_bytes.inc_by(sent as u64);
-                    let end = pieces
-                        .iter()
-                        .map(|(offset, data)| u64::from(*offset) + data.len() as u64)
-                        .max()
-                        .map_or(0, |end| u64::from(index) * CHUNK_SIZE + end);
-                    open.acked_end = open.acked_end.max(end);
-                    open.last_used = Instant::now();
-                    return Ok(());
-                }
-                Err(e) => {
-                    tracing::warn!("write of inode {inode} chunk {index} failed: {e}");
-                    // What the chain acknowledged before stays written; the
-                    // lease goes back with its length.
-                    let broken = session.take();
-                    if let Err(e) = self.end_session(inode, index, broken).await {
-                        tracing::warn!("ending the write of inode {inode} chunk {index}: {e:?}");
-                    }
-                    last = Errno::EIO;
-                }
-            }
-        }
-        Err(last)
-    }
-
     /// Takes the write lease of a chunk and opens its chain. The outer error
     /// ends the write; the inner one is worth another try.
-    async fn open_session(&self, inode: u32, index: u32) -> FsResult<Result<Session, Errno>> {
+    pub(super) async fn open_session(
+        &self,
+        inode: u32,
+        index: u32,
+    ) -> FsResult<Result<Session, Errno>> {
         let reply: FuseWriteChunkReply = self
             .master
             .call(|msgid| FuseWriteChunk {
@@ -280,7 +205,12 @@ impl DataPath {
 
     /// Ends a session: WRITE_FINISH to the chain, then the lease back to the
     /// master with the length the written data reaches.
-    async fn end_session(&self, inode: u32, index: u32, session: Option<Session>) -> FsResult<()> {
+    pub(super) async fn end_session(
+        &self,
+        inode: u32,
+        index: u32,
+        session: Option<Session>,
+    ) -> FsResult<()> {
         let Some(session) = session else {
             return Ok(());
         };
@@ -318,38 +248,13 @@ impl DataPath {
             status => Err(status.into()),
         }
     }
-
-    /// Ends session `id` of a chunk once it has gone [`SESSION_IDLE`]
-    /// without a write, unless a flush ended it first; an error waits for
-    /// the file's next flush.
-    fn end_when_idle(self: &Arc<Self>, file: &Arc<FileState>, inode: u32, index: u32, id: u64) {
-        let (path, file, slot) = (self.clone(), file.clone(), file.slots.get(index));
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(SESSION_IDLE).await;
-                let mut session = slot.lock().await;
-                match session.as_ref() {
-                    Some(open) if open.id == id => {
-                        if open.last_used.elapsed() < SESSION_IDLE {
-                            continue;
-                        }
-                    }
-                    _ => return,
-                }
-                if let Err(e) = path.end_session(inode, index, session.take()).await {
-                    lock(&file.pending).error.get_or_insert(e);
-                }
-                return;
-            }
-        });
-    }
 }
 
 /// Whether nothing is buffered, being sent, or held under a lease.
 fn nothing_sent_or_open(pending: &Pending, file: &FileState) -> bool {
     pending.extents.is_empty()
         && file.in_flight.load(Ordering::SeqCst) == 0
-        && file.slots.is_empty()
+        && file.writers.is_empty()
 }
 
 /// Whether a flush leaves the chunks' leases open for the next one.
