@@ -3,7 +3,7 @@
 //! Two kinds of state live here and are kept apart on purpose:
 //!
 //! * [`ChunkTable`]: what must survive a restart — chunk ids, versions and
-//!   how many files of which goal refer to each chunk. It changes only
+//!   how many files of which storage class refer to each chunk. It changes only
 //!   through [`ChunkEntry`] log entries applied in order, exactly like the
 //!   namespace, so a replicated log gives every master the same table.
 //! * Soft state in [`ChunkState`]: which chunkserver holds which copy,
@@ -17,6 +17,7 @@ mod copies;
 mod duplicate;
 mod entry;
 mod health;
+pub mod labels;
 mod matrix;
 mod orders;
 mod planner;
@@ -31,6 +32,7 @@ mod write;
 pub use copies::{ChunkCopy, CopyState};
 pub use entry::{ChunkEntry, FileRef};
 pub use health::{ChunkHealth, MissingKind};
+pub use labels::Placement;
 pub use matrix::HealthMatrix;
 pub use orders::Order;
 pub use planner::{plan, Job, Limits, Plan};
@@ -50,6 +52,8 @@ pub type ChunkId = u64;
 /// removal.
 pub const TODEL_FLAG: u32 = 0x8000_0000;
 
+#[cfg(test)]
+mod label_tests;
 #[cfg(test)]
 mod loop_tests;
 #[cfg(test)]

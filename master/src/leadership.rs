@@ -15,7 +15,10 @@ pub async fn follow_elections(master: Arc<Master>) {
             Some(leader) => master.chunks.follow(leader),
             None if !master.chunks.is_leading() => match master.store.caught_up().await {
                 // Losing the lead right after is seen at the next change.
-                Ok(()) => master.chunks.lead(master.store.chunk_table()),
+                Ok(()) => {
+                    let classes = master.store.read().await.classes().clone();
+                    master.chunks.lead(master.store.chunk_table(), classes);
+                }
                 Err(error) => tracing::info!(%error, "lost the lead before taking over the chunks"),
             },
             None => {}

@@ -154,6 +154,7 @@ async fn run(config: Config) -> Result<(), String> {
             ..ChunkConfig::default()
         },
     );
+    chunks.set_classes(store.read().await.classes().clone());
     let master = Arc::new(Master {
         store,
         sessions: Sessions::default(),

@@ -54,7 +54,7 @@ pub use entry_name::EntryName;
 pub use extras::Extras;
 pub use inline_list::InlineList;
 pub use mutation::{
-    AttrChange, ChunkRef, Counts, Entry, GoalChange, Mutation, NewNode, Outcome, SugidClear,
+    AttrChange, ChunkRef, ClassChange, Counts, Entry, Mutation, NewNode, Outcome, SugidClear,
     TimeChange,
 };
 pub use node::{ChunkList, Directory, FileData, Inode, NameBytes, Node, NodeData, Parents, ROOT};
@@ -65,6 +65,7 @@ pub use query::{Census, DirStats, TreeStats};
 pub use quota::{quota_flag, Quota, QuotaChange, Usage};
 pub use sclass::{
     change as sclass_change, ClassDef, Classes, LabelExpr, StorageClass, FIRST_CUSTOM_CLASS,
+    MODE_STRICT,
 };
 pub use sclass_usage::ClassMembers;
 pub use sessions::SessionRecord;

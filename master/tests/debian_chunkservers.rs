@@ -253,11 +253,12 @@ async fn debian_chunkservers_follow_the_masters_orders() {
     );
     assert_eq!(
         journal.recv().await,
-        Some(ChunkEntry::Create { file, goal: 1 })
+        Some(ChunkEntry::Create { file, class: 1 })
     );
 
-    // Raising the goal to 3 makes the planner replicate it to the others.
-    let goal = ChunkEntry::ChangeGoal {
+    // Moving the file to goal class 3 makes the planner replicate it to
+    // the others.
+    let goal = ChunkEntry::ChangeClass {
         chunk: 1,
         from: 1,
         to: 3,
@@ -294,7 +295,7 @@ async fn debian_chunkservers_follow_the_masters_orders() {
     let holder = index_of(lease.servers[0].addr);
     assert!(chunk_file(&cluster.hdd(holder), 2, 1).is_some());
     service
-        .commit(ChunkEntry::DropRef { chunk: 2, goal: 1 })
+        .commit(ChunkEntry::DropRef { chunk: 2, class: 1 })
         .unwrap();
     wait_for("chunk 2 to be deleted", Duration::from_secs(20), || {
         chunk_file(&cluster.hdd(holder), 2, 1).is_none() && service.chunk(2).is_none()

@@ -23,13 +23,13 @@ impl ChunkState {
         &mut self,
         file: FileRef,
         shared: ChunkId,
-        goal: u8,
+        class: u8,
         cut_to: Option<u32>,
         now: u64,
         until: Option<u64>,
     ) -> Result<ChunkId, Status> {
         let (from_version, holders) = self.free_holders(shared, now)?;
-        let chunk = self.commit(ChunkEntry::Create { file, goal })?;
+        let chunk = self.commit(ChunkEntry::Create { file, class })?;
         let soft = self.soft.entry(chunk).or_default();
         soft.lease_until = until;
         for server in &holders {

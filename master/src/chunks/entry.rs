@@ -20,18 +20,20 @@ pub struct FileRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChunkEntry {
     /// A write into a hole: a new chunk in version 1, referred to once by
-    /// a file of `goal`. The table does not keep `file`; the entry carries
-    /// it so the namespace side of the same log can put the new id into the
-    /// file's chunk table.
-    Create { file: FileRef, goal: u8 },
+    /// a file of storage class `class`. The table does not keep `file`; the
+    /// entry carries it so the namespace side of the same log can put the
+    /// new id into the file's chunk table.
+    Create { file: FileRef, class: u8 },
     /// The version step before a write to an existing chunk.
     IncreaseVersion { chunk: ChunkId },
-    /// One more file (a hard link, a snapshot) of `goal` refers to `chunk`.
-    AddRef { chunk: ChunkId, goal: u8 },
-    /// A file of `goal` no longer refers to `chunk` (unlink, truncate).
-    DropRef { chunk: ChunkId, goal: u8 },
-    /// A file referring to `chunk` changed its goal.
-    ChangeGoal { chunk: ChunkId, from: u8, to: u8 },
+    /// One more file (a hard link, a snapshot) of storage class `class`
+    /// refers to `chunk`.
+    AddRef { chunk: ChunkId, class: u8 },
+    /// A file of storage class `class` no longer refers to `chunk`
+    /// (unlink, truncate).
+    DropRef { chunk: ChunkId, class: u8 },
+    /// A file referring to `chunk` moved from storage class `from` to `to`.
+    ChangeClass { chunk: ChunkId, from: u8, to: u8 },
     /// A chunkserver holds a chunk the table does not know: it is recorded
     /// with no references so that it gets deleted.
     Adopt { chunk: ChunkId, version: u32 },

@@ -40,7 +40,7 @@ impl ChunkState {
                 let copies = self.copies(chunk);
                 let usable = copies.iter().filter(|c| c.is_usable()).count();
                 let health = if usable > 0 {
-                    if usable < usize::from(record.goal()) {
+                    if usable < self.placement(record).goal() {
                         ChunkHealth::Undergoal
                     } else {
                         ChunkHealth::Enough

@@ -4,9 +4,10 @@
 use super::tests::join;
 use super::*;
 
-fn create(state: &mut ChunkState, goal: u8) -> ChunkId {
+/// A chunk of fixed goal class `class`, whose copies go anywhere.
+fn create(state: &mut ChunkState, class: u8) -> ChunkId {
     let file = FileRef { inode: 7, index: 0 };
-    state.commit(ChunkEntry::Create { file, goal }).unwrap()
+    state.commit(ChunkEntry::Create { file, class }).unwrap()
 }
 
 /// One chunk needing each kind of work the planner does, and one leased.
@@ -65,6 +66,7 @@ fn a_pass_tallies_the_work_it_starts() {
         copy_undergoal: done(2),
         locked_unused: 0,
         locked_used: 1,
+        ..PassTally::default()
     };
     assert_eq!(pass.tally, expected);
     assert_eq!(pass.jobs.len(), 7);
@@ -87,6 +89,7 @@ fn work_no_server_may_take_now_counts_as_not_done() {
         copy_undergoal: not_done(1),
         locked_unused: 0,
         locked_used: 1,
+        ..PassTally::default()
     };
     assert_eq!(pass.tally, expected);
     assert!(pass.jobs.is_empty());

@@ -21,7 +21,7 @@ impl HealthMatrix {
         let mut all = ChunkMatrix::default();
         let mut regular = ChunkMatrix::default();
         for (chunk, record) in state.table().iter() {
-            let goal = usize::from(record.goal()).min(CAP);
+            let goal = state.placement(record).goal().min(CAP);
             let copies = state.copies(chunk);
             let valid = copies
                 .iter()

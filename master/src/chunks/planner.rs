@@ -3,19 +3,25 @@
 //!
 //! [`plan`] only reads the state; [`ChunkState::start`] then marks each job
 //! as under way and queues its order, so the next pass does not plan it
-//! again. Compared with MooseFS's `chunk_do_jobs` this leaves out labels,
-//! racks and rebalancing; it does bring under-goal chunks up (targets with
-//! the most free space first), deletes surplus copies (from the fullest
-//! servers first), copies no file refers to and copies in a wrong version.
-//! Each pass also tallies what it started and what it could not
-//! ([`PassTally`]), for `mfscli`'s "chunk loop" figures.
+//! again. Like MooseFS's `chunk_do_jobs` it brings under-goal chunks up
+//! (targets with the most free space first), deletes surplus copies (from
+//! the fullest servers first), copies no file refers to and copies in a
+//! wrong version, and follows the keep labels of the chunk's storage class
+//! ([`super::labels`]): each keep expression gets a copy on a server
+//! matching it, and a copy on a server no expression wants is replaced
+//! (copied to a matching server first, then deleted as surplus). It leaves
+//! out archive labels, racks and rebalancing. Each pass also tallies what
+//! it started and what it could not ([`PassTally`]), for `mfscli`'s
+//! "chunk loop" figures.
 
 use std::collections::BTreeMap;
 
 use mooseng_wire::Status;
 
+use super::labels::assign;
 use super::tally::{PassTally, Work};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, Order, ServerId};
+use crate::namespace::LabelExpr;
 
 /// How much work one pass may hand out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +108,8 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
     let mut pass = Plan::default();
     for (chunk, record) in state.table().iter() {
         let soft = state.soft.get(&chunk);
-        let goal = usize::from(record.goal());
+        let placement = state.placement(record);
+        let goal = placement.goal();
         if soft.is_some_and(|s| s.operation.is_some() || s.is_leased(now)) {
             if goal == 0 {
                 pass.tally.locked_unused += 1;
@@ -138,16 +145,32 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
             .iter()
             .filter(|c| c.state == CopyState::Replicating)
             .count();
-        if regular + pending < goal {
-            replicate(
-                state,
-                &mut pass,
-                &mut budget,
-                chunk,
-                goal - regular - pending,
-            );
-        } else if pending == 0 {
-            trim(state, &mut pass, &mut budget, chunk, regular - goal);
+        // Copies being made count as made: they are on the servers chosen
+        // for the expressions still open when they started.
+        let present: Vec<u32> = copies
+            .iter()
+            .filter(|c| c.is_regular() || c.state == CopyState::Replicating)
+            .map(|c| state.server(c.server).map_or(0, |s| s.labels))
+            .collect();
+        let open: Vec<LabelExpr> = assign(placement.keep, &present)
+            .iter()
+            .zip(placement.keep)
+            .filter(|(server, _)| server.is_none())
+            .map(|(_, expr)| *expr)
+            .collect();
+        let missing = goal.saturating_sub(regular + pending);
+        let planned = if open.is_empty() {
+            0
+        } else {
+            let wanted = Wanted {
+                open: &open,
+                missing,
+                strict: placement.strict,
+            };
+            replicate(state, &mut pass, &mut budget, chunk, &wanted)
+        };
+        if pending == 0 && planned == 0 && regular >= goal {
+            trim(state, &mut pass, &mut budget, chunk, placement.keep);
         }
     }
     pass
@@ -176,19 +199,39 @@ fn delete(
     work.count(planned);
 }
 
-/// Plans up to `missing` new copies of `chunk`. As in MooseFS, each copy
-/// started counts as done, a chunk for which none could be started as one
-/// not done, and a chunk without a copy to read from not at all: nothing
-/// can be done for it.
+/// The copies one chunk still needs.
+struct Wanted<'a> {
+    /// Keep expressions no copy (made or being made) satisfies.
+    open: &'a [LabelExpr],
+    /// Copies short of the goal.
+    missing: usize,
+    /// Whether a copy may go to a server matching no open expression
+    /// while the chunk is short of its goal.
+    strict: bool,
+}
+
+/// Plans a new copy of `chunk` for each open expression, on a server
+/// without a copy that matches it: the most free space first, and servers
+/// still able to take a replication this pass before the others. While
+/// the chunk is short of its goal, copies no matching server can take go
+/// to any other server, unless the class is strict: labels never cost a
+/// copy. Returns the number of jobs planned.
+///
+/// As in MooseFS, each copy started counts as done (under goal, or for
+/// wrong labels when the chunk has its count but a copy sits where no
+/// expression wants it); a chunk for which none could be started counts
+/// once as not done, or as labels that no server matches when no server
+/// could ever take the copy; a chunk without a copy to read from is not
+/// counted at all: nothing can be done for it.
 fn replicate(
     state: &ChunkState,
     plan: &mut Plan,
     budget: &mut Budget,
     chunk: ChunkId,
-    missing: usize,
-) {
+    wanted: &Wanted<'_>,
+) -> usize {
     let Some(version) = state.table().get(chunk).map(|r| r.version) else {
-        return;
+        return 0;
     };
     let copies = state.copies(chunk);
     let sources: Vec<ServerId> = copies
@@ -197,22 +240,39 @@ fn replicate(
         .map(|c| c.server)
         .collect();
     if sources.is_empty() {
-        return;
+        return 0;
     }
-    let mut targets: Vec<(u64, ServerId)> = state
+    let mut targets: Vec<(bool, u64, ServerId, u32)> = state
         .servers()
         .filter(|(id, s)| {
             s.registered && s.usage.free() > 0 && !copies.iter().any(|c| c.server == *id)
         })
-        .map(|(id, s)| (s.usage.free(), id))
+        .map(|(id, s)| {
+            let ready = budget.incoming.get(&id).is_some_and(|left| *left > 0);
+            (ready, s.usage.free(), id, s.labels)
+        })
         .collect();
-    targets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    targets.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let masks: Vec<u32> = targets.iter().map(|t| t.3).collect();
+    let matched = assign(wanted.open, &masks);
+    let mut chosen: Vec<usize> = matched.iter().flatten().copied().collect();
+    let unmatched = matched.iter().filter(|m| m.is_none()).count();
+    let fallback = if wanted.strict {
+        0
+    } else {
+        unmatched.min(wanted.missing.saturating_sub(chosen.len()))
+    };
+    let spare: Vec<usize> = (0..targets.len())
+        .filter(|n| !chosen.contains(n))
+        .take(fallback)
+        .collect();
+    chosen.extend(spare);
     let mut planned = 0;
-    for (_, to) in targets {
-        if planned == missing {
-            break;
-        }
+    let mut blocked = false;
+    for n in chosen {
+        let to = targets[n].2;
         if !Budget::take(&mut budget.incoming, to) {
+            blocked = true;
             continue;
         }
         // Spread the reading over the holders.
@@ -225,26 +285,55 @@ fn replicate(
         });
         planned += 1;
     }
-    let work = &mut plan.tally.copy_undergoal;
+    let tally = &mut plan.tally;
+    let work = if wanted.missing > 0 {
+        &mut tally.copy_undergoal
+    } else {
+        &mut tally.copy_wronglabels
+    };
     work.done += planned as u32;
     if planned == 0 {
-        work.not_done += 1;
+        if wanted.missing > 0 || blocked {
+            work.not_done += 1;
+        } else {
+            tally.labels_dont_match += 1;
+        }
     }
+    planned
 }
 
-/// Deletes `surplus` regular copies of `chunk` from the fullest servers,
-/// then the copies on disks marked for removal, which the regular ones
-/// now replace.
-fn trim(state: &ChunkState, plan: &mut Plan, budget: &mut Budget, chunk: ChunkId, surplus: usize) {
+/// Deletes the regular copies of `chunk` beyond its goal, from the
+/// fullest servers, sparing one copy for each `keep` expression it
+/// satisfies; then the copies on disks marked for removal, which the
+/// regular ones now replace. A copy on a server no expression wants is
+/// thus deleted once a copy on a server that one wants exists.
+fn trim(
+    state: &ChunkState,
+    plan: &mut Plan,
+    budget: &mut Budget,
+    chunk: ChunkId,
+    keep: &[LabelExpr],
+) {
     let copies = state.copies(chunk);
-    let mut regular: Vec<(u64, &ChunkCopy)> = copies
+    let mut regular: Vec<(u64, &ChunkCopy, u32)> = copies
         .iter()
         .filter(|c| c.is_regular())
-        .map(|c| (state.server(c.server).map_or(0, |s| s.usage.free()), c))
+        .map(|c| {
+            let server = state.server(c.server);
+            let free = server.map_or(0, |s| s.usage.free());
+            (free, c, server.map_or(0, |s| s.labels))
+        })
         .collect();
-    regular.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.server.cmp(&b.1.server)));
+    // Emptiest first, so that the copies spared are the emptiest ones
+    // satisfying each expression.
+    regular.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.server.cmp(&a.1.server)));
+    let masks: Vec<u32> = regular.iter().map(|r| r.2).collect();
+    let spared: Vec<usize> = assign(keep, &masks).into_iter().flatten().collect();
+    let surplus = regular.len().saturating_sub(keep.len());
     let tally = &mut plan.tally;
-    for (_, copy) in regular.into_iter().take(surplus) {
+    let victims = (0..regular.len()).rev().filter(|n| !spared.contains(n));
+    for n in victims.take(surplus) {
+        let copy = regular[n].1;
         delete(&mut plan.jobs, budget, &mut tally.del_overgoal, chunk, copy);
     }
     for copy in copies

@@ -22,6 +22,7 @@ use super::{ChunkHealth, HealthMatrix};
 use super::{Limits, Refusal, Server, ServerId, Usage};
 
 use super::OpAnswer;
+use crate::namespace::Classes;
 
 mod leadership;
 
@@ -201,21 +202,21 @@ impl ChunkService {
 
     /// Leases the chunk at `file` for writing. `current` is the id the
     /// file's chunk table holds there (0 for a hole, which makes a new
-    /// chunk of `goal`). Returns once the chunkservers have created the
+    /// chunk of storage class `class`). Returns once the chunkservers have created the
     /// chunk or stepped its version. When they fail, the lease ends and a
     /// chunk created for the call is dropped again.
     pub async fn lease_for_write(
         &self,
         file: FileRef,
         current: ChunkId,
-        goal: u8,
+        class: u8,
     ) -> Result<WriteLease, Status> {
         let (start, done) = {
             let mut inner = self.lock();
             let lease = self.config.lease.as_secs();
             let start = inner
                 .state
-                .begin_write(file, current, goal, self.now(), lease);
+                .begin_write(file, current, class, self.now(), lease);
             let done = match start {
                 Ok(WriteStart { chunk, wait: true }) => Some(Self::waiter(&mut inner, chunk)),
                 _ => None,
@@ -225,14 +226,14 @@ impl ChunkService {
         };
         if let Some(done) = done {
             if let Err(status) = Self::outcome(done).await {
-                self.abandon_write(start.chunk, current, goal);
+                self.abandon_write(start.chunk, current, class);
                 return Err(status);
             }
         }
         self.locate_for_read(start.chunk).await
     }
 
-    /// Cuts `chunk`, slot `file` of a file of `goal`, to `length` bytes
+    /// Cuts `chunk`, slot `file` of a file of class `class`, to `length` bytes
     /// (MooseFS's `chunk_multi_truncate`): every valid copy is cut with a
     /// version step, or, when snapshots share the chunk, copied for the
     /// file and cut (a new chunk the caller must record in the file's
@@ -246,20 +247,20 @@ impl ChunkService {
         file: FileRef,
         chunk: ChunkId,
         length: u32,
-        goal: u8,
+        class: u8,
     ) -> Result<Cutting, Status> {
         let (cutting, done) = {
             let mut inner = self.lock();
             let lease = self.config.lease.as_secs();
             let started = inner
                 .state
-                .begin_truncate(file, chunk, length, goal, self.now(), lease);
+                .begin_truncate(file, chunk, length, class, self.now(), lease);
             let started = started.map(|c| (c, Self::waiter(&mut inner, c.chunk)));
             self.flush(&mut inner);
             started?
         };
         if let Err(status) = Self::outcome(done).await {
-            self.abandon_write(cutting.chunk, chunk, goal);
+            self.abandon_write(cutting.chunk, chunk, class);
             return Err(status);
         }
         Ok(cutting)
@@ -283,11 +284,11 @@ impl ChunkService {
     /// leaves it referred to by no file: the reference goes again, so the
     /// planner deletes whatever copies exist. (The state already ended the
     /// lease.)
-    fn abandon_write(&self, chunk: ChunkId, current: ChunkId, goal: u8) {
+    fn abandon_write(&self, chunk: ChunkId, current: ChunkId, class: u8) {
         if chunk == current {
             return;
         }
-        if let Err(status) = self.commit(ChunkEntry::DropRef { chunk, goal }) {
+        if let Err(status) = self.commit(ChunkEntry::DropRef { chunk, class }) {
             tracing::warn!(chunk, ?status, "cannot drop a failed new chunk");
         }
     }
@@ -298,9 +299,15 @@ impl ChunkService {
     }
 
     /// Applies an entry decided elsewhere (a file gaining or losing a
-    /// chunk, a goal change) and hands it to the log.
+    /// chunk, a class change) and hands it to the log.
     pub fn commit(&self, entry: ChunkEntry) -> Result<ChunkId, Status> {
         self.with_state(|state| state.commit(entry))
+    }
+
+    /// Replaces the storage classes placement follows (the namespace's,
+    /// after a class mutation or on taking the lead).
+    pub fn set_classes(&self, classes: Classes) {
+        self.lock().state.set_classes(classes);
     }
 
     /// One planner pass: plans the jobs, sends their orders and keeps the
@@ -374,7 +381,7 @@ impl ChunkService {
         let record = inner.state.table().get(chunk)?;
         Some(ChunkInfo {
             version: record.version,
-            goal: record.goal(),
+            goal: inner.state.placement(record).goal() as u8,
             copies: inner.state.copies(chunk).to_vec(),
         })
     }

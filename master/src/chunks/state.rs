@@ -11,6 +11,7 @@ use mooseng_wire::{Status, Version};
 use super::copies::{ChunkSoft, Operation};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkTable, CopyState, Order, Server, ServerId};
 use super::{Usage, TODEL_FLAG};
+use crate::namespace::Classes;
 
 /// Ids further than this beyond the next free id are taken for garbage
 /// when a chunkserver reports them, as MooseFS does.
@@ -72,6 +73,8 @@ pub struct ChunkState {
     pub(crate) orders: Vec<(ServerId, Order)>,
     /// Operations that ended, with their outcome, not yet reported.
     pub(crate) finished: Vec<(ChunkId, Result<(), Status>)>,
+    /// The namespace's storage classes, for placement.
+    pub(crate) classes: Classes,
 }
 
 impl ChunkState {

@@ -7,38 +7,57 @@ use mooseng_wire::Status;
 use serde::{Deserialize, Serialize};
 
 use super::{ChunkEntry, ChunkId};
+use crate::namespace::{Classes, FIRST_CUSTOM_CLASS};
 
 /// What the table knows about one chunk.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkRecord {
     pub version: u32,
-    /// How many references come from files of each goal.
+    /// How many references come from files of each storage class.
     refs: BTreeMap<u8, u32>,
 }
 
 impl ChunkRecord {
-    /// The number of copies wanted: the highest goal of any file referring
-    /// to the chunk (at least 1), or 0 when none does (the chunk is garbage).
-    pub fn goal(&self) -> u8 {
-        self.refs
-            .keys()
-            .next_back()
-            .map_or(0, |goal| (*goal).max(1))
+    /// The storage class whose labels the chunk's copies follow, or 0 when
+    /// no file refers to it (the chunk is garbage). As MooseFS 3.0.117
+    /// picks it (`chunk_find_sclassid`): among the classes of the files
+    /// referring to it, the one keeping the most copies; on a tie a custom
+    /// class wins over a fixed goal class, and two custom classes tying
+    /// give way to the fixed class of that many copies, whose copies may
+    /// go anywhere, rather than favouring either's labels.
+    pub fn class(&self, classes: &Classes) -> u8 {
+        let mut chosen = 0;
+        let mut most = 0;
+        let mut custom_tie = false;
+        // Ascending ids, as MooseFS scans its per-class counts.
+        for &class in self.refs.keys() {
+            let copies = classes.copies(class);
+            if chosen == 0 || copies > most {
+                (chosen, most, custom_tie) = (class, copies, false);
+            } else if copies == most {
+                if chosen < FIRST_CUSTOM_CLASS && !custom_tie {
+                    chosen = class;
+                } else if chosen >= FIRST_CUSTOM_CLASS && class >= FIRST_CUSTOM_CLASS {
+                    (chosen, custom_tie) = (copies, true);
+                }
+            }
+        }
+        chosen
     }
 
     pub fn ref_count(&self) -> u32 {
         self.refs.values().sum()
     }
 
-    fn add_ref(&mut self, goal: u8) {
-        *self.refs.entry(goal).or_default() += 1;
+    fn add_ref(&mut self, class: u8) {
+        *self.refs.entry(class).or_default() += 1;
     }
 
-    fn drop_ref(&mut self, goal: u8) -> Result<(), Status> {
-        let count = self.refs.get_mut(&goal).ok_or(Status::EINVAL)?;
+    fn drop_ref(&mut self, class: u8) -> Result<(), Status> {
+        let count = self.refs.get_mut(&class).ok_or(Status::EINVAL)?;
         *count -= 1;
         if *count == 0 {
-            self.refs.remove(&goal);
+            self.refs.remove(&class);
         }
         Ok(())
     }
@@ -85,13 +104,13 @@ impl ChunkTable {
     /// `Create`). An error leaves the table untouched.
     pub fn apply(&mut self, entry: &ChunkEntry) -> Result<ChunkId, Status> {
         match *entry {
-            ChunkEntry::Create { goal, .. } => {
+            ChunkEntry::Create { class, .. } => {
                 let id = self.next_id;
                 let mut record = ChunkRecord {
                     version: 1,
                     ..ChunkRecord::default()
                 };
-                record.add_ref(goal);
+                record.add_ref(class);
                 self.chunks.insert(id, record);
                 self.next_id += 1;
                 Ok(id)
@@ -101,15 +120,15 @@ impl ChunkTable {
                 record.version = record.version.checked_add(1).ok_or(Status::EINVAL)?;
                 Ok(chunk)
             }
-            ChunkEntry::AddRef { chunk, goal } => {
-                self.record_mut(chunk)?.add_ref(goal);
+            ChunkEntry::AddRef { chunk, class } => {
+                self.record_mut(chunk)?.add_ref(class);
                 Ok(chunk)
             }
-            ChunkEntry::DropRef { chunk, goal } => {
-                self.record_mut(chunk)?.drop_ref(goal)?;
+            ChunkEntry::DropRef { chunk, class } => {
+                self.record_mut(chunk)?.drop_ref(class)?;
                 Ok(chunk)
             }
-            ChunkEntry::ChangeGoal { chunk, from, to } => {
+            ChunkEntry::ChangeClass { chunk, from, to } => {
                 let record = self.record_mut(chunk)?;
                 record.drop_ref(from)?;
                 record.add_ref(to);

@@ -26,9 +26,8 @@ impl Work {
     }
 }
 
-/// The counters of one planner pass. Labels and rebalancing are not
-/// planned (see `planner`), so MooseFS's counters for them have no
-/// counterpart here and read 0 in the answer.
+/// The counters of one planner pass. Rebalancing is not planned (see
+/// `planner`), so MooseFS's counter for it reads 0 in the answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassTally {
     /// Copies in a wrong version deleted.
@@ -43,6 +42,14 @@ pub struct PassTally {
     /// Copies started for chunks under their goal; not done counts the
     /// chunks for which none could be started.
     pub copy_undergoal: Work,
+    /// Copies started for chunks with their count of copies, one on a
+    /// server no keep expression wants, to a server one wants; not done
+    /// counts the chunks for which the matching servers could take none
+    /// this pass.
+    pub copy_wronglabels: Work,
+    /// Chunks with such a copy and no server at all that could take a
+    /// copy the expression wants: left as they are.
+    pub labels_dont_match: u32,
     /// Chunks left alone because a write lease or an operation holds
     /// them, split by whether files refer to them.
     pub locked_unused: u32,
@@ -86,10 +93,10 @@ impl ChunkLoop {
             nodel_overgoal: t.del_overgoal.not_done,
             copy_undergoal: t.copy_undergoal.done,
             nocopy_undergoal: t.copy_undergoal.not_done,
-            copy_wronglabels: 0,
-            nocopy_wronglabels: 0,
+            copy_wronglabels: t.copy_wronglabels.done,
+            nocopy_wronglabels: t.copy_wronglabels.not_done,
             copy_rebalance: 0,
-            labels_dont_match: 0,
+            labels_dont_match: t.labels_dont_match,
             locked_unused: t.locked_unused,
             locked_used: t.locked_used,
         }

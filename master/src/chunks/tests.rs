@@ -5,10 +5,11 @@ use mooseng_wire::{Status, Version};
 use proptest::prelude::*;
 
 use super::*;
+use crate::namespace::Classes;
 
-const FILE: FileRef = FileRef { inode: 7, index: 0 };
+pub(super) const FILE: FileRef = FileRef { inode: 7, index: 0 };
 
-fn addr(n: u8) -> SocketAddrV4 {
+pub(super) fn addr(n: u8) -> SocketAddrV4 {
     SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, n), 9422)
 }
 
@@ -21,7 +22,7 @@ fn usage(free_gib: u64) -> Usage {
 }
 
 /// The addresses `locate` gives for `chunk`.
-fn holders(state: &ChunkState, chunk: ChunkId) -> Vec<SocketAddrV4> {
+pub(super) fn holders(state: &ChunkState, chunk: ChunkId) -> Vec<SocketAddrV4> {
     let (_, holders) = state.locate(chunk).unwrap();
     holders.iter().map(|s| s.addr).collect()
 }
@@ -43,7 +44,7 @@ pub(super) fn join(
     id
 }
 
-fn answer_all(state: &mut ChunkState, status: Status) {
+pub(super) fn answer_all(state: &mut ChunkState, status: Status) {
     for (server, order) in std::mem::take(&mut state.orders) {
         let answer = match order {
             Order::Create { chunk, .. } => OpAnswer::Create { chunk, status },
@@ -63,7 +64,7 @@ fn answer_all(state: &mut ChunkState, status: Status) {
     }
 }
 
-fn maintain(state: &mut ChunkState) {
+pub(super) fn maintain(state: &mut ChunkState) {
     for job in plan(state, &Limits::default(), 0).jobs {
         state.start(job).unwrap();
     }
@@ -74,15 +75,15 @@ fn table_allocates_ids_in_log_order_and_replays_identically() {
     let entries = [
         ChunkEntry::Create {
             file: FILE,
-            goal: 2,
+            class: 2,
         },
         ChunkEntry::Create {
             file: FILE,
-            goal: 1,
+            class: 1,
         },
         ChunkEntry::IncreaseVersion { chunk: 1 },
-        ChunkEntry::AddRef { chunk: 2, goal: 3 },
-        ChunkEntry::ChangeGoal {
+        ChunkEntry::AddRef { chunk: 2, class: 3 },
+        ChunkEntry::ChangeClass {
             chunk: 1,
             from: 2,
             to: 5,
@@ -93,16 +94,20 @@ fn table_allocates_ids_in_log_order_and_replays_identically() {
         },
         ChunkEntry::Create {
             file: FILE,
-            goal: 1,
+            class: 1,
         },
     ];
     let mut table = ChunkTable::default();
     let ids: Vec<_> = entries.iter().map(|e| table.apply(e).unwrap()).collect();
     assert_eq!(ids, [1, 2, 1, 2, 1, 40, 41]);
+    let classes = Classes::default();
     let one = table.get(1).unwrap();
-    assert_eq!((one.version, one.goal(), one.ref_count()), (2, 5, 1));
-    assert_eq!(table.get(2).unwrap().goal(), 3);
-    assert_eq!(table.get(40).unwrap().goal(), 0);
+    assert_eq!(
+        (one.version, one.class(&classes), one.ref_count()),
+        (2, 5, 1)
+    );
+    assert_eq!(table.get(2).unwrap().class(&classes), 3);
+    assert_eq!(table.get(40).unwrap().class(&classes), 0);
 
     let mut replay = ChunkTable::default();
     for entry in &entries {
@@ -117,14 +122,14 @@ fn table_refuses_inconsistent_entries_without_changing() {
     table
         .apply(&ChunkEntry::Create {
             file: FILE,
-            goal: 2,
+            class: 2,
         })
         .unwrap();
     let before = table.clone();
     for bad in [
         ChunkEntry::IncreaseVersion { chunk: 9 },
-        ChunkEntry::DropRef { chunk: 1, goal: 3 },
-        ChunkEntry::ChangeGoal {
+        ChunkEntry::DropRef { chunk: 1, class: 3 },
+        ChunkEntry::ChangeClass {
             chunk: 1,
             from: 1,
             to: 2,
@@ -139,7 +144,7 @@ fn table_refuses_inconsistent_entries_without_changing() {
         assert_eq!(table, before);
     }
     table
-        .apply(&ChunkEntry::DropRef { chunk: 1, goal: 2 })
+        .apply(&ChunkEntry::DropRef { chunk: 1, class: 2 })
         .unwrap();
     table.apply(&ChunkEntry::Remove { chunk: 1 }).unwrap();
     assert!(table.is_empty());
@@ -246,7 +251,7 @@ fn writing_a_chunk_whose_copies_changed_steps_its_version_first() {
     state
         .commit(ChunkEntry::Create {
             file: FILE,
-            goal: 2,
+            class: 2,
         })
         .unwrap();
     let a = join(&mut state, 1, 5, &[(1, 1)]);
@@ -312,7 +317,7 @@ fn truncatable() -> (ChunkState, [ServerId; 3]) {
     state
         .commit(ChunkEntry::Create {
             file: FILE,
-            goal: 2,
+            class: 2,
         })
         .unwrap();
     state
@@ -413,7 +418,7 @@ fn a_copy_failing_the_cut_is_dropped_and_all_failing_is_not_done() {
 fn writing_a_shared_chunk_duplicates_it_where_its_valid_copies_are() {
     let (mut state, [a, b, _]) = truncatable();
     state
-        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .commit(ChunkEntry::AddRef { chunk: 1, class: 2 })
         .unwrap();
     state.journal.clear();
     let start = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
@@ -422,7 +427,7 @@ fn writing_a_shared_chunk_duplicates_it_where_its_valid_copies_are() {
         state.journal,
         [ChunkEntry::Create {
             file: FILE,
-            goal: 2
+            class: 2
         }]
     );
     let copy = Order::Duplicate {
@@ -452,7 +457,7 @@ fn writing_a_shared_chunk_duplicates_it_where_its_valid_copies_are() {
 fn truncating_a_shared_chunk_cuts_a_duplicate() {
     let (mut state, [a, b, _]) = truncatable();
     state
-        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .commit(ChunkEntry::AddRef { chunk: 1, class: 2 })
         .unwrap();
     state.journal.clear();
     let cutting = state.begin_truncate(FILE, 1, 5000, 2, 0, 120).unwrap();
@@ -477,7 +482,7 @@ fn truncating_a_shared_chunk_cuts_a_duplicate() {
         state.journal,
         [ChunkEntry::Create {
             file: FILE,
-            goal: 2
+            class: 2
         }],
         "the shared chunk keeps its version"
     );
@@ -491,7 +496,7 @@ fn truncating_a_shared_chunk_cuts_a_duplicate() {
 fn a_duplicate_failing_everywhere_is_not_done() {
     let (mut state, _) = truncatable();
     state
-        .commit(ChunkEntry::AddRef { chunk: 1, goal: 2 })
+        .commit(ChunkEntry::AddRef { chunk: 1, class: 2 })
         .unwrap();
     let start = state.begin_write(FILE, 1, 2, 0, 120).unwrap();
     answer_all(&mut state, Status::NOSPACE);
@@ -517,7 +522,7 @@ fn truncation_refuses_leased_and_lost_chunks() {
     let mut lost = ChunkState::default();
     lost.commit(ChunkEntry::Create {
         file: FILE,
-        goal: 1,
+        class: 1,
     })
     .unwrap();
     join(&mut lost, 1, 5, &[(1, 7)]);
@@ -559,13 +564,13 @@ fn the_planner_replicates_under_goal_chunks_and_trims_surplus() {
     state
         .commit(ChunkEntry::Create {
             file: FILE,
-            goal: 2,
+            class: 2,
         })
         .unwrap();
     state
         .commit(ChunkEntry::Create {
             file: FILE,
-            goal: 1,
+            class: 1,
         })
         .unwrap();
     let a = join(&mut state, 1, 5, &[(1, 1), (2, 1)]);
@@ -616,7 +621,7 @@ fn copies_on_disks_marked_for_removal_are_replaced_then_deleted() {
     state
         .commit(ChunkEntry::Create {
             file: FILE,
-            goal: 1,
+            class: 1,
         })
         .unwrap();
     let a = join(&mut state, 1, 5, &[(1, 1 | TODEL_FLAG)]);
@@ -696,7 +701,7 @@ fn plan_and_check(state: &mut ChunkState) {
             }
             Job::Forget { chunk } => {
                 assert!(state.copies(chunk).is_empty());
-                assert_eq!(state.table().get(chunk).unwrap().goal(), 0);
+                assert_eq!(state.table().get(chunk).unwrap().ref_count(), 0);
             }
         }
     }
@@ -724,7 +729,7 @@ fn plan_and_check(state: &mut ChunkState) {
         let Some(record) = state.table().get(chunk) else {
             continue;
         };
-        let goal = usize::from(record.goal());
+        let goal = state.placement(record).goal();
         let copies = state.copies(chunk);
         let holders: BTreeSet<_> = copies.iter().map(|c| c.server).collect();
         assert_eq!(holders.len(), copies.len(), "two copies on one server");
@@ -750,7 +755,7 @@ proptest! {
     ) {
         let mut state = ChunkState::default();
         for _ in 0..CHUNKS {
-            state.commit(ChunkEntry::Create { file: FILE, goal: 2 }).unwrap();
+            state.commit(ChunkEntry::Create { file: FILE, class: 2 }).unwrap();
         }
         let mut goals = vec![2u8; usize::from(CHUNKS)];
         let mut ids: Vec<Option<ServerId>> = vec![None; usize::from(SERVERS)];
@@ -774,7 +779,7 @@ proptest! {
                 }
                 Event::Goal { chunk, goal } => {
                     let from = goals[usize::from(chunk)];
-                    let entry = ChunkEntry::ChangeGoal { chunk: ChunkId::from(chunk) + 1, from, to: goal };
+                    let entry = ChunkEntry::ChangeClass { chunk: ChunkId::from(chunk) + 1, from, to: goal };
                     if state.commit(entry).is_ok() {
                         goals[usize::from(chunk)] = goal;
                     }

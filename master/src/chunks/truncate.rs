@@ -20,7 +20,7 @@ pub struct Cutting {
 }
 
 impl ChunkState {
-    /// Starts cutting `chunk`, slot `file` of a file of `goal`, to
+    /// Starts cutting `chunk`, slot `file` of a file of class `class`, to
     /// `length` bytes and leases the chunk holding the cut bytes until
     /// `now + lease_secs`: the lease keeps writers out until the file's
     /// new length is recorded, and [`ChunkState::end_write`] ends it. The
@@ -30,13 +30,13 @@ impl ChunkState {
         file: FileRef,
         chunk: ChunkId,
         length: u32,
-        goal: u8,
+        class: u8,
         now: u64,
         lease_secs: u64,
     ) -> Result<Cutting, Status> {
         let until = Some(now + lease_secs);
         if self.is_shared(chunk)? {
-            let copy = self.begin_duplicate(file, chunk, goal, Some(length), now, until)?;
+            let copy = self.begin_duplicate(file, chunk, class, Some(length), now, until)?;
             return Ok(Cutting {
                 chunk: copy,
                 version: 1,

@@ -3,6 +3,7 @@
 
 use mooseng_wire::Status;
 
+use super::labels::{any_labels, assign};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, FileRef, Order};
 use super::{Server, ServerId};
 
@@ -29,23 +30,23 @@ impl ChunkState {
         Ok((record.version, holders))
     }
 
-    /// Leases `current` (or a new chunk for `file` when `current` is 0)
-    /// for writing until `now + lease_secs`, as MooseFS's
+    /// Leases `current` (or a new chunk of class `class` for `file` when
+    /// `current` is 0) for writing until `now + lease_secs`, as MooseFS's
     /// `chunk_multi_modify` does: a new chunk is created on the servers
-    /// with the most free space; an existing chunk whose copies changed
+    /// [`ChunkState::creation_servers`] picks; an existing chunk whose copies changed
     /// since its last write gets its version stepped on every valid copy
     /// first.
     pub fn begin_write(
         &mut self,
         file: FileRef,
         current: ChunkId,
-        goal: u8,
+        class: u8,
         now: u64,
         lease_secs: u64,
     ) -> Result<WriteStart, Status> {
         let until = Some(now + lease_secs);
         if current == 0 {
-            let servers = self.creation_servers(goal);
+            let servers = self.creation_servers(class);
             if servers.is_empty() {
                 return Err(if self.servers.is_empty() {
                     Status::NOCHUNKSERVERS
@@ -53,7 +54,7 @@ impl ChunkState {
                     Status::NOSPACE
                 });
             }
-            let chunk = self.commit(ChunkEntry::Create { file, goal })?;
+            let chunk = self.commit(ChunkEntry::Create { file, class })?;
             let soft = self.soft.entry(chunk).or_default();
             soft.lease_until = until;
             for server in &servers {
@@ -71,7 +72,7 @@ impl ChunkState {
         }
 
         if self.is_shared(current)? {
-            let chunk = self.begin_duplicate(file, current, goal, None, now, until)?;
+            let chunk = self.begin_duplicate(file, current, class, None, now, until)?;
             return Ok(WriteStart { chunk, wait: true });
         }
         let (old, holders) = self.free_holders(current, now)?;
@@ -180,19 +181,41 @@ impl ChunkState {
         Ok(())
     }
 
-    /// Up to `goal` registered servers with free space, most free first.
-    pub(crate) fn creation_servers(&self, goal: u8) -> Vec<ServerId> {
-        let mut candidates: Vec<(u64, ServerId)> = self
+    /// The servers a new chunk of class `class` is created on, one per
+    /// expression of the class's create list, among the registered servers
+    /// with free space, most free first. As `chunk_creation_servers` in
+    /// MooseFS 3.0.117: each expression gets a server matching it where
+    /// possible; the expressions left over take any other server, except
+    /// in strict mode, where the chunk gets fewer copies (none at all when
+    /// no server matches) and the planner adds them once servers match.
+    pub(crate) fn creation_servers(&self, class: u8) -> Vec<ServerId> {
+        let mut candidates: Vec<(u64, ServerId, u32)> = self
             .servers
             .iter()
             .filter(|(_, s)| s.registered && s.usage.free() > 0)
-            .map(|(id, s)| (s.usage.free(), *id))
+            .map(|(id, s)| (s.usage.free(), *id, s.labels))
             .collect();
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        candidates
+        let placement = self.class_placement(class);
+        let wanted = placement.create.len().max(1);
+        if !any_labels(placement.create) {
+            return candidates.iter().take(wanted).map(|c| c.1).collect();
+        }
+        let masks: Vec<u32> = candidates.iter().map(|c| c.2).collect();
+        let mut chosen: Vec<ServerId> = assign(placement.create, &masks)
             .into_iter()
-            .take(usize::from(goal.max(1)))
-            .map(|(_, id)| id)
-            .collect()
+            .flatten()
+            .map(|n| candidates[n].1)
+            .collect();
+        if !placement.strict {
+            let others: Vec<ServerId> = candidates
+                .iter()
+                .map(|c| c.1)
+                .filter(|id| !chosen.contains(id))
+                .take(wanted - chosen.len())
+                .collect();
+            chosen.extend(others);
+        }
+        chosen
     }
 }

@@ -34,14 +34,21 @@ const EROFS_SINCE: Version = Version::new(3, 0, 101);
 impl Request<'_> {
     /// Submits a namespace change and drops, in the chunk table, every
     /// chunk reference the change ended (an unlinked or truncated file's),
-    /// and moves the goal of every reference whose file changed class.
+    /// and moves the class of every reference whose file changed class. A
+    /// changed class table goes to the chunk service before the answer, so
+    /// the next write or planner pass already follows it.
     pub(super) async fn change(
         &self,
         caller: &Caller,
         mutation: Mutation,
     ) -> Result<Outcome, Status> {
+        let classes_changed = mutation.changes_classes();
         let outcome = self.master.store.change(caller, mutation).await?;
         commit_chunk_changes(self.master, &outcome);
+        if classes_changed {
+            let classes = self.master.store.read().await.classes().clone();
+            self.master.chunks.set_classes(classes);
+        }
         Ok(outcome)
     }
 
@@ -92,7 +99,7 @@ impl Request<'_> {
     /// Leases the chunk of slot `index` (creating one for a hole), records
     /// it in the file, and answers with the chain to write through.
     async fn lease(&self, client_inode: Inode, index: u32) -> Result<ChunkLocation, Status> {
-        let (inode, current, goal) = {
+        let (inode, current, class) = {
             let ns = self.master.store.read().await;
             let inode = View::new(&ns, self.session, self.version).resolve(client_inode)?;
             let (current, _) = ns.chunk_at(inode, index)?;
@@ -100,11 +107,11 @@ impl Request<'_> {
             if node.eattr & EATTR_IMMUTABLE != 0 {
                 return Err(Status::EPERM);
             }
-            (inode, current, ns.classes().copies(node.sclass))
+            (inode, current, node.sclass)
         };
         let service = &self.master.chunks;
         let lease = service
-            .lease_for_write(FileRef { inode, index }, current, goal)
+            .lease_for_write(FileRef { inode, index }, current, class)
             .await?;
         let record = Mutation::SetChunk {
             inode,
@@ -118,7 +125,7 @@ impl Request<'_> {
             if lease.chunk != current {
                 let entry = ChunkEntry::DropRef {
                     chunk: lease.chunk,
-                    goal,
+                    class,
                 };
                 if let Err(status) = service.commit(entry) {
                     tracing::warn!(chunk = lease.chunk, ?status, "cannot drop an unused chunk");
@@ -244,12 +251,12 @@ impl Request<'_> {
 /// Applies to the chunk table what a namespace change did to chunk
 /// references: added ones (a snapshot's) first, so that a chunk both
 /// gained and lost never looks unreferenced to the planner in between,
-/// then dropped ones (a freed file's) and moved goals.
+/// then dropped ones (a freed file's) and moved classes.
 pub(super) fn commit_chunk_changes(master: &Master, outcome: &Outcome) {
     for added in outcome.added() {
         let entry = ChunkEntry::AddRef {
             chunk: added.chunk,
-            goal: added.goal,
+            class: added.class,
         };
         if let Err(status) = master.chunks.commit(entry) {
             tracing::warn!(chunk = added.chunk, ?status, "cannot add a chunk reference");
@@ -258,7 +265,7 @@ pub(super) fn commit_chunk_changes(master: &Master, outcome: &Outcome) {
     for released in outcome.released() {
         let entry = ChunkEntry::DropRef {
             chunk: released.chunk,
-            goal: released.goal,
+            class: released.class,
         };
         if let Err(status) = master.chunks.commit(entry) {
             tracing::warn!(
@@ -268,14 +275,18 @@ pub(super) fn commit_chunk_changes(master: &Master, outcome: &Outcome) {
             );
         }
     }
-    for moved in outcome.goal_changes() {
-        let entry = ChunkEntry::ChangeGoal {
+    for moved in outcome.class_changes() {
+        let entry = ChunkEntry::ChangeClass {
             chunk: moved.chunk,
             from: moved.from,
             to: moved.to,
         };
         if let Err(status) = master.chunks.commit(entry) {
-            tracing::warn!(chunk = moved.chunk, ?status, "cannot change a chunk goal");
+            tracing::warn!(
+                chunk = moved.chunk,
+                ?status,
+                "cannot change a chunk's class"
+            );
         }
     }
 }

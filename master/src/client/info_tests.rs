@@ -130,7 +130,7 @@ async fn the_check_loop_and_missing_chunks_describe_the_present() {
         .chunks
         .commit(ChunkEntry::Create {
             file: FileRef { inode: 2, index: 0 },
-            goal: 1,
+            class: 1,
         })
         .unwrap();
     let missing = file(&master, ROOT, "missing", chunk).await;

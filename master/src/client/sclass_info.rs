@@ -9,6 +9,7 @@ use mooseng_wire::matocl_info;
 
 use super::reply::reply;
 use super::{Action, Master};
+use crate::chunks::labels::{assign, matches};
 use crate::chunks::Server;
 use crate::namespace::{LabelExpr, StorageClass};
 
@@ -111,16 +112,6 @@ fn entry(
     }
 }
 
-/// Whether a server with `labels` satisfies `expr`: `*` (no mask) takes
-/// any server, otherwise one of the OR-ed masks must be all present.
-fn matches(expr: &LabelExpr, labels: u32) -> bool {
-    expr[0] == 0
-        || expr
-            .iter()
-            .take_while(|mask| **mask != 0)
-            .any(|mask| labels & mask == *mask)
-}
-
 fn fulfilment(labels: &[LabelExpr], all: &[&Server], with_room: &[&Server]) -> u8 {
     if perfect_match(labels, with_room) {
         FULFILLED
@@ -132,35 +123,8 @@ fn fulfilment(labels: &[LabelExpr], all: &[&Server], with_room: &[&Server]) -> u
 }
 
 /// Whether every label expression can have a server of its own that
-/// satisfies it (bipartite matching by augmenting paths).
+/// satisfies it.
 fn perfect_match(labels: &[LabelExpr], servers: &[&Server]) -> bool {
-    let mut owner: Vec<Option<usize>> = vec![None; servers.len()];
-    (0..labels.len()).all(|label| {
-        let mut seen = vec![false; servers.len()];
-        augment(label, labels, servers, &mut owner, &mut seen)
-    })
-}
-
-fn augment(
-    label: usize,
-    labels: &[LabelExpr],
-    servers: &[&Server],
-    owner: &mut [Option<usize>],
-    seen: &mut [bool],
-) -> bool {
-    for (n, server) in servers.iter().enumerate() {
-        if seen[n] || !matches(&labels[label], server.labels) {
-            continue;
-        }
-        seen[n] = true;
-        let free = match owner[n] {
-            None => true,
-            Some(other) => augment(other, labels, servers, owner, seen),
-        };
-        if free {
-            owner[n] = Some(label);
-            return true;
-        }
-    }
-    false
+    let masks: Vec<u32> = servers.iter().map(|s| s.labels).collect();
+    assign(labels, &masks).iter().all(Option::is_some)
 }

@@ -84,17 +84,16 @@ impl Request<'_> {
     /// its place in the file (`SetChunk`, releasing the shared one); if
     /// the file changed meanwhile, the copy is dropped again.
     async fn cut(&self, inode: Inode, cut: Cut) -> Result<ChunkId, Status> {
-        let goal = {
+        let class = {
             let ns = self.master.store.read().await;
-            let node = ns.get(inode).ok_or(Status::ENOENT)?;
-            ns.classes().copies(node.sclass)
+            ns.get(inode).ok_or(Status::ENOENT)?.sclass
         };
         let file = FileRef {
             inode,
             index: cut.index,
         };
         let service = &self.master.chunks;
-        let cutting = service.truncate(file, cut.chunk, cut.offset, goal).await?;
+        let cutting = service.truncate(file, cut.chunk, cut.offset, class).await?;
         if cutting.chunk == cut.chunk {
             return Ok(cutting.chunk);
         }
@@ -107,7 +106,7 @@ impl Request<'_> {
         if let Err(status) = self.change(&Caller::root(), record).await {
             let unused = ChunkEntry::DropRef {
                 chunk: cutting.chunk,
-                goal,
+                class,
             };
             if let Err(status) = service.commit(unused) {
                 tracing::warn!(

@@ -17,13 +17,14 @@ use tokio_util::codec::Framed;
 
 use super::{serve, LinkConfig};
 use crate::chunks::{ChunkConfig, ChunkEntry, ChunkService, ChunkTable, FileRef};
+use crate::namespace::Classes;
 
 const META_ID: u64 = 0x1234;
 
 async fn start(max_connections: usize) -> (Arc<ChunkService>, SocketAddr) {
     let mut table = ChunkTable::default();
     let file = FileRef { inode: 5, index: 0 };
-    table.apply(&ChunkEntry::Create { file, goal: 2 }).unwrap();
+    table.apply(&ChunkEntry::Create { file, class: 2 }).unwrap();
     let config = ChunkConfig {
         meta_id: META_ID,
         ..ChunkConfig::default()
@@ -236,9 +237,9 @@ async fn losing_the_lead_ends_registrations_and_a_new_lead_takes_the_table() {
     let mut table = ChunkTable::default();
     for index in 0..3 {
         let file = FileRef { inode: 6, index };
-        table.apply(&ChunkEntry::Create { file, goal: 2 }).unwrap();
+        table.apply(&ChunkEntry::Create { file, class: 2 }).unwrap();
     }
-    service.lead(table);
+    service.lead(table, Classes::default());
     assert_eq!(service.redirect(), None);
     assert_eq!(service.matrix().count(2, 0), 3);
     let mut again = connect(addr).await;

@@ -27,7 +27,12 @@ use serde::Serialize;
 /// sequence: their count, then each), where version 2 held one.
 /// Version 4 added the registered sessions to the namespace, so that a
 /// snapshot holds them.
-pub const VERSION: u32 = 4;
+/// Version 5 counts a chunk's references by the storage class id of the
+/// referring files where version 4 counted them by goal (the chunk table's
+/// records and the `Create`, `AddRef`, `DropRef` and `ChangeClass` chunk
+/// entries, formerly `ChangeGoal`): same bytes, another meaning, so a
+/// version-4 file would be misread for files of custom classes.
+pub const VERSION: u32 = 5;
 
 pub const HEADER_LEN: usize = 20;
 

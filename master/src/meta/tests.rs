@@ -70,9 +70,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn chunk_entry() -> impl Strategy<Value = ChunkEntry> {
     prop_oneof![
-        (1u32..16, 0u32..4, 1u8..4).prop_map(|(inode, index, goal)| ChunkEntry::Create {
+        (1u32..16, 0u32..4, 1u8..4).prop_map(|(inode, index, class)| ChunkEntry::Create {
             file: FileRef { inode, index },
-            goal
+            class
         }),
         (1u64..4).prop_map(|chunk| ChunkEntry::IncreaseVersion { chunk }),
     ]
@@ -151,10 +151,10 @@ fn trailing_bytes_after_a_value_are_refused() {
     assert!(format::decode::<LogEntry>(&bytes).is_err());
 }
 
-/// Freezes the version-4 layout: if this fails, a persisted type changed
+/// Freezes the version-5 layout: if this fails, a persisted type changed
 /// shape and old logs would be misread. Bump `format::VERSION` instead.
 #[test]
-fn version_4_layout_is_frozen() {
+fn version_5_layout_is_frozen() {
     let entry = LogEntry::Namespace(Entry {
         ts: 1_700_000_000,
         caller: Caller {
@@ -203,6 +203,49 @@ fn version_4_layout_is_frozen() {
         [1, 1, 9],
         "LogEntry::Chunk, IncreaseVersion, chunk 9"
     );
+    let refs = [
+        ChunkEntry::Create {
+            file: FileRef {
+                inode: 300,
+                index: 2,
+            },
+            class: 10,
+        },
+        ChunkEntry::AddRef {
+            chunk: 9,
+            class: 11,
+        },
+        ChunkEntry::DropRef { chunk: 9, class: 2 },
+        ChunkEntry::ChangeClass {
+            chunk: 9,
+            from: 2,
+            to: 12,
+        },
+    ];
+    let encoded: Vec<Vec<u8>> = refs.iter().map(|e| format::encode(e).unwrap()).collect();
+    assert_eq!(
+        encoded,
+        [
+            vec![0, 0xac, 2, 2, 10], // Create, inode 300, index 2, class 10
+            vec![2, 9, 11],          // AddRef, chunk 9, class 11
+            vec![3, 9, 2],           // DropRef, chunk 9, class 2
+            vec![4, 9, 2, 12],       // ChangeClass, chunk 9, from 2, to 12
+        ]
+    );
+    let mut table = ChunkTable::default();
+    table.apply(&refs[0]).unwrap();
+    table
+        .apply(&ChunkEntry::AddRef {
+            chunk: 1,
+            class: 11,
+        })
+        .unwrap();
+    assert_eq!(
+        format::encode(&table).unwrap(),
+        [1, 1, 1, 2, 10, 1, 11, 1, 2],
+        "ChunkTable: 1 record, chunk 1, version 1, refs (class 10: 1, \
+         class 11: 1); next id 2"
+    );
     let record = crate::raft::Entry {
         log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(3, 1), 7),
         payload: openraft::EntryPayload::Normal(vec![LogEntry::Chunk(
@@ -222,7 +265,7 @@ fn a_borrowed_image_encodes_like_an_owned_one() {
     image.apply(&LogEntry::Namespace(mkdir("d")));
     image.apply(&LogEntry::Chunk(ChunkEntry::Create {
         file: FileRef { inode: 2, index: 0 },
-        goal: 2,
+        class: 2,
     }));
     let body = snapshot::encode(image.borrow()).unwrap();
     assert_eq!(body, format::encode(&image).unwrap());
@@ -236,8 +279,8 @@ fn headers_name_kind_version_and_index() {
     let header = format::header(FileKind::Log, 42);
     assert_eq!(format::parse_header(FileKind::Log, &header), Ok(42));
     assert!(format::parse_header(FileKind::Snapshot, &header).is_err());
-    // Version 3 kept no sessions in snapshots; 5 is not written yet.
-    for other in [3u8, 5] {
+    // Version 4 counted chunk references by goal; 6 is not written yet.
+    for other in [4u8, 6] {
         let mut header = header;
         header[8] = other;
         let error = format::parse_header(FileKind::Log, &header).unwrap_err();
@@ -425,6 +468,49 @@ async fn registered_sessions_survive_a_restart() {
     let next = reopened.store.change(&Caller::root(), register(None)).await;
     assert_eq!(next, Ok(Outcome::Session(3)), "id 2 is not given again");
     reopened.store.shutdown().await;
+}
+
+/// Chunk references count by storage class (format 5): after a restart,
+/// from the log and from a snapshot, a chunk of a custom class and a
+/// goal class still follows the custom one, which keeps three copies.
+#[tokio::test]
+async fn chunk_references_by_class_survive_a_restart() {
+    for every in [1, 1000] {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(dir.path(), every).await;
+        let def = crate::namespace::ClassDef {
+            mode: 1,
+            create: vec![[0; 4]],
+            keep: vec![[1, 0, 0, 0], [2, 0, 0, 0], [0; 4]],
+            arch: vec![[0; 4]],
+            ..Default::default()
+        };
+        let create = Mutation::SclassCreate {
+            name: Box::from(&b"three"[..]),
+            def,
+        };
+        opened.store.change(&Caller::root(), create).await.unwrap();
+        let three = opened.store.read().await.classes().find(b"three").unwrap();
+        let file = FileRef { inode: 2, index: 0 };
+        let entries = [
+            ChunkEntry::Create { file, class: three },
+            ChunkEntry::AddRef { chunk: 1, class: 2 },
+        ];
+        for entry in entries {
+            opened.store.journal_chunk(entry).unwrap();
+        }
+        opened.store.shutdown().await;
+
+        let reopened = open(dir.path(), every).await;
+        let classes = reopened.store.read().await.classes().clone();
+        let record = reopened.chunks.get(1).unwrap();
+        assert_eq!(record.ref_count(), 2);
+        assert_eq!(record.class(&classes), three, "snapshot every {every}");
+        let mut state = crate::chunks::ChunkState::new(reopened.chunks.clone());
+        state.set_classes(classes);
+        assert_eq!(state.placement(record).goal(), 3);
+        reopened.store.shutdown().await;
+    }
 }
 
 #[tokio::test]

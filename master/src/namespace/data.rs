@@ -77,7 +77,7 @@ impl Namespace {
         if let Some(node) = self.get(inode) {
             self.check_quota(ts, inode, &quota::write_growth(node, index))?;
         }
-        let goal = self.get(inode).map_or(0, |n| self.classes.copies(n.sclass));
+        let class = self.get(inode).map_or(0, |n| n.sclass);
         let file = self.file_mut(inode);
         file.chunks.set(index as usize, chunk);
         let last = file.length.saturating_sub(1) / CHUNK_SIZE;
@@ -90,7 +90,7 @@ impl Namespace {
         // A private duplicate of a chunk shared with a snapshot replaced
         // it: this file no longer refers to the shared one.
         let replaced = if expect != 0 && expect != chunk {
-            chunk_refs(&[expect], goal)
+            chunk_refs(&[expect], class)
         } else {
             Vec::new()
         };

@@ -101,7 +101,7 @@ impl Namespace {
         Ok(Outcome::Changed {
             inode,
             counts,
-            goals: Vec::new(),
+            classes: Vec::new(),
         })
     }
 }

@@ -220,6 +220,21 @@ pub enum Mutation {
     },
 }
 
+impl Mutation {
+    /// Whether the mutation changes the storage class table, which the
+    /// chunk service places copies by.
+    pub fn changes_classes(&self) -> bool {
+        matches!(
+            self,
+            Mutation::SclassCreate { .. }
+                | Mutation::SclassChange { .. }
+                | Mutation::SclassDelete { .. }
+                | Mutation::SclassDuplicate { .. }
+                | Mutation::SclassRename { .. }
+        )
+    }
+}
+
 #[cfg(test)]
 impl Mutation {
     /// The create the unit tests make their trees with: mode 0755, no
@@ -285,11 +300,11 @@ pub enum TimeChange {
 }
 
 /// One file's reference to a chunk, as the chunk table counts it: the
-/// chunk and the goal of the file that referred to it.
+/// chunk and the storage class of the file that referred to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkRef {
     pub chunk: u64,
-    pub goal: u8,
+    pub class: u8,
 }
 
 /// Nodes a recursive SET request changed, left alone, or was refused on.
@@ -300,9 +315,9 @@ pub struct Counts {
     pub not_permitted: u32,
 }
 
-/// A file's reference to `chunk` moved from one goal to another.
+/// A file's reference to `chunk` moved from one storage class to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GoalChange {
+pub struct ClassChange {
     pub chunk: u64,
     pub from: u8,
     pub to: u8,
@@ -333,11 +348,12 @@ pub enum Outcome {
         added: Vec<ChunkRef>,
         released: Vec<ChunkRef>,
     },
-    /// A SET request's counts, and the chunk goals it moved.
+    /// A SET request's counts, and the chunk references whose class it
+    /// moved.
     Changed {
         inode: Inode,
         counts: Counts,
-        goals: Vec<GoalChange>,
+        classes: Vec<ClassChange>,
     },
     /// The session a mount registered or closed.
     Session(u32),
@@ -375,10 +391,10 @@ impl Outcome {
         }
     }
 
-    /// Chunk references whose goal the change moved.
-    pub fn goal_changes(&self) -> &[GoalChange] {
+    /// Chunk references whose storage class the change moved.
+    pub fn class_changes(&self) -> &[ClassChange] {
         match self {
-            Outcome::Changed { goals, .. } => goals,
+            Outcome::Changed { classes, .. } => classes,
             _ => &[],
         }
     }

@@ -12,7 +12,7 @@ use mooseng_wire::Status;
 use serde::{Deserialize, Serialize};
 
 use super::access::{EATTR_IMMUTABLE, EATTR_NOOWNER};
-use super::mutation::{Counts, GoalChange, Outcome};
+use super::mutation::{ClassChange, Counts, Outcome};
 use super::node::{Inode, Node, NodeData};
 use super::remove::chunk_refs;
 use super::sclass::FIRST_CUSTOM_CLASS;
@@ -135,9 +135,8 @@ impl Namespace {
         if class == 0 || exchanged == 0 || (increases && class >= FIRST_CUSTOM_CLASS) {
             return Err(Status::EINVAL);
         }
-        let copies_to = self.classes.copies(class);
         let target_admin_only = self.classes.is_admin_only(class);
-        let mut goals = Vec::new();
+        let mut moved = Vec::new();
         let counts = self.set_policy(inode, uid, mode, |ns, inode| {
             let from = ns.node_mut(inode).sclass;
             if !admin && (target_admin_only || ns.classes.is_admin_only(from)) {
@@ -146,18 +145,16 @@ impl Namespace {
             if !mode.applies(from, class, exchanged) {
                 return Change::Kept;
             }
-            let copies_from = ns.classes.copies(from);
             let node = ns.node_mut(inode);
             node.sclass = class;
             node.ctime = ts;
             if let NodeData::File(file) = &node.data {
-                if copies_from != copies_to {
-                    goals.extend(chunk_refs(&file.chunks, copies_from).iter().map(|r| {
-                        GoalChange {
-                            chunk: r.chunk,
-                            from: copies_from,
-                            to: copies_to,
-                        }
+                if from != class {
+                    let refs = chunk_refs(&file.chunks, from);
+                    moved.extend(refs.iter().map(|r| ClassChange {
+                        chunk: r.chunk,
+                        from,
+                        to: class,
                     }));
                 }
             }
@@ -166,7 +163,7 @@ impl Namespace {
         Ok(Outcome::Changed {
             inode,
             counts,
-            goals,
+            classes: moved,
         })
     }
 
@@ -193,7 +190,7 @@ impl Namespace {
         Ok(Outcome::Changed {
             inode,
             counts,
-            goals: Vec::new(),
+            classes: Vec::new(),
         })
     }
 

@@ -53,11 +53,12 @@ impl Namespace {
     }
 }
 
-/// The references a file of `goal` holds on the non-hole chunks of `slots`.
-pub(super) fn chunk_refs(slots: &[u64], goal: u8) -> Vec<ChunkRef> {
+/// The references a file of storage class `class` holds on the non-hole
+/// chunks of `slots`.
+pub(super) fn chunk_refs(slots: &[u64], class: u8) -> Vec<ChunkRef> {
     slots
         .iter()
         .filter(|chunk| **chunk != 0)
-        .map(|&chunk| ChunkRef { chunk, goal })
+        .map(|&chunk| ChunkRef { chunk, class })
         .collect()
 }

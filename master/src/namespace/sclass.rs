@@ -3,15 +3,15 @@
 //! "9" (goal `n` keeps `n` copies anywhere) and ids from 10 on are made by
 //! `mfsscadmin`. A class keeps as many copies as it has keep labels.
 //!
-//! Label expressions are stored and listed exactly as given, but placement
-//! ignores them for now: the planner only counts copies.
+//! The chunk table counts references by class id, so a changed definition
+//! changes no chunk reference: the chunk service holds a copy of this
+//! table (refreshed whenever a class mutation applies) and places copies
+//! by its create and keep labels (see `chunks::labels`).
 
 use mooseng_wire::Status;
 use serde::{Deserialize, Serialize};
 
-use super::mutation::{GoalChange, Outcome};
-use super::node::NodeData;
-use super::remove::chunk_refs;
+use super::mutation::Outcome;
 use super::Namespace;
 
 /// One label expression: four alternatives of label bits (`MASKORGROUP`).
@@ -23,6 +23,8 @@ pub const FIRST_CUSTOM_CLASS: u8 = 10;
 pub const MAX_LABELS: usize = 9;
 /// The standard placement mode (`SCLASS_MODE_STD`), the default of classes.
 const MODE_STD: u8 = 1;
+/// `SCLASS_MODE_STRICT`: copies only ever go to servers matching the labels.
+pub const MODE_STRICT: u8 = 2;
 /// `SCLASS_CHG_*` bits of a change request.
 pub mod change {
     pub const ADMIN_ONLY: u16 = 0x0001;
@@ -199,8 +201,8 @@ impl Namespace {
         Ok(Outcome::Node(0))
     }
 
-    /// Changes the fields `chgmask` names. A changed copy count moves the
-    /// goal of every chunk of the class's files.
+    /// Changes the fields `chgmask` names. Chunks refer to the class by id,
+    /// so their references stay; the planner follows the new definition.
     pub(super) fn sclass_change(
         &mut self,
         name: &[u8],
@@ -222,8 +224,6 @@ impl Namespace {
         {
             return Err(Status::EINVAL);
         }
-        let id = (slot + 1) as u8;
-        let before = self.classes.copies(id);
         let Some(class) = self.classes.slots[slot].as_mut() else {
             return Err(Status::NOSUCHCLASS);
         };
@@ -246,35 +246,7 @@ impl Namespace {
         if chgmask & change::ARCH_DELAY != 0 {
             current.arch_delay = def.arch_delay;
         }
-        let after = self.classes.copies(id);
-        let goals = if before == after {
-            Vec::new()
-        } else {
-            self.class_goal_changes(id, before, after)
-        };
-        Ok(Outcome::Changed {
-            inode: 0,
-            counts: Default::default(),
-            goals,
-        })
-    }
-
-    /// Every chunk reference of the files of class `id` moving between goals.
-    fn class_goal_changes(&self, id: u8, from: u8, to: u8) -> Vec<GoalChange> {
-        self.nodes
-            .values()
-            .filter(|node| node.sclass == id)
-            .filter_map(|node| match &node.data {
-                NodeData::File(file) => Some(chunk_refs(&file.chunks, from)),
-                _ => None,
-            })
-            .flatten()
-            .map(|r| GoalChange {
-                chunk: r.chunk,
-                from,
-                to,
-            })
-            .collect()
+        Ok(Outcome::Node(0))
     }
 
     pub(super) fn sclass_delete(&mut self, name: &[u8]) -> Result<Outcome, Status> {

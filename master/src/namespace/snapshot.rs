@@ -375,10 +375,8 @@ impl Namespace {
         let NodeData::File(file) = &src_node.data else {
             return;
         };
-        let goal = self
-            .classes
-            .copies(self.get(dst).map_or(src_node.sclass, |n| n.sclass));
-        cp.added.extend(chunk_refs(&file.chunks, goal));
+        let class = self.get(dst).map_or(src_node.sclass, |n| n.sclass);
+        cp.added.extend(chunk_refs(&file.chunks, class));
         self.node_mut(dst).data = NodeData::File(file.clone());
     }
 }

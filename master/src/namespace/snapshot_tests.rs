@@ -72,7 +72,7 @@ pub(super) fn lookup(ns: &Namespace, parent: Inode, name: &str) -> Inode {
 pub(super) fn refs(chunks: &[u64]) -> Vec<ChunkRef> {
     chunks
         .iter()
-        .map(|&chunk| ChunkRef { chunk, goal: 2 })
+        .map(|&chunk| ChunkRef { chunk, class: 2 })
         .collect()
 }
 

@@ -162,8 +162,8 @@ fn hard_links_keep_a_node_until_the_last_name_goes() {
             inode: file,
             freed: true,
             released: vec![
-                ChunkRef { chunk: 7, goal: 2 },
-                ChunkRef { chunk: 9, goal: 2 }
+                ChunkRef { chunk: 7, class: 2 },
+                ChunkRef { chunk: 9, class: 2 }
             ],
         })
     );
@@ -343,7 +343,10 @@ fn truncate_drops_chunk_slots_past_the_end() {
         outcome,
         Ok(Outcome::Released {
             inode: file,
-            released: vec![ChunkRef { chunk: 13, goal: 2 }],
+            released: vec![ChunkRef {
+                chunk: 13,
+                class: 2
+            }],
         })
     );
     let Some(NodeData::File(data)) = ns.get(file).map(|n| &n.data) else {
@@ -418,7 +421,13 @@ fn truncation_checks_rights_unless_opened_and_refuses_append_only_files() {
         keep_times: false,
     };
     let outcome = run(&mut ns, &bob, opened).unwrap();
-    assert_eq!(outcome.released(), [ChunkRef { chunk: 12, goal: 2 }]);
+    assert_eq!(
+        outcome.released(),
+        [ChunkRef {
+            chunk: 12,
+            class: 2
+        }]
+    );
     assert_eq!(ns.attr(file).unwrap().length, 5);
 
     ns.nodes.get_mut(file).unwrap().eattr = EATTR_APPENDONLY;
@@ -671,7 +680,10 @@ fn rename_over_a_file_releases_its_chunks() {
         outcome,
         Ok(Outcome::Released {
             inode: a,
-            released: vec![ChunkRef { chunk: 21, goal: 2 }],
+            released: vec![ChunkRef {
+                chunk: 21,
+                class: 2
+            }],
         })
     );
     assert!(ns.get(b).is_none());

@@ -106,7 +106,7 @@ impl Namespace {
             return Vec::new();
         };
         match node.data {
-            NodeData::File(file) => chunk_refs(&file.chunks, self.classes.copies(node.sclass)),
+            NodeData::File(file) => chunk_refs(&file.chunks, node.sclass),
             _ => Vec::new(),
         }
     }

@@ -80,14 +80,13 @@ impl Namespace {
             .check_set_length(ts, caller, inode, length, opened)?
             .length;
         let sclass = self.node_mut(inode).sclass;
-        let goal = self.classes.copies(sclass);
         let node = self.node_mut(inode);
         let mut released = Vec::new();
         if let NodeData::File(file) = &mut node.data {
             file.length = length;
             let kept = usize::try_from(length.div_ceil(CHUNK_SIZE)).unwrap_or(usize::MAX);
             if kept < file.chunks.len() {
-                released = chunk_refs(&file.chunks[kept..], goal);
+                released = chunk_refs(&file.chunks[kept..], sclass);
                 file.chunks.truncate(kept);
             }
         }

@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use tokio::sync::watch;
 
 use super::{ChunkService, ChunkState, ChunkTable, Inner};
+use crate::namespace::Classes;
 
 impl ChunkService {
     /// Where a chunkserver registering here must go instead: the leader's
@@ -36,16 +37,17 @@ impl ChunkService {
         let mut inner = self.lock();
         if inner.following.is_none() {
             tracing::info!(%leader, "the chunk service stands by: this master follows");
-            reset(&mut inner, ChunkTable::default());
+            reset(&mut inner, ChunkTable::default(), Classes::default());
             self.terms.send_modify(|term| *term += 1);
         }
         inner.following = Some(leader);
     }
 
     /// Starts acting as the leader's chunk service over `table`, the
-    /// replicated one. Does nothing while it acts already, so that a
-    /// leader keeps the chunkservers registered with it.
-    pub fn lead(&self, table: ChunkTable) {
+    /// replicated one, placing copies by `classes`, the replicated
+    /// namespace's. Does nothing while it acts already, so that a leader
+    /// keeps the chunkservers registered with it.
+    pub fn lead(&self, table: ChunkTable, classes: Classes) {
         let mut inner = self.lock();
         if inner.following.is_none() {
             return;
@@ -54,15 +56,16 @@ impl ChunkService {
             chunks = table.len(),
             "the chunk service takes over the replicated chunk table"
         );
-        reset(&mut inner, table);
+        reset(&mut inner, table, classes);
         inner.following = None;
     }
 }
 
-/// Soft state gone, `table` in place. Dropping the waiters fails the
-/// operations waiting on them.
-fn reset(inner: &mut Inner, table: ChunkTable) {
+/// Soft state gone, `table` and `classes` in place. Dropping the waiters
+/// fails the operations waiting on them.
+fn reset(inner: &mut Inner, table: ChunkTable, classes: Classes) {
     inner.links.clear();
     inner.waiters.clear();
     inner.state = ChunkState::new(table);
+    inner.state.set_classes(classes);
 }
