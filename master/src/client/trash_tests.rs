@@ -111,6 +111,43 @@ async fn mfsscadmin_creates_lists_and_deletes_a_class() {
     );
 }
 
+/// The chunk service follows the class table as mfsscadmin changes it:
+/// a chunk of a new class wants that class's keep count at once, and the
+/// new count after a modify, with no chunk reference moved.
+#[tokio::test]
+async fn mfsscadmin_changes_reach_the_chunk_service() {
+    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
+    let mut conn = mounted(&master).await;
+    let any = "00000000000000000000000000000000";
+    let on_a = "00000001000000000000000000000000";
+    // msgid 1, "ssd", fver 0, admin_only 0, mode 1, arch_delay 0; create
+    // [A], keep [A, *, *], arch [A].
+    let create = [
+        "00000001", "03737364", "00", "00", "01", "0000", "010301", on_a, on_a, any, any, on_a,
+    ];
+    assert_eq!(
+        answer(&master, &mut conn, 350, &create).await,
+        hex("0000000100")
+    );
+    let class = crate::namespace::FIRST_CUSTOM_CLASS;
+    let file = crate::chunks::FileRef { inode: 9, index: 0 };
+    let chunk = master
+        .chunks
+        .commit(crate::chunks::ChunkEntry::Create { file, class })
+        .unwrap();
+    let goal = |master: &Master| master.chunks.chunk(chunk).unwrap().goal;
+    assert_eq!(goal(&master), 3);
+
+    // msgid 2, "ssd", fver 0, chgmask KEEP, admin_only 0, mode 1,
+    // arch_delay 0; create [*], keep [A, *], arch [*] (only keep applies).
+    let modify = [
+        "00000002", "03737364", "00", "0008", "00", "01", "0000", "010201", any, on_a, any, any,
+    ];
+    let changed = answer(&master, &mut conn, 352, &modify).await;
+    assert_eq!(changed[..5], hex("0000000200")[..]);
+    assert_eq!(goal(&master), 2);
+}
+
 #[tokio::test]
 async fn mounts_of_the_file_system_may_not_read_the_trash() {
     let master = master(crate::exports::MOOSEFS_DEFAULT).await;
