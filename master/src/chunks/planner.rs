@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use mooseng_wire::Status;
 
-use super::labels::assign;
+use super::labels::{any_labels, assign};
 use super::tally::{PassTally, Work};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, Order, ServerId};
 use crate::namespace::LabelExpr;
@@ -145,19 +145,7 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
             .iter()
             .filter(|c| c.state == CopyState::Replicating)
             .count();
-        // Copies being made count as made: they are on the servers chosen
-        // for the expressions still open when they started.
-        let present: Vec<u32> = copies
-            .iter()
-            .filter(|c| c.is_regular() || c.state == CopyState::Replicating)
-            .map(|c| state.server(c.server).map_or(0, |s| s.labels))
-            .collect();
-        let open: Vec<LabelExpr> = assign(placement.keep, &present)
-            .iter()
-            .zip(placement.keep)
-            .filter(|(server, _)| server.is_none())
-            .map(|(_, expr)| *expr)
-            .collect();
+        let open = open_expressions(state, copies, placement.keep);
         let missing = goal.saturating_sub(regular + pending);
         let planned = if open.is_empty() {
             0
@@ -174,6 +162,32 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
         }
     }
     pass
+}
+
+/// The keep expressions no regular copy satisfies. Copies being made
+/// count as made: they are on servers chosen for expressions open when
+/// they started.
+fn open_expressions(
+    state: &ChunkState,
+    copies: &[ChunkCopy],
+    keep: &[LabelExpr],
+) -> Vec<LabelExpr> {
+    let present = copies
+        .iter()
+        .filter(|c| c.is_regular() || c.state == CopyState::Replicating);
+    if !any_labels(keep) {
+        // Any server satisfies `*`: only the count matters.
+        return keep[present.count().min(keep.len())..].to_vec();
+    }
+    let labels: Vec<u32> = present
+        .map(|c| state.server(c.server).map_or(0, |s| s.labels))
+        .collect();
+    assign(keep, &labels)
+        .iter()
+        .zip(keep)
+        .filter(|(server, _)| server.is_none())
+        .map(|(_, expr)| *expr)
+        .collect()
 }
 
 /// Plans the deletion of `copy` unless one is under way already, counting
@@ -327,9 +341,13 @@ fn trim(
     // Emptiest first, so that the copies spared are the emptiest ones
     // satisfying each expression.
     regular.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.server.cmp(&a.1.server)));
-    let masks: Vec<u32> = regular.iter().map(|r| r.2).collect();
-    let spared: Vec<usize> = assign(keep, &masks).into_iter().flatten().collect();
     let surplus = regular.len().saturating_sub(keep.len());
+    let spared: Vec<usize> = if surplus > 0 && any_labels(keep) {
+        let masks: Vec<u32> = regular.iter().map(|r| r.2).collect();
+        assign(keep, &masks).into_iter().flatten().collect()
+    } else {
+        Vec::new()
+    };
     let tally = &mut plan.tally;
     let victims = (0..regular.len()).rev().filter(|n| !spared.contains(n));
     for n in victims.take(surplus) {
