@@ -21,6 +21,7 @@ pub mod labels;
 mod matrix;
 mod orders;
 mod planner;
+mod rebalance;
 mod servers;
 mod service;
 mod state;
@@ -56,5 +57,7 @@ pub const TODEL_FLAG: u32 = 0x8000_0000;
 mod label_tests;
 #[cfg(test)]
 mod loop_tests;
+#[cfg(test)]
+mod rebalance_tests;
 #[cfg(test)]
 mod tests;

@@ -78,6 +78,7 @@ fn work_no_server_may_take_now_counts_as_not_done() {
     let none = Limits {
         incoming_per_server: 0,
         deletions_per_server: 0,
+        ..Limits::default()
     };
     let pass = plan(&state, &none, 0);
     let not_done = |not_done| Work { done: 0, not_done };

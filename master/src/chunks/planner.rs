@@ -9,8 +9,11 @@
 //! wrong version, and follows the keep labels of the chunk's storage class
 //! ([`super::labels`]): each keep expression gets a copy on a server
 //! matching it, and a copy on a server no expression wants is replaced
-//! (copied to a matching server first, then deleted as surplus). It leaves
-//! out archive labels, racks and rebalancing. Each pass also tallies what
+//! (copied to a matching server first, then deleted as surplus). When a
+//! pass finds no chunk under its goal or on wrong labels, it moves copies
+//! of chunks needing nothing else from full servers to empty ones
+//! ([`super::rebalance`]). It leaves out archive labels and racks. Each
+//! pass also tallies what
 //! it started and what it could not ([`PassTally`]), for `mfscli`'s
 //! "chunk loop" figures.
 
@@ -19,18 +22,27 @@ use std::collections::BTreeMap;
 use mooseng_wire::Status;
 
 use super::labels::{any_labels, assign};
+use super::rebalance::rebalance;
 use super::tally::{PassTally, Work};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, Order, ServerId};
 use crate::namespace::LabelExpr;
 
 /// How much work one pass may hand out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Replications one server may be receiving at once
-    /// (MooseFS's `CHUNKS_WRITE_REP_LIMIT`).
+    /// (MooseFS's `CHUNKS_WRITE_REP_LIMIT`), rebalancing moves included.
     pub incoming_per_server: u32,
     /// Unanswered deletions per server (`CHUNKS_SOFT_DEL_LIMIT`).
     pub deletions_per_server: u32,
+    /// Rebalancing moves one pass may start in all: moving copies is never
+    /// urgent, so it gets a small share of the servers' replication
+    /// budget. 0 turns rebalancing off.
+    pub rebalance_per_pass: u32,
+    /// How much fuller (usage ratio, 0.01 = 1 percent point) a server must
+    /// be than another before a copy moves (MooseFS's
+    /// `ACCEPTABLE_PERCENTAGE_DIFFERENCE` / 100).
+    pub acceptable_difference: f64,
 }
 
 impl Default for Limits {
@@ -38,6 +50,8 @@ impl Default for Limits {
         Limits {
             incoming_per_server: 2,
             deletions_per_server: 10,
+            rebalance_per_pass: 10,
+            acceptable_difference: 0.01,
         }
     }
 }
@@ -62,8 +76,8 @@ pub enum Job {
 }
 
 /// Work budgets left in this pass, per server.
-struct Budget {
-    incoming: BTreeMap<ServerId, u32>,
+pub(super) struct Budget {
+    pub(super) incoming: BTreeMap<ServerId, u32>,
     deletions: BTreeMap<ServerId, u32>,
 }
 
@@ -83,7 +97,12 @@ impl Budget {
         }
     }
 
-    fn take(map: &mut BTreeMap<ServerId, u32>, id: ServerId) -> bool {
+    /// Whether `id` may still be given a replication this pass.
+    pub(super) fn can_receive(&self, id: ServerId) -> bool {
+        self.incoming.get(&id).is_some_and(|left| *left > 0)
+    }
+
+    pub(super) fn take(map: &mut BTreeMap<ServerId, u32>, id: ServerId) -> bool {
         match map.get_mut(&id) {
             Some(left) if *left > 0 => {
                 *left -= 1;
@@ -102,10 +121,12 @@ pub struct Plan {
     pub tally: PassTally,
 }
 
-/// Plans one pass over every chunk.
+/// Plans one pass over every chunk, then rebalancing if no chunk was
+/// found under its goal or on wrong labels: such work always comes first.
 pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
     let mut budget = Budget::new(state, limits);
     let mut pass = Plan::default();
+    let mut settled = Vec::new();
     for (chunk, record) in state.table().iter() {
         let soft = state.soft.get(&chunk);
         let placement = state.placement(record);
@@ -160,6 +181,17 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
         if pending == 0 && planned == 0 && regular >= goal {
             trim(state, &mut pass, &mut budget, chunk, placement.keep);
         }
+        let all_current = copies
+            .iter()
+            .all(|c| c.is_regular() && c.version == record.version);
+        if open.is_empty() && copies.len() == goal && all_current {
+            settled.push(chunk);
+        }
+    }
+    let urgent = pass.tally.copy_undergoal != Work::default()
+        || pass.tally.copy_wronglabels != Work::default();
+    if !urgent {
+        rebalance(state, limits, &mut pass, &mut budget, &settled);
     }
     pass
 }
@@ -262,7 +294,7 @@ fn replicate(
             s.registered && s.usage.free() > 0 && !copies.iter().any(|c| c.server == *id)
         })
         .map(|(id, s)| {
-            let ready = budget.incoming.get(&id).is_some_and(|left| *left > 0);
+            let ready = budget.can_receive(id);
             (ready, s.usage.free(), id, s.labels)
         })
         .collect();
@@ -317,10 +349,12 @@ fn replicate(
 }
 
 /// Deletes the regular copies of `chunk` beyond its goal, from the
-/// fullest servers, sparing one copy for each `keep` expression it
-/// satisfies; then the copies on disks marked for removal, which the
-/// regular ones now replace. A copy on a server no expression wants is
-/// thus deleted once a copy on a server that one wants exists.
+/// fullest servers (by usage ratio, as rebalancing measures them, so the
+/// copy a move left behind is the one deleted), skipping a copy whose
+/// loss would leave a `keep` expression the copies satisfy unsatisfied;
+/// then the copies on disks marked for removal, which the regular ones
+/// now replace. A copy on a server no expression wants is thus deleted
+/// once a copy on a server that one wants exists.
 fn trim(
     state: &ChunkState,
     plan: &mut Plan,
@@ -329,30 +363,43 @@ fn trim(
     keep: &[LabelExpr],
 ) {
     let copies = state.copies(chunk);
-    let mut regular: Vec<(u64, &ChunkCopy, u32)> = copies
+    let mut regular: Vec<(f64, &ChunkCopy, u32)> = copies
         .iter()
         .filter(|c| c.is_regular())
         .map(|c| {
             let server = state.server(c.server);
-            let free = server.map_or(0, |s| s.usage.free());
-            (free, c, server.map_or(0, |s| s.labels))
+            let ratio = server.map_or(1.0, |s| s.usage.ratio());
+            (ratio, c, server.map_or(0, |s| s.labels))
         })
         .collect();
-    // Emptiest first, so that the copies spared are the emptiest ones
-    // satisfying each expression.
-    regular.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.server.cmp(&a.1.server)));
-    let surplus = regular.len().saturating_sub(keep.len());
-    let spared: Vec<usize> = if surplus > 0 && any_labels(keep) {
-        let masks: Vec<u32> = regular.iter().map(|r| r.2).collect();
-        assign(keep, &masks).into_iter().flatten().collect()
-    } else {
-        Vec::new()
-    };
-    let tally = &mut plan.tally;
-    let victims = (0..regular.len()).rev().filter(|n| !spared.contains(n));
-    for n in victims.take(surplus) {
+    regular.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.server.cmp(&b.1.server)));
+    let satisfied = |masks: &[u32]| assign(keep, masks).iter().flatten().count();
+    let mut masks: Vec<Option<u32>> = regular.iter().map(|r| Some(r.2)).collect();
+    let needed = satisfied(&masks.iter().flatten().copied().collect::<Vec<_>>());
+    let mut surplus = regular.len().saturating_sub(keep.len());
+    for n in 0..regular.len() {
+        if surplus == 0 {
+            break;
+        }
+        let without: Vec<u32> = masks
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| *m != n)
+            .filter_map(|(_, mask)| *mask)
+            .collect();
+        if satisfied(&without) < needed {
+            continue;
+        }
+        masks[n] = None;
+        surplus -= 1;
         let copy = regular[n].1;
-        delete(&mut plan.jobs, budget, &mut tally.del_overgoal, chunk, copy);
+        delete(
+            &mut plan.jobs,
+            budget,
+            &mut plan.tally.del_overgoal,
+            chunk,
+            copy,
+        );
     }
     for copy in copies
         .iter()
@@ -361,7 +408,7 @@ fn trim(
         delete(
             &mut plan.jobs,
             budget,
-            &mut tally.del_diskclean,
+            &mut plan.tally.del_diskclean,
             chunk,
             copy,
         );

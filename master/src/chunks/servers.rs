@@ -26,6 +26,17 @@ impl Usage {
     pub fn free(&self) -> u64 {
         self.total.saturating_sub(self.used)
     }
+
+    /// The share of the space in use, 0.0 to 1.0: what rebalancing evens
+    /// out and what the surplus-copy trim deletes by, as MooseFS's
+    /// `matocsserv_get_usage`. A server without space reads as full.
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.used as f64 / self.total as f64
+        }
+    }
 }
 
 impl From<DiskUsage> for Usage {

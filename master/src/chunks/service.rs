@@ -26,7 +26,7 @@ use crate::namespace::Classes;
 
 mod leadership;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChunkConfig {
     /// How long a write lease lasts unless renewed or ended (MooseFS's
     /// `LOCKTIMEOUT`, 120 s).

@@ -26,8 +26,7 @@ impl Work {
     }
 }
 
-/// The counters of one planner pass. Rebalancing is not planned (see
-/// `planner`), so MooseFS's counter for it reads 0 in the answer.
+/// The counters of one planner pass.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassTally {
     /// Copies in a wrong version deleted.
@@ -50,6 +49,9 @@ pub struct PassTally {
     /// Chunks with such a copy and no server at all that could take a
     /// copy the expression wants: left as they are.
     pub labels_dont_match: u32,
+    /// Copies started to move a chunk from a fuller server to an emptier
+    /// one; like MooseFS, only moves started are counted.
+    pub copy_rebalance: u32,
     /// Chunks left alone because a write lease or an operation holds
     /// them, split by whether files refer to them.
     pub locked_unused: u32,
@@ -95,7 +97,7 @@ impl ChunkLoop {
             nocopy_undergoal: t.copy_undergoal.not_done,
             copy_wronglabels: t.copy_wronglabels.done,
             nocopy_wronglabels: t.copy_wronglabels.not_done,
-            copy_rebalance: 0,
+            copy_rebalance: t.copy_rebalance,
             labels_dont_match: t.labels_dont_match,
             locked_unused: t.locked_unused,
             locked_used: t.locked_used,

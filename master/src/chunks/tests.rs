@@ -677,7 +677,11 @@ fn event() -> impl Strategy<Value = Event> {
 
 /// Checks what a planner pass must never do, then starts its jobs.
 fn plan_and_check(state: &mut ChunkState) {
-    let jobs = plan(state, &Limits::default(), 0).jobs;
+    let limits = Limits::default();
+    let Plan { jobs, tally } = plan(state, &limits, 0);
+    if tally.copy_rebalance > 0 {
+        assert_eq!(tally.copy_undergoal, Work::default(), "moved before repair");
+    }
     let servers = state.servers().count();
     for job in &jobs {
         match *job {
@@ -725,6 +729,7 @@ fn plan_and_check(state: &mut ChunkState) {
     for job in jobs {
         state.start(job).unwrap();
     }
+    let mut moves = 0;
     for (chunk, regular_before) in before {
         let Some(record) = state.table().get(chunk) else {
             continue;
@@ -738,7 +743,9 @@ fn plan_and_check(state: &mut ChunkState) {
             .iter()
             .filter(|c| c.is_regular() || c.state == CopyState::Replicating)
             .count();
-        if replicated.contains(&chunk) {
+        if replicated.contains(&chunk) && planned == goal + 1 && regular_before == goal {
+            moves += 1;
+        } else if replicated.contains(&chunk) {
             assert!(planned <= goal, "over-replicated");
         }
         if goal > 0 {
@@ -746,6 +753,8 @@ fn plan_and_check(state: &mut ChunkState) {
             assert!(kept >= goal.min(regular_before), "deleted below the goal");
         }
     }
+    assert_eq!(moves, tally.copy_rebalance, "a chunk over its goal copied");
+    assert!(moves <= limits.rebalance_per_pass);
 }
 
 proptest! {
