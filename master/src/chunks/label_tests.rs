@@ -363,3 +363,31 @@ fn a_changed_class_replans_its_chunks() {
         BTreeSet::from([addr(2), addr(3)])
     );
 }
+
+#[test]
+fn rebalancing_moves_a_copy_only_where_its_labels_allow() {
+    let mut ns = Namespace::new(1);
+    let on_a = define(&mut ns, "a", def(&[ANY], &[has(A)], STD));
+    let mut state = ChunkState::default();
+    state.set_classes(ns.classes().clone());
+    let chunk = chunk_of(&mut state, on_a);
+    // Half full, 1 % full and a quarter full.
+    let full = labelled(&mut state, 1, 1, A, &[chunk]);
+    labelled(&mut state, 2, 99, C, &[]);
+    let moves = |state: &ChunkState| {
+        let pass = plan(state, &Limits::default(), 0);
+        assert_eq!(pass.tally.copy_rebalance as usize, pass.jobs.len());
+        pass.jobs
+    };
+    assert!(moves(&state).is_empty(), "C is not A");
+    let other_a = labelled(&mut state, 3, 3, A | B, &[]);
+    assert_eq!(
+        moves(&state),
+        [Job::Replicate {
+            chunk,
+            version: 1,
+            to: other_a,
+            from: full
+        }]
+    );
+}
