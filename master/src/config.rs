@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunks::Limits;
 use crate::raft::{Group, Node};
 
 /// Prefix of the environment variables that override file keys.
@@ -16,7 +17,7 @@ pub const ENV_PREFIX: &str = "MOOSENG_MASTER_";
 /// MooseNG's own port for Raft between masters, next to MooseFS's four.
 pub const RAFT_PORT: u16 = 9423;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address of the client listener (MooseFS's `MATOCL_LISTEN_HOST` and
@@ -57,6 +58,18 @@ pub struct Config {
     /// default as there): every mount waits on the master, so it goes
     /// before batch work on a busy machine.
     pub nice_level: i32,
+    /// Replications one chunkserver may be receiving at once, repairs and
+    /// rebalancing moves together (MooseFS's `CHUNKS_WRITE_REP_LIMIT`, 2
+    /// for under-goal chunks there too).
+    pub chunks_write_rep_limit: u32,
+    /// Rebalancing moves one planner pass (one a second) may start in
+    /// all; 0 turns rebalancing off. MooseNG's own pace: MooseFS limits
+    /// them per server only.
+    pub chunks_rebalance_per_pass: u32,
+    /// Percent points by which a chunkserver's usage must exceed another's
+    /// before a copy moves from it to the other (MooseFS's
+    /// `ACCEPTABLE_PERCENTAGE_DIFFERENCE`); kept within 0.1 to 10 as there.
+    pub acceptable_percentage_difference: f64,
 }
 
 impl Default for Config {
@@ -81,6 +94,9 @@ impl Default for Config {
             peers: Vec::new(),
             session_sustain_time: 86_400,
             nice_level: -19,
+            chunks_write_rep_limit: 2,
+            chunks_rebalance_per_pass: 10,
+            acceptable_percentage_difference: 1.0,
         }
     }
 }
@@ -123,6 +139,16 @@ impl Config {
             voters,
             listen: Some(self.raft_listen),
         })
+    }
+
+    /// The planner's limits these settings give.
+    pub fn chunk_limits(&self) -> Limits {
+        Limits {
+            incoming_per_server: self.chunks_write_rep_limit,
+            rebalance_per_pass: self.chunks_rebalance_per_pass,
+            acceptable_difference: self.acceptable_percentage_difference.clamp(0.1, 10.0) / 100.0,
+            ..Limits::default()
+        }
     }
 
     /// Defaults, overlaid with `file` when given, then with the environment.
@@ -257,6 +283,31 @@ mod tests {
         };
         assert_ne!(other.group().unwrap().meta_id(), ids[0]);
         assert_eq!(Group::alone().meta_id(), None);
+    }
+
+    #[test]
+    fn chunk_limits_follow_the_settings_within_moosefs_bounds() {
+        assert_eq!(Config::default().chunk_limits(), Limits::default());
+        let config = Config::load(
+            None,
+            env(&[
+                ("MOOSENG_MASTER_CHUNKS_WRITE_REP_LIMIT", "5"),
+                ("MOOSENG_MASTER_CHUNKS_REBALANCE_PER_PASS", "0"),
+                ("MOOSENG_MASTER_ACCEPTABLE_PERCENTAGE_DIFFERENCE", "2.5"),
+            ]),
+        )
+        .unwrap();
+        let limits = config.chunk_limits();
+        assert_eq!(
+            (limits.incoming_per_server, limits.rebalance_per_pass),
+            (5, 0)
+        );
+        assert!((limits.acceptable_difference - 0.025).abs() < 1e-9);
+        let tiny = Config {
+            acceptable_percentage_difference: 0.0,
+            ..Config::default()
+        };
+        assert!((tiny.chunk_limits().acceptable_difference - 0.001).abs() < 1e-9);
     }
 
     #[test]

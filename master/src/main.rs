@@ -151,6 +151,7 @@ async fn run(config: Config) -> Result<(), String> {
         chunks,
         ChunkConfig {
             meta_id,
+            limits: config.chunk_limits(),
             ..ChunkConfig::default()
         },
     );
