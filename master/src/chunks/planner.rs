@@ -13,9 +13,8 @@
 //! pass finds no chunk under its goal or on wrong labels, it moves copies
 //! of chunks needing nothing else from full servers to empty ones
 //! ([`super::rebalance`]). It leaves out archive labels and racks. Each
-//! pass also tallies what
-//! it started and what it could not ([`PassTally`]), for `mfscli`'s
-//! "chunk loop" figures.
+//! pass also tallies what it started and what it could not
+//! ([`PassTally`]), for `mfscli`'s "chunk loop" figures.
 
 use std::collections::BTreeMap;
 
@@ -373,25 +372,8 @@ fn trim(
         })
         .collect();
     regular.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.server.cmp(&b.1.server)));
-    let satisfied = |masks: &[u32]| assign(keep, masks).iter().flatten().count();
-    let mut masks: Vec<Option<u32>> = regular.iter().map(|r| Some(r.2)).collect();
-    let needed = satisfied(&masks.iter().flatten().copied().collect::<Vec<_>>());
-    let mut surplus = regular.len().saturating_sub(keep.len());
-    for n in 0..regular.len() {
-        if surplus == 0 {
-            break;
-        }
-        let without: Vec<u32> = masks
-            .iter()
-            .enumerate()
-            .filter(|(m, _)| *m != n)
-            .filter_map(|(_, mask)| *mask)
-            .collect();
-        if satisfied(&without) < needed {
-            continue;
-        }
-        masks[n] = None;
-        surplus -= 1;
+    let masks: Vec<u32> = regular.iter().map(|r| r.2).collect();
+    for n in surplus(keep, &masks) {
         let copy = regular[n].1;
         delete(
             &mut plan.jobs,
@@ -413,6 +395,35 @@ fn trim(
             copy,
         );
     }
+}
+
+/// Which of the copies on servers with `masks` (fullest first) go: the
+/// first ones beyond the `keep` count whose loss leaves as many
+/// expressions satisfied as all of them satisfy.
+fn surplus(keep: &[LabelExpr], masks: &[u32]) -> Vec<usize> {
+    let mut extra = masks.len().saturating_sub(keep.len());
+    if extra == 0 {
+        return Vec::new();
+    }
+    let satisfied = |masks: &[u32]| assign(keep, masks).iter().flatten().count();
+    let needed = satisfied(masks);
+    let mut kept: Vec<bool> = vec![true; masks.len()];
+    let mut gone = Vec::new();
+    for n in 0..masks.len() {
+        if extra == 0 {
+            break;
+        }
+        let without: Vec<u32> = (0..masks.len())
+            .filter(|m| *m != n && kept[*m])
+            .map(|m| masks[m])
+            .collect();
+        if satisfied(&without) == needed {
+            kept[n] = false;
+            gone.push(n);
+            extra -= 1;
+        }
+    }
+    gone
 }
 
 impl ChunkState {
