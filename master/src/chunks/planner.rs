@@ -10,8 +10,8 @@
 //! ([`super::labels`]): each keep expression gets a copy on a server
 //! matching it, and a copy on a server no expression wants is replaced
 //! (copied to a matching server first, then deleted as surplus). When a
-//! pass finds no chunk under its goal or on wrong labels, it moves copies
-//! of chunks needing nothing else from full servers to empty ones
+//! pass has no such repair to start or waiting, it moves copies of chunks
+//! needing nothing else from full servers to empty ones
 //! ([`super::rebalance`]). It leaves out archive labels and racks. Each
 //! pass also tallies what it started and what it could not
 //! ([`PassTally`]), for `mfscli`'s "chunk loop" figures.
@@ -120,12 +120,16 @@ pub struct Plan {
     pub tally: PassTally,
 }
 
-/// Plans one pass over every chunk, then rebalancing if no chunk was
-/// found under its goal or on wrong labels: such work always comes first.
+/// Plans one pass over every chunk, then rebalancing unless a chunk under
+/// its goal or on wrong labels got a copy or waits for a server's budget:
+/// such work always comes first. As in MooseFS, a chunk no server could
+/// take a copy of (a goal above the server count) does not hold
+/// rebalancing back.
 pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
     let mut budget = Budget::new(state, limits);
     let mut pass = Plan::default();
     let mut settled = Vec::new();
+    let mut repairing = false;
     for (chunk, record) in state.table().iter() {
         let soft = state.soft.get(&chunk);
         let placement = state.placement(record);
@@ -167,8 +171,8 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
             .count();
         let open = open_expressions(state, copies, placement.keep);
         let missing = goal.saturating_sub(regular + pending);
-        let planned = if open.is_empty() {
-            0
+        let (planned, blocked) = if open.is_empty() {
+            (0, false)
         } else {
             let wanted = Wanted {
                 open: &open,
@@ -177,6 +181,7 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
             };
             replicate(state, &mut pass, &mut budget, chunk, &wanted)
         };
+        repairing |= planned > 0 || blocked;
         if pending == 0 && planned == 0 && regular >= goal {
             trim(state, &mut pass, &mut budget, chunk, placement.keep);
         }
@@ -187,9 +192,7 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
             settled.push(chunk);
         }
     }
-    let urgent = pass.tally.copy_undergoal != Work::default()
-        || pass.tally.copy_wronglabels != Work::default();
-    if !urgent {
+    if !repairing {
         rebalance(state, limits, &mut pass, &mut budget, &settled);
     }
     pass
@@ -260,7 +263,8 @@ struct Wanted<'a> {
 /// still able to take a replication this pass before the others. While
 /// the chunk is short of its goal, copies no matching server can take go
 /// to any other server, unless the class is strict: labels never cost a
-/// copy. Returns the number of jobs planned.
+/// copy. Returns the number of jobs planned, and whether a server that
+/// could take a copy had no replication budget left this pass.
 ///
 /// As in MooseFS, each copy started counts as done (under goal, or for
 /// wrong labels when the chunk has its count but a copy sits where no
@@ -274,9 +278,9 @@ fn replicate(
     budget: &mut Budget,
     chunk: ChunkId,
     wanted: &Wanted<'_>,
-) -> usize {
+) -> (usize, bool) {
     let Some(version) = state.table().get(chunk).map(|r| r.version) else {
-        return 0;
+        return (0, false);
     };
     let copies = state.copies(chunk);
     let sources: Vec<ServerId> = copies
@@ -285,7 +289,7 @@ fn replicate(
         .map(|c| c.server)
         .collect();
     if sources.is_empty() {
-        return 0;
+        return (0, false);
     }
     let mut targets: Vec<(bool, u64, ServerId, u32)> = state
         .servers()
@@ -344,7 +348,7 @@ fn replicate(
             tally.labels_dont_match += 1;
         }
     }
-    planned
+    (planned, blocked)
 }
 
 /// Deletes the regular copies of `chunk` beyond its goal, from the

@@ -10,10 +10,11 @@
 //! moves only when its server's usage exceeds the target's by more than
 //! the acceptable difference (`ACCEPTABLE_PERCENTAGE_DIFFERENCE`, 1 percent
 //! point); the move with the largest difference among the chunk's copies
-//! is taken; nothing moves in a pass that found a chunk under its goal or
-//! on wrong labels. With labels, the target must satisfy the keep
-//! expression the moved copy stands for (in the matching of expressions to
-//! the chunk's copies), so the chunk keeps every expression satisfied.
+//! is taken; nothing moves in a pass that repairs a chunk under its goal
+//! or on wrong labels, or has one waiting for a server's budget. With
+//! labels, the target must satisfy the keep expression the moved copy
+//! stands for (in the matching of expressions to the chunk's copies), so
+//! the chunk keeps every expression satisfied.
 //!
 //! What differs: MooseFS also moves copies within the acceptable
 //! difference, slowly (one move per `0.01 / difference` seconds), and paces

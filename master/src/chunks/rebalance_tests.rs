@@ -170,3 +170,35 @@ fn the_copy_left_on_the_fuller_server_is_deleted() {
     assert_eq!(holders(&state, chunk), [addr(2)]);
     assert_eq!(plan(&state, &Limits::default(), 0), Plan::default());
 }
+
+#[test]
+fn a_chunk_no_server_can_repair_does_not_hold_moves_back() {
+    let mut state = ChunkState::default();
+    let three = chunks(&mut state, 3, 1)[0];
+    let one = chunks(&mut state, 1, 1)[0];
+    let full = sized(&mut state, 1, 90, 100, &[three, one]);
+    let empty = sized(&mut state, 2, 1, 100, &[three]);
+
+    let pass = plan(&state, &Limits::default(), 0);
+    assert_eq!(
+        pass.tally.copy_undergoal,
+        Work {
+            done: 0,
+            not_done: 1
+        }
+    );
+    assert_eq!(moves(&pass), [(one, full, empty)]);
+
+    // A repair waiting for a server's budget does hold them back.
+    let third = sized(&mut state, 3, 50, 100, &[]);
+    state.server_mut(third).unwrap().incoming = 2;
+    let pass = plan(&state, &Limits::default(), 0);
+    assert_eq!(
+        pass.tally.copy_undergoal,
+        Work {
+            done: 0,
+            not_done: 1
+        }
+    );
+    assert!(pass.jobs.is_empty(), "{:?}", pass.jobs);
+}
