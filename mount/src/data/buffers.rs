@@ -11,17 +11,17 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
-use super::files::{lock, BUFFER_LIMIT, FLUSH_THRESHOLD};
+use super::files::{lock, FLUSH_THRESHOLD};
 
 /// Room of a spare: a flush's worth plus one more write of the largest
 /// size FUSE sends, so the extent that reaches the threshold still fits.
 const SPARE_CAPACITY: usize = FLUSH_THRESHOLD + (1 << 20);
 /// A write this big starting an extent is taken for the start of a stream.
 const BIG_WRITE: usize = 128 << 10;
-/// Spares kept: as many as a writer cycles through (the extents in flight
-/// up to the buffer limit and the one being filled), 81 MiB; mfsmount
-/// holds more than that in its write cache after a big write.
-const SPARES_KEPT: usize = BUFFER_LIMIT / FLUSH_THRESHOLD + 1;
+/// Spares kept after a writer stops (72 MiB). While it writes, buffers
+/// come back one by one as the chain acknowledges them and are taken
+/// again as the writer fills new extents, so a few cover the cycle.
+const SPARES_KEPT: usize = 8;
 
 /// The process's spare write buffers.
 pub static WRITE_BUFFERS: Spares = Spares::new();

@@ -19,8 +19,13 @@ use crate::master::Master;
 pub const FLUSH_THRESHOLD: usize = 8 << 20;
 /// Buffered plus unacknowledged bytes past which a write waits until
 /// another flush's worth fits (so a file holds about this much, a little
-/// more when writes come in parallel).
-pub const BUFFER_LIMIT: usize = 64 << 20;
+/// more when writes come in parallel). Two chunks' worth, so that a
+/// sequential writer keeps the next chunk's chain, which mostly starts at
+/// another chunkserver, busy while the last one drains: with one chunk's
+/// worth, 64 MiB, one chain at a time carried the whole write and the
+/// mount reached 0.75x mfsmount's speed on three chunkservers. mfsmount
+/// holds up to 256 MiB (`mfswritecachesize`) for all files together.
+pub const BUFFER_LIMIT: usize = 128 << 20;
 
 /// Bytes written by this mount that the master does not know yet.
 #[derive(Debug, Default)]
