@@ -171,6 +171,12 @@ fn the_copy_left_on_the_fuller_server_is_deleted() {
     assert_eq!(plan(&state, &Limits::default(), 0), Plan::default());
 }
 
+/// The tally of a pass that could start no copy of one under-goal chunk.
+const ONE_REPAIR_NOT_DONE: Work = Work {
+    done: 0,
+    not_done: 1,
+};
+
 #[test]
 fn a_chunk_no_server_can_repair_does_not_hold_moves_back() {
     let mut state = ChunkState::default();
@@ -180,25 +186,13 @@ fn a_chunk_no_server_can_repair_does_not_hold_moves_back() {
     let empty = sized(&mut state, 2, 1, 100, &[three]);
 
     let pass = plan(&state, &Limits::default(), 0);
-    assert_eq!(
-        pass.tally.copy_undergoal,
-        Work {
-            done: 0,
-            not_done: 1
-        }
-    );
+    assert_eq!(pass.tally.copy_undergoal, ONE_REPAIR_NOT_DONE);
     assert_eq!(moves(&pass), [(one, full, empty)]);
 
     // A repair waiting for a server's budget does hold them back.
     let third = sized(&mut state, 3, 50, 100, &[]);
     state.server_mut(third).unwrap().incoming = 2;
     let pass = plan(&state, &Limits::default(), 0);
-    assert_eq!(
-        pass.tally.copy_undergoal,
-        Work {
-            done: 0,
-            not_done: 1
-        }
-    );
+    assert_eq!(pass.tally.copy_undergoal, ONE_REPAIR_NOT_DONE);
     assert!(pass.jobs.is_empty(), "{:?}", pass.jobs);
 }
