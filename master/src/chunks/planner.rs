@@ -16,12 +16,13 @@
 //! pass also tallies what it started and what it could not
 //! ([`PassTally`]), for `mfscli`'s "chunk loop" figures.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use mooseng_wire::Status;
 
 use super::labels::{any_labels, assign};
-use super::rebalance::rebalance;
+use super::rebalance::{rebalance, worth_rebalancing};
 use super::tally::{PassTally, Work};
 use super::{ChunkCopy, ChunkEntry, ChunkId, ChunkState, CopyState, Order, ServerId};
 use crate::namespace::LabelExpr;
@@ -128,6 +129,9 @@ pub struct Plan {
 pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
     let mut budget = Budget::new(state, limits);
     let mut pass = Plan::default();
+    // Chunks ready to move are gathered only when some server is fuller
+    // than another by more than the acceptable difference.
+    let may_rebalance = worth_rebalancing(state, limits);
     let mut settled = Vec::new();
     let mut repairing = false;
     for (chunk, record) in state.table().iter() {
@@ -188,11 +192,11 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
         let all_current = copies
             .iter()
             .all(|c| c.is_regular() && c.version == record.version);
-        if open.is_empty() && copies.len() == goal && all_current {
+        if may_rebalance && open.is_empty() && copies.len() == goal && all_current {
             settled.push(chunk);
         }
     }
-    if !repairing {
+    if may_rebalance && !repairing {
         rebalance(state, limits, &mut pass, &mut budget, &settled);
     }
     pass
@@ -201,27 +205,31 @@ pub fn plan(state: &ChunkState, limits: &Limits, now: u64) -> Plan {
 /// The keep expressions no regular copy satisfies. Copies being made
 /// count as made: they are on servers chosen for expressions open when
 /// they started.
-fn open_expressions(
+/// Borrowed from `keep` for classes without labels, the common case, so
+/// that a pass over every chunk allocates nothing for them.
+fn open_expressions<'a>(
     state: &ChunkState,
     copies: &[ChunkCopy],
-    keep: &[LabelExpr],
-) -> Vec<LabelExpr> {
+    keep: &'a [LabelExpr],
+) -> Cow<'a, [LabelExpr]> {
     let present = copies
         .iter()
         .filter(|c| c.is_regular() || c.state == CopyState::Replicating);
     if !any_labels(keep) {
         // Any server satisfies `*`: only the count matters.
-        return keep[present.count().min(keep.len())..].to_vec();
+        return Cow::Borrowed(&keep[present.count().min(keep.len())..]);
     }
     let labels: Vec<u32> = present
         .map(|c| state.server(c.server).map_or(0, |s| s.labels))
         .collect();
-    assign(keep, &labels)
-        .iter()
-        .zip(keep)
-        .filter(|(server, _)| server.is_none())
-        .map(|(_, expr)| *expr)
-        .collect()
+    Cow::Owned(
+        assign(keep, &labels)
+            .iter()
+            .zip(keep)
+            .filter(|(server, _)| server.is_none())
+            .map(|(_, expr)| *expr)
+            .collect(),
+    )
 }
 
 /// Plans the deletion of `copy` unless one is under way already, counting

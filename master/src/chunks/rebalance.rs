@@ -34,6 +34,22 @@ struct Target {
     labels: u32,
 }
 
+/// Whether a pass may move anything: rebalancing is on and the fullest
+/// registered server's usage exceeds that of the emptiest one with room
+/// by more than the acceptable difference.
+pub(super) fn worth_rebalancing(state: &ChunkState, limits: &Limits) -> bool {
+    let registered = || state.servers().filter(|(_, s)| s.registered);
+    let fullest = registered()
+        .map(|(_, s)| s.usage.ratio())
+        .fold(0.0, f64::max);
+    let emptiest = registered()
+        .filter(|(_, s)| s.usage.free() > 0)
+        .map(|(_, s)| s.usage.ratio())
+        .reduce(f64::min);
+    limits.rebalance_per_pass > 0
+        && emptiest.is_some_and(|emptiest| fullest - emptiest > limits.acceptable_difference)
+}
+
 /// Plans up to `limits.rebalance_per_pass` moves among `settled`, chunks
 /// at their goal with every copy valid and nothing else to do.
 pub(super) fn rebalance(
@@ -53,17 +69,6 @@ pub(super) fn rebalance(
         })
         .collect();
     targets.sort_by(|a, b| a.ratio.total_cmp(&b.ratio).then(a.id.cmp(&b.id)));
-    let fullest = state
-        .servers()
-        .filter(|(_, s)| s.registered)
-        .map(|(_, s)| s.usage.ratio())
-        .fold(0.0, f64::max);
-    let Some(emptiest) = targets.first().map(|t| t.ratio) else {
-        return;
-    };
-    if fullest - emptiest <= limits.acceptable_difference {
-        return;
-    }
     let mut left = limits.rebalance_per_pass;
     for &chunk in settled {
         if left == 0 || !targets.iter().any(|t| budget.can_receive(t.id)) {

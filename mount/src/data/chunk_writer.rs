@@ -218,14 +218,20 @@ impl Task {
     }
 
     async fn chain_failed(&mut self, e: CsError) {
+        self.drop_broken_session(e).await;
+        self.recover(1).await;
+    }
+
+    /// Ends a session whose chain failed with `e`. What the chain
+    /// acknowledged before stays written; the lease goes back with its
+    /// length.
+    async fn drop_broken_session(&mut self, e: CsError) {
         tracing::warn!(
             "write of inode {} chunk {} failed with {} writes unacknowledged: {e}",
             self.inode,
             self.index,
             self.unacked.len()
         );
-        // What the chain acknowledged before stays written; the lease goes
-        // back with its length.
         if let Err(e) = self.end_session().await {
             tracing::warn!(
                 "ending the write of inode {} chunk {}: {e:?}",
@@ -233,7 +239,6 @@ impl Task {
                 self.index
             );
         }
-        self.recover(1).await;
     }
 
     /// Opens a session if there is none and sends every unacknowledged
@@ -264,14 +269,7 @@ impl Task {
             match self.send_unacked().await {
                 Ok(()) => return,
                 Err(e) => {
-                    tracing::warn!(
-                        "write of inode {} chunk {} failed: {e}",
-                        self.inode,
-                        self.index
-                    );
-                    if let Err(e) = self.end_session().await {
-                        tracing::debug!("ending a failed write: {e:?}");
-                    }
+                    self.drop_broken_session(e).await;
                     error = Errno::EIO;
                 }
             }
