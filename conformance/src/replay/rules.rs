@@ -161,6 +161,12 @@ pub const RULES: &[Rule] = &[
         why: "the size and use of the target's chunkserver disks, as the chunkservers last reported them",
     },
     Rule {
+        name: "chunkserver load",
+        treatment: Treatment::Free,
+        selectors: &["MATOCL_CSERV_LIST.load"],
+        why: "the jobs a chunkserver had running when it last reported, on its own timer; replication and deletions the master starts on its timers keep it busy at moments a replay cannot copy",
+    },
+    Rule {
         name: "process statistics",
         treatment: Treatment::Free,
         selectors: &[
