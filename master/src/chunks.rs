@@ -39,7 +39,8 @@ pub use orders::Order;
 pub use planner::{plan, Job, Limits, Plan};
 pub use servers::{Server, ServerId, Usage};
 pub use service::{
-    ChunkConfig, ChunkInfo, ChunkLocation, ChunkService, Holder, Registration, WriteLease,
+    ArchiveCounts, ChunkConfig, ChunkInfo, ChunkLocation, ChunkService, Holder, Registration,
+    WriteLease,
 };
 pub use state::{ChunkState, OpAnswer, Refusal};
 pub use table::{ChunkRecord, ChunkTable};
@@ -53,6 +54,8 @@ pub type ChunkId = u64;
 /// removal.
 pub const TODEL_FLAG: u32 = 0x8000_0000;
 
+#[cfg(test)]
+mod archive_tests;
 #[cfg(test)]
 mod label_tests;
 #[cfg(test)]

@@ -214,11 +214,15 @@ async fn run(config: Config) -> Result<(), String> {
         let sustain = Duration::from_secs(config.session_sustain_time);
         async move { mooseng_master::client::expire_sessions_forever(&master, sustain).await }
     });
+    let archive = tokio::spawn({
+        let master = Arc::clone(&master);
+        async move { mooseng_master::client::archive_due_forever(&master).await }
+    });
     server::serve(listener, Arc::clone(&master), limits, shutdown).await;
-    trash.abort();
-    expiry.abort();
-    let _ = trash.await;
-    let _ = expiry.await;
+    for task in [trash, expiry, archive] {
+        task.abort();
+        let _ = task.await;
+    }
     // Clients are gone: stop planning and stop accepting chunkservers. Their
     // connections end with the runtime when `run` returns.
     maintenance.abort();

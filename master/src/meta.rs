@@ -35,6 +35,7 @@ mod segment;
 mod snapshot;
 mod state_machine;
 mod stats;
+mod upgrade;
 
 pub use entry::{Image, ImageRef, LogEntry};
 pub use error::MetaError;

@@ -9,6 +9,7 @@
 mod access;
 mod acl;
 mod amtime;
+mod archive;
 mod check;
 mod create;
 mod data;
@@ -285,6 +286,9 @@ impl Namespace {
                 true => Ok(Outcome::Session(*session)),
                 false => Err(Status::BADSESSIONID),
             },
+            Mutation::ArchiveControl { inode, archived } => {
+                self.archive_control(ts, caller, *inode, *archived)
+            }
         }
     }
 
@@ -391,6 +395,8 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
     }
 }
 
+#[cfg(test)]
+mod archive_tests;
 #[cfg(test)]
 mod attr_tests;
 #[cfg(test)]

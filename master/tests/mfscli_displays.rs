@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use mooseng_tools::{member, Flavor, Layout, Role, Subnet};
+use mooseng_tools::{Flavor, Layout, Role, Subnet};
 use support::cli::{mfscli, run};
+use support::labels::label;
 use support::{eventually, payload, up_compared, Down};
 
 const NG: (&str, &str) = ("dspng", "10.233.152.0/24");
@@ -108,39 +109,11 @@ fn mountpoint(layout: &Layout, n: u8) -> PathBuf {
     layout.default_mountpoint().join(Role::Mount(n).name())
 }
 
-/// Gives chunkservers 1 and 2 their labels, restarts them and waits
-/// until the master lists them with their labels: a file written before
-/// would be placed without the labels and moved later, at the master's
-/// own pace, while the test counts copies.
-fn label(layout: &Layout, subnet: &Subnet) {
-    for (n, labels) in LABELS {
-        let role = Role::Chunkserver(n);
-        let cfg = layout.etc(role).join("mfschunkserver.cfg");
-        let mut text = fs::read_to_string(&cfg).unwrap();
-        text.push_str(&format!("LABELS = {labels}\n"));
-        fs::write(&cfg, text).unwrap();
-        member::stop(layout, role.address(subnet)).unwrap();
-        member::restart(layout, role.address(subnet)).unwrap();
-    }
-    let master = Role::Master.address(subnet);
-    let labelled = || {
-        let text = mfscli(master, "-SCS");
-        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
-        LABELS
-            .iter()
-            .all(|(_, labels)| rows.iter().any(|row| row.contains(labels)))
-    };
-    assert!(
-        eventually(Duration::from_secs(30), labelled),
-        "chunkservers registered with their labels"
-    );
-}
-
 fn workload(root: &Path, (prefix, subnet): (&str, &str), flavor: Flavor) -> Side {
     let down = up_compared(root, (prefix, subnet), flavor, 2, ROOT_EXPORT);
     let net: Subnet = subnet.parse().unwrap();
     let master = Role::Master.address(&net);
-    label(&down.0, &net);
+    label(&down.0, &net, &LABELS);
     let (one, two) = (mountpoint(&down.0, 1), mountpoint(&down.0, 2));
     for dir in ["over", "under", "labelled", "sub"] {
         fs::create_dir(one.join(dir)).unwrap();

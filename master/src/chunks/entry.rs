@@ -39,4 +39,12 @@ pub enum ChunkEntry {
     Adopt { chunk: ChunkId, version: u32 },
     /// The chunk has no references and no copies left.
     Remove { chunk: ChunkId },
+    /// The chunks' copies now follow their class's archive labels
+    /// (`archived`) or its keep labels again: `mfssetarchive`,
+    /// `mfsclrarchive`, or files older than their class's archive delay.
+    /// Lists only chunks whose flag changes.
+    Archive {
+        chunks: Vec<ChunkId>,
+        archived: bool,
+    },
 }

@@ -12,17 +12,17 @@ use crate::namespace::{
     sclass_change, Caller, ClassDef, Entry, LabelExpr, Mutation, Namespace, MODE_STRICT,
 };
 
-const A: u32 = 1;
-const B: u32 = 1 << 1;
-const C: u32 = 1 << 2;
+pub(super) const A: u32 = 1;
+pub(super) const B: u32 = 1 << 1;
+pub(super) const C: u32 = 1 << 2;
 /// A label no server has.
 const D: u32 = 1 << 3;
-const ANY: LabelExpr = [0; 4];
+pub(super) const ANY: LabelExpr = [0; 4];
 /// `SCLASS_MODE_STD`.
-const STD: u8 = 1;
+pub(super) const STD: u8 = 1;
 
 /// The expression "a server with all of `mask`".
-fn has(mask: u32) -> LabelExpr {
+pub(super) fn has(mask: u32) -> LabelExpr {
     [mask, 0, 0, 0]
 }
 
@@ -37,7 +37,7 @@ fn def(create: &[LabelExpr], keep: &[LabelExpr], mode: u8) -> ClassDef {
     }
 }
 
-fn apply(ns: &mut Namespace, mutation: Mutation) {
+pub(super) fn apply(ns: &mut Namespace, mutation: Mutation) {
     let entry = Entry {
         ts: 1,
         caller: Caller::root(),
@@ -47,7 +47,7 @@ fn apply(ns: &mut Namespace, mutation: Mutation) {
 }
 
 /// Creates class `name` in `ns` and returns its id.
-fn define(ns: &mut Namespace, name: &str, def: ClassDef) -> u8 {
+pub(super) fn define(ns: &mut Namespace, name: &str, def: ClassDef) -> u8 {
     let name: Box<[u8]> = name.as_bytes().into();
     apply(
         ns,
@@ -61,7 +61,7 @@ fn define(ns: &mut Namespace, name: &str, def: ClassDef) -> u8 {
 
 /// Registers a server at `10.0.0.n` with `labels`, holding `chunks` in
 /// version 1.
-fn labelled(
+pub(super) fn labelled(
     state: &mut ChunkState,
     n: u8,
     free_gib: u64,
@@ -74,14 +74,14 @@ fn labelled(
     id
 }
 
-fn chunk_of(state: &mut ChunkState, class: u8) -> ChunkId {
+pub(super) fn chunk_of(state: &mut ChunkState, class: u8) -> ChunkId {
     state
         .commit(ChunkEntry::Create { file: FILE, class })
         .unwrap()
 }
 
 /// Plans, starts and answers passes until nothing is left to do.
-fn settle(state: &mut ChunkState) {
+pub(super) fn settle(state: &mut ChunkState) {
     for _ in 0..10 {
         maintain(state);
         if state.orders.is_empty() {
@@ -99,7 +99,7 @@ fn shown(tally: PassTally) -> mooseng_wire::matocl_info::ChunkOperations {
     record.to_message()
 }
 
-fn holder_set(state: &ChunkState, chunk: ChunkId) -> BTreeSet<SocketAddrV4> {
+pub(super) fn holder_set(state: &ChunkState, chunk: ChunkId) -> BTreeSet<SocketAddrV4> {
     holders(state, chunk).into_iter().collect()
 }
 

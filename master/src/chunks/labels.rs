@@ -1,7 +1,8 @@
 //! Storage-class labels as the chunk placement reads them.
 //!
 //! A class lists label expressions: `create` for the copies of a new chunk,
-//! `keep` for the copies the planner maintains (one copy per expression).
+//! `keep` for the copies the planner maintains (one copy per expression),
+//! `arch` instead of `keep` for archived chunks.
 //! Each copy must sit on a server of its own, so placing copies is a
 //! bipartite matching of expressions to servers, as in MooseFS's
 //! `do_perfect_match`. The chunk state holds a copy of the namespace's
@@ -40,12 +41,16 @@ impl ChunkState {
         self.classes = classes;
     }
 
-    /// The placement of the chunks of class `class`.
-    pub fn class_placement(&self, class: u8) -> Placement<'_> {
+    /// The placement of the chunks of class `class`, archived or not.
+    pub fn class_placement(&self, class: u8, archived: bool) -> Placement<'_> {
         match self.classes.get(class) {
             Some(found) => Placement {
                 create: &found.def.create,
-                keep: &found.def.keep,
+                keep: if archived {
+                    &found.def.arch
+                } else {
+                    &found.def.keep
+                },
                 strict: found.def.mode == MODE_STRICT,
             },
             None => Placement {
@@ -66,7 +71,7 @@ impl ChunkState {
                 strict: false,
             };
         }
-        self.class_placement(record.class(&self.classes))
+        self.class_placement(record.class(&self.classes), record.archived)
     }
 }
 

@@ -24,7 +24,10 @@ use super::{Limits, Refusal, Server, ServerId, Usage};
 use super::OpAnswer;
 use crate::namespace::Classes;
 
+mod archive;
 mod leadership;
+
+pub use archive::ArchiveCounts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChunkConfig {

@@ -15,9 +15,21 @@ pub struct ChunkRecord {
     pub version: u32,
     /// How many references come from files of each storage class.
     refs: BTreeMap<u8, u32>,
+    /// Whether the copies follow the class's archive labels rather than
+    /// its keep labels (MooseFS's `archflag`).
+    pub archived: bool,
 }
 
 impl ChunkRecord {
+    /// A record as older formats stored it, with no archive flag.
+    pub(crate) fn unarchived(version: u32, refs: BTreeMap<u8, u32>) -> Self {
+        ChunkRecord {
+            version,
+            refs,
+            archived: false,
+        }
+    }
+
     /// The storage class whose labels the chunk's copies follow, or 0 when
     /// no file refers to it (the chunk is garbage). As MooseFS 3.0.117
     /// picks it (`chunk_find_sclassid`): among the classes of the files
@@ -79,6 +91,11 @@ impl Default for ChunkTable {
 }
 
 impl ChunkTable {
+    /// A table of `chunks`, whose next new chunk gets `next_id`.
+    pub(crate) fn from_records(chunks: BTreeMap<ChunkId, ChunkRecord>, next_id: ChunkId) -> Self {
+        ChunkTable { chunks, next_id }
+    }
+
     pub fn get(&self, chunk: ChunkId) -> Option<&ChunkRecord> {
         self.chunks.get(&chunk)
     }
@@ -154,6 +171,18 @@ impl ChunkTable {
                 }
                 self.chunks.remove(&chunk);
                 Ok(chunk)
+            }
+            ChunkEntry::Archive {
+                ref chunks,
+                archived,
+            } => {
+                if chunks.iter().any(|c| !self.chunks.contains_key(c)) {
+                    return Err(Status::NOCHUNK);
+                }
+                for chunk in chunks {
+                    self.record_mut(*chunk)?.archived = archived;
+                }
+                Ok(chunks.first().copied().unwrap_or(0))
             }
         }
     }

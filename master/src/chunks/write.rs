@@ -196,7 +196,7 @@ impl ChunkState {
             .map(|(id, s)| (s.usage.free(), *id, s.labels))
             .collect();
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let placement = self.class_placement(class);
+        let placement = self.class_placement(class, false);
         let wanted = placement.create.len().max(1);
         if !any_labels(placement.create) {
             return candidates.iter().take(wanted).map(|c| c.1).collect();

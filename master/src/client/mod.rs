@@ -9,6 +9,8 @@
 //! any registration state.
 
 mod admin;
+mod archive;
+mod archive_loop;
 mod check;
 mod chunk;
 mod create;
@@ -48,6 +50,7 @@ use crate::session::{Attachment, Session, Sessions};
 use crate::store::MetadataStore;
 
 pub use admin::Space;
+pub use archive_loop::{archive_due, archive_due_forever};
 pub use reply::generic_status;
 pub use session_expiry::expire_sessions_forever;
 pub use trash::empty_trash_forever;
@@ -333,6 +336,7 @@ impl Request<'_> {
             M::FuseGetfacl(m) => self.getfacl(m).await,
             M::FuseSetfacl(m) => self.setfacl(m).await,
             M::FuseGeteattr(m) => self.geteattr(m).await,
+            M::FuseArchctl(m) => self.archctl(m).await,
             M::FuseSeteattr(m) => self.seteattr(m).await,
             M::FuseQuotacontrol(m) => self.quotacontrol(m).await,
             M::FuseFlock(m) => self.flock(m),

@@ -49,25 +49,37 @@ pub(super) async fn sclass_info(master: &Master) -> Action {
     let regular = master.chunks.regular_copies();
     let ns = master.store.read().await;
     let members = ns.class_members();
-    // `[under, exact, over]` of the chunks counted under each class.
-    let mut standing = [[0u64; 3]; 256];
-    for (chunk, class) in ns.chunk_classes() {
-        let copies = regular.get(&chunk).copied().unwrap_or(0);
-        let goal = usize::from(ns.classes().copies(class));
-        let slot = copies.cmp(&goal) as i8 + 1;
-        standing[usize::from(class)][slot as usize] += 1;
+    // Per class, `[under, archived under, exact, archived exact, over,
+    // archived over]` of the chunks counted under it: archived chunks
+    // against the archive labels' count, the others against the keep
+    // labels'.
+    let mut standing = [[0u64; 6]; 256];
+    let (chunks, classes): (Vec<u64>, Vec<u8>) = ns.chunk_classes().into_iter().unzip();
+    let archived = master.chunks.archived(&chunks);
+    for ((chunk, class), archived) in chunks.iter().zip(classes).zip(archived) {
+        let Some(def) = ns.classes().get(class).map(|c| &c.def) else {
+            continue;
+        };
+        let archived = archived == Some(true);
+        let goal = if archived {
+            def.arch.len()
+        } else {
+            def.keep.len()
+        };
+        let copies = regular.get(chunk).copied().unwrap_or(0);
+        let slot = 2 * (copies.cmp(&goal) as i8 + 1) as usize + usize::from(archived);
+        standing[usize::from(class)][slot] += 1;
     }
     let classes = ns
         .classes()
         .iter()
         .map(|(id, class)| {
-            let [under, exact, over] = standing[usize::from(id)];
             let counted = members.get(&id).copied().unwrap_or_default();
             entry(
                 id,
                 class,
                 [counted.files, counted.dirs],
-                [under, exact, over],
+                standing[usize::from(id)],
                 &all,
                 &with_room,
             )
@@ -79,12 +91,12 @@ pub(super) async fn sclass_info(master: &Master) -> Action {
     })
 }
 
-/// One class; archive counters stay 0 since no chunk is ever archived.
+/// One class.
 fn entry(
     id: u8,
     class: &StorageClass,
     [files, dirs]: [u32; 2],
-    [under, exact, over]: [u64; 3],
+    chunks: [u64; 6],
     all: &[&Server],
     with_room: &[&Server],
 ) -> SclassEntry {
@@ -104,7 +116,7 @@ fn entry(
         name: Name::new(class.name.to_vec()),
         files,
         dirs,
-        chunks: [under, 0, exact, 0, over, 0],
+        chunks,
         admin_only: u8::from(def.admin_only),
         mode: def.mode,
         arch_delay: def.arch_delay,

@@ -32,7 +32,13 @@ use serde::Serialize;
 /// records and the `Create`, `AddRef`, `DropRef` and `ChangeClass` chunk
 /// entries, formerly `ChangeGoal`): same bytes, another meaning, so a
 /// version-4 file would be misread for files of custom classes.
-pub const VERSION: u32 = 5;
+/// Version 6 gives each chunk record its archive flag; version-5 logs
+/// read as they are (the archive entries are new variants at the end),
+/// version-5 snapshots are upgraded on load ([`super::upgrade`]).
+pub const VERSION: u32 = 6;
+
+/// The oldest version this build reads.
+pub const OLDEST_READABLE: u32 = 5;
 
 pub const HEADER_LEN: usize = 20;
 
@@ -62,8 +68,15 @@ pub fn header(kind: FileKind, index: u64) -> [u8; HEADER_LEN] {
     bytes
 }
 
-/// The index a header carries, if it is a header of `kind` in [`VERSION`].
+/// The index a header carries, if it is a header of `kind` in a version
+/// this build reads.
 pub fn parse_header(kind: FileKind, bytes: &[u8]) -> Result<u64, String> {
+    parse_versioned_header(kind, bytes).map(|(_, index)| index)
+}
+
+/// The version and index a header carries, if it is a header of `kind`
+/// in a version this build reads.
+pub fn parse_versioned_header(kind: FileKind, bytes: &[u8]) -> Result<(u32, u64), String> {
     let Some(bytes) = bytes.get(..HEADER_LEN) else {
         return Err(format!("shorter than the {HEADER_LEN}-byte header"));
     };
@@ -71,14 +84,14 @@ pub fn parse_header(kind: FileKind, bytes: &[u8]) -> Result<u64, String> {
         return Err(format!("not a MooseNG {kind:?} file (bad magic)"));
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    if version != VERSION {
+    if !(OLDEST_READABLE..=VERSION).contains(&version) {
         return Err(format!(
-            "format version {version}; this build reads version {VERSION} only"
+            "format version {version}; this build reads versions {OLDEST_READABLE} to {VERSION}"
         ));
     }
     let mut index = [0u8; 8];
     index.copy_from_slice(&bytes[12..]);
-    Ok(u64::from_le_bytes(index))
+    Ok((version, u64::from_le_bytes(index)))
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, postcard::Error> {
@@ -110,9 +123,10 @@ pub fn frame_head(kind: FileKind, index: u64, body: &[&[u8]]) -> Vec<u8> {
     head
 }
 
-/// The index and the checked body of a file written after a [`frame_head`].
-pub fn unframe(kind: FileKind, bytes: &[u8]) -> Result<(u64, &[u8]), String> {
-    let index = parse_header(kind, bytes)?;
+/// The version, index and checked body of a file written after a
+/// [`frame_head`].
+pub fn unframe(kind: FileKind, bytes: &[u8]) -> Result<(u32, u64, &[u8]), String> {
+    let (version, index) = parse_versioned_header(kind, bytes)?;
     let Some(preamble) = bytes.get(HEADER_LEN..PREAMBLE) else {
         return Err("no length and checksum".into());
     };
@@ -130,7 +144,7 @@ pub fn unframe(kind: FileKind, bytes: &[u8]) -> Result<(u64, &[u8]), String> {
     if crc32fast::hash(body) != crc {
         return Err("checksum mismatch".into());
     }
-    Ok((index, body))
+    Ok((version, index, body))
 }
 
 /// [`encode`], into one buffer allocated at the exact size: for values of

@@ -122,7 +122,7 @@ fn read_state(dir: &Path) -> Result<State, MetaError> {
         path: path.clone(),
         reason,
     };
-    let (_, body) = format::unframe(FileKind::LogState, &bytes).map_err(format_error)?;
+    let (_, _, body) = format::unframe(FileKind::LogState, &bytes).map_err(format_error)?;
     format::decode(body).map_err(format_error)
 }
 

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use super::format::{self, FileKind};
 use super::segment;
+use super::upgrade;
 use super::{ImageRef, MetaError};
 use crate::raft::SnapshotMeta;
 
@@ -52,6 +53,9 @@ pub fn write(dir: &Path, meta: &SnapshotMeta, image: &[u8]) -> Result<(), MetaEr
 }
 
 /// Reads the snapshot named `index`: its description and image bytes.
+/// A snapshot in an older format is upgraded and written back in the
+/// current one first, so that every later reader (openraft sending it to
+/// a follower among them) gets current bytes.
 pub fn read(dir: &Path, index: u64) -> Result<(SnapshotMeta, Vec<u8>), MetaError> {
     let path = segment::snapshot_path(dir, index);
     let bytes = fs::read(&path).map_err(MetaError::io(&path))?;
@@ -59,7 +63,8 @@ pub fn read(dir: &Path, index: u64) -> Result<(SnapshotMeta, Vec<u8>), MetaError
         path: path.clone(),
         reason,
     };
-    let (named, body) = format::unframe(FileKind::Snapshot, &bytes).map_err(format_error)?;
+    let (version, named, body) =
+        format::unframe(FileKind::Snapshot, &bytes).map_err(format_error)?;
     if named != index {
         return Err(format_error(format!("header says index {named}")));
     }
@@ -77,7 +82,17 @@ pub fn read(dir: &Path, index: u64) -> Result<(SnapshotMeta, Vec<u8>), MetaError
             meta.last_log_id
         )));
     }
-    Ok((meta, image.to_vec()))
+    if version == format::VERSION {
+        return Ok((meta, image.to_vec()));
+    }
+    let upgraded = upgrade::snapshot_image(version, image).map_err(format_error)?;
+    write(dir, &meta, &upgraded)?;
+    tracing::info!(
+        index,
+        from = version,
+        "snapshot upgraded to the current format"
+    );
+    Ok((meta, upgraded))
 }
 
 /// Removes snapshots older than `index`; the log is openraft's to purge.

@@ -75,6 +75,8 @@ fn chunk_entry() -> impl Strategy<Value = ChunkEntry> {
             class
         }),
         (1u64..4).prop_map(|chunk| ChunkEntry::IncreaseVersion { chunk }),
+        (proptest::collection::vec(1u64..4, 0..3), any::<bool>())
+            .prop_map(|(chunks, archived)| ChunkEntry::Archive { chunks, archived }),
     ]
 }
 
@@ -151,10 +153,10 @@ fn trailing_bytes_after_a_value_are_refused() {
     assert!(format::decode::<LogEntry>(&bytes).is_err());
 }
 
-/// Freezes the version-5 layout: if this fails, a persisted type changed
+/// Freezes the version-6 layout: if this fails, a persisted type changed
 /// shape and old logs would be misread. Bump `format::VERSION` instead.
 #[test]
-fn version_5_layout_is_frozen() {
+fn version_6_layout_is_frozen() {
     let entry = LogEntry::Namespace(Entry {
         ts: 1_700_000_000,
         caller: Caller {
@@ -240,11 +242,30 @@ fn version_5_layout_is_frozen() {
             class: 11,
         })
         .unwrap();
+    let archive = ChunkEntry::Archive {
+        chunks: vec![1],
+        archived: true,
+    };
+    assert_eq!(
+        format::encode(&archive).unwrap(),
+        [7, 1, 1, 1],
+        "Archive, 1 chunk, chunk 1, archived"
+    );
+    table.apply(&archive).unwrap();
     assert_eq!(
         format::encode(&table).unwrap(),
-        [1, 1, 1, 2, 10, 1, 11, 1, 2],
+        [1, 1, 1, 2, 10, 1, 11, 1, 1, 2],
         "ChunkTable: 1 record, chunk 1, version 1, refs (class 10: 1, \
-         class 11: 1); next id 2"
+         class 11: 1), archived; next id 2"
+    );
+    let control = Mutation::ArchiveControl {
+        inode: 300,
+        archived: false,
+    };
+    assert_eq!(
+        format::encode(&control).unwrap(),
+        [32, 0xac, 2, 0],
+        "ArchiveControl (32), inode 300, not archived"
     );
     let record = crate::raft::Entry {
         log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(3, 1), 7),
@@ -279,13 +300,20 @@ fn headers_name_kind_version_and_index() {
     let header = format::header(FileKind::Log, 42);
     assert_eq!(format::parse_header(FileKind::Log, &header), Ok(42));
     assert!(format::parse_header(FileKind::Snapshot, &header).is_err());
-    // Version 4 counted chunk references by goal; 6 is not written yet.
-    for other in [4u8, 6] {
+    // Version 4 counted chunk references by goal; 7 is not written yet.
+    for other in [4u8, 7] {
         let mut header = header;
         header[8] = other;
         let error = format::parse_header(FileKind::Log, &header).unwrap_err();
         assert!(error.contains(&format!("version {other}")), "{error}");
     }
+    // Version 5 lacked the archive flags: its logs read as they are.
+    let mut older = header;
+    older[8] = 5;
+    assert_eq!(
+        format::parse_versioned_header(FileKind::Log, &older),
+        Ok((5, 42))
+    );
     assert!(format::parse_header(FileKind::Log, &header[..19]).is_err());
 }
 

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunks::ChunkId;
+
 use super::access::Caller;
 use super::acl::{Acl, AclKind};
 use super::node::{Inode, NameBytes};
@@ -218,6 +220,12 @@ pub enum Mutation {
     CloseSession {
         session: u32,
     },
+    /// ARCHCTL SET (`archived`) or CLR on the files at or below `inode`:
+    /// the chunk table flags their chunks ([`Outcome::Archive`]).
+    ArchiveControl {
+        inode: Inode,
+        archived: bool,
+    },
 }
 
 impl Mutation {
@@ -357,6 +365,15 @@ pub enum Outcome {
     },
     /// The session a mount registered or closed.
     Session(u32),
+    /// The chunks of the files an ARCHCTL change may touch, to be
+    /// flagged `archived` (or not) in the chunk table, and how many files
+    /// the caller may not change.
+    Archive {
+        inode: Inode,
+        archived: bool,
+        chunks: Vec<ChunkId>,
+        not_permitted: u32,
+    },
 }
 
 impl Outcome {
@@ -367,7 +384,8 @@ impl Outcome {
             | Outcome::Removed { inode, .. }
             | Outcome::Released { inode, .. }
             | Outcome::Snapshot { inode, .. }
-            | Outcome::Changed { inode, .. } => *inode,
+            | Outcome::Changed { inode, .. }
+            | Outcome::Archive { inode, .. } => *inode,
             // A session change is about no node.
             Outcome::Session(_) => 0,
         }
@@ -376,7 +394,10 @@ impl Outcome {
     /// Chunk references the change ended.
     pub fn released(&self) -> &[ChunkRef] {
         match self {
-            Outcome::Node(_) | Outcome::Changed { .. } | Outcome::Session(_) => &[],
+            Outcome::Node(_)
+            | Outcome::Changed { .. }
+            | Outcome::Session(_)
+            | Outcome::Archive { .. } => &[],
             Outcome::Removed { released, .. }
             | Outcome::Released { released, .. }
             | Outcome::Snapshot { released, .. } => released,

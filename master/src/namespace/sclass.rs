@@ -38,7 +38,7 @@ pub mod change {
 }
 
 /// What a class says about copies: where new chunks go (`create`), where
-/// copies are kept (`keep`) and where after `arch_delay` hours (`arch`).
+/// copies are kept (`keep`) and where after `arch_delay` days without a change (`arch`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassDef {
     pub admin_only: bool,

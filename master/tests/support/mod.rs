@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod group;
+pub mod labels;
 pub mod mfsmount;
 pub mod writer;
 

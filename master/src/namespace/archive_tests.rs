@@ -1,0 +1,193 @@
+//! ARCHCTL's namespace side and the archive delay.
+
+use mooseng_wire::Status;
+
+use super::*;
+
+const T0: u32 = 1_700_000_000;
+const DAY: u32 = 86_400;
+
+fn user(uid: u32) -> Caller {
+    Caller {
+        uid,
+        gids: vec![uid],
+    }
+}
+
+fn run(
+    ns: &mut Namespace,
+    ts: u32,
+    caller: &Caller,
+    mutation: Mutation,
+) -> Result<Outcome, Status> {
+    ns.apply(&Entry {
+        ts,
+        caller: caller.clone(),
+        mutation,
+    })
+}
+
+/// A file `name` in `parent` made by `caller`, holding `chunks` in its
+/// first slots.
+fn file(ns: &mut Namespace, caller: &Caller, parent: Inode, name: &str, chunks: &[u64]) -> Inode {
+    let inode = run(
+        ns,
+        T0,
+        caller,
+        Mutation::plain_create(parent, name, NewNode::File),
+    )
+    .unwrap()
+    .inode();
+    for (index, chunk) in chunks.iter().enumerate() {
+        let slot = Mutation::SetChunk {
+            inode,
+            index: index as u32,
+            expect: 0,
+            chunk: *chunk,
+        };
+        run(ns, T0, &Caller::root(), slot).unwrap();
+    }
+    inode
+}
+
+fn control(
+    ns: &mut Namespace,
+    ts: u32,
+    caller: &Caller,
+    inode: Inode,
+    archived: bool,
+) -> Result<(Vec<u64>, u32), Status> {
+    match run(ns, ts, caller, Mutation::ArchiveControl { inode, archived })? {
+        Outcome::Archive {
+            mut chunks,
+            not_permitted,
+            ..
+        } => {
+            chunks.sort_unstable();
+            Ok((chunks, not_permitted))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_directory_stands_for_the_files_its_caller_may_change() {
+    let mut ns = Namespace::new(T0);
+    let (alice, bob) = (user(1000), user(1001));
+    let dir = run(
+        &mut ns,
+        T0,
+        &Caller::root(),
+        Mutation::plain_create(ROOT, "d", NewNode::Directory),
+    )
+    .unwrap()
+    .inode();
+    let chmod = Mutation::SetAttr {
+        inode: dir,
+        change: AttrChange {
+            mode: Some(0o777),
+            ..AttrChange::default()
+        },
+    };
+    run(&mut ns, T0, &Caller::root(), chmod).unwrap();
+    let own = file(&mut ns, &alice, dir, "own", &[1, 2]);
+    let bobs = file(&mut ns, &bob, dir, "bobs", &[3]);
+    file(&mut ns, &alice, dir, "empty", &[]);
+
+    assert_eq!(
+        control(&mut ns, T0 + 5, &alice, dir, true),
+        Ok((vec![1, 2], 1))
+    );
+    assert_eq!(
+        control(&mut ns, T0 + 5, &Caller::root(), dir, true),
+        Ok((vec![1, 2, 3], 0))
+    );
+    assert_eq!(
+        ns.archive_files(dir).map(|mut f| {
+            f.sort();
+            f
+        }),
+        Ok(vec![vec![], vec![1, 2], vec![3]])
+    );
+    // Clearing stamps the ctime of the files it may change, not others'.
+    control(&mut ns, T0 + 50, &alice, dir, false).unwrap();
+    assert_eq!(ns.get(own).unwrap().ctime, T0 + 50);
+    assert_eq!(ns.get(bobs).unwrap().ctime, T0);
+    // Setting leaves times alone.
+    control(&mut ns, T0 + 90, &alice, own, true).unwrap();
+    assert_eq!(ns.get(own).unwrap().ctime, T0 + 50);
+}
+
+#[test]
+fn a_single_file_the_caller_may_not_change_is_eperm() {
+    let mut ns = Namespace::new(T0);
+    let theirs = file(&mut ns, &Caller::root(), ROOT, "f", &[1]);
+    assert_eq!(
+        control(&mut ns, T0, &user(1000), theirs, true),
+        Err(Status::EPERM)
+    );
+    let noowner = Mutation::SetEattr {
+        inode: theirs,
+        eattr: EATTR_NOOWNER,
+        smode: smode::SET,
+    };
+    run(&mut ns, T0, &Caller::root(), noowner).unwrap();
+    assert_eq!(
+        control(&mut ns, T0, &user(1000), theirs, true),
+        Ok((vec![1], 0))
+    );
+    let immutable = Mutation::SetEattr {
+        inode: theirs,
+        eattr: EATTR_IMMUTABLE,
+        smode: smode::SET,
+    };
+    run(&mut ns, T0, &Caller::root(), immutable).unwrap();
+    assert_eq!(
+        control(&mut ns, T0, &Caller::root(), theirs, true),
+        Err(Status::EPERM)
+    );
+    let link = Mutation::plain_create(ROOT, "s", NewNode::Symlink(b"f".as_slice().into()));
+    let link = run(&mut ns, T0, &Caller::root(), link).unwrap().inode();
+    assert_eq!(
+        control(&mut ns, T0, &Caller::root(), link, true),
+        Err(Status::EPERM)
+    );
+    assert_eq!(ns.archive_files(link), Err(Status::EPERM));
+    assert_eq!(ns.archive_files(9999), Err(Status::ENOENT));
+}
+
+#[test]
+fn files_unchanged_for_their_class_delay_are_due() {
+    let mut ns = Namespace::new(T0);
+    let def = ClassDef {
+        arch_delay: 2,
+        create: vec![[0; 4]],
+        keep: vec![[0; 4]; 2],
+        arch: vec![[0; 4]],
+        ..ClassDef::default()
+    };
+    let create = Mutation::SclassCreate {
+        name: b"cold".as_slice().into(),
+        def,
+    };
+    run(&mut ns, T0, &Caller::root(), create).unwrap();
+    let cold = ns.classes().find(b"cold").unwrap();
+    let old = file(&mut ns, &Caller::root(), ROOT, "old", &[1, 0, 2]);
+    file(&mut ns, &Caller::root(), ROOT, "plain", &[3]);
+    let set = Mutation::SetSclass {
+        target: PolicyTarget {
+            inode: old,
+            uid: 0,
+            mode: SetMode::from_wire(smode::SET).unwrap(),
+        },
+        class: cold,
+        exchanged: cold,
+        admin: true,
+    };
+    run(&mut ns, T0, &Caller::root(), set).unwrap();
+    let ctime = ns.get(old).unwrap().ctime;
+    assert!(ns.due_for_archive(ctime + 2 * DAY).is_empty());
+    let mut due = ns.due_for_archive(ctime + 2 * DAY + 1);
+    due.sort_unstable();
+    assert_eq!(due, [1, 2]);
+}
