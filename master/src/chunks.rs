@@ -22,6 +22,7 @@ mod matrix;
 mod orders;
 mod planner;
 mod rebalance;
+mod repair;
 mod servers;
 mod service;
 mod state;
@@ -37,6 +38,7 @@ pub use labels::Placement;
 pub use matrix::HealthMatrix;
 pub use orders::Order;
 pub use planner::{plan, Job, Limits, Plan};
+pub use repair::Repair;
 pub use servers::{Server, ServerId, Usage};
 pub use service::{
     ArchiveCounts, ChunkConfig, ChunkInfo, ChunkLocation, ChunkService, Holder, Registration,

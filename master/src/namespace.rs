@@ -27,6 +27,7 @@ mod query;
 mod quota;
 mod remove;
 mod rename;
+mod repair;
 mod sclass;
 mod sclass_usage;
 mod sessions;
@@ -289,6 +290,11 @@ impl Namespace {
             Mutation::ArchiveControl { inode, archived } => {
                 self.archive_control(ts, caller, *inode, *archived)
             }
+            Mutation::Repair {
+                inode,
+                erase,
+                changed,
+            } => self.repair(ts, caller, *inode, erase, *changed),
         }
     }
 
@@ -396,7 +402,7 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
 }
 
 #[cfg(test)]
-mod archive_tests;
+mod archive_repair_tests;
 #[cfg(test)]
 mod attr_tests;
 #[cfg(test)]

@@ -47,4 +47,7 @@ pub enum ChunkEntry {
         chunks: Vec<ChunkId>,
         archived: bool,
     },
+    /// `mfsfilerepair` found no usable copy and takes the newest version
+    /// any copy holds as the chunk's own (MooseFS's `SETVERSION`).
+    SetVersion { chunk: ChunkId, version: u32 },
 }

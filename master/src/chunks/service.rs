@@ -19,7 +19,7 @@ use super::tally::ChunkLoop;
 use super::write::WriteStart;
 use super::{plan, ChunkCopy, ChunkEntry, ChunkId, ChunkState, ChunkTable, Cutting, FileRef};
 use super::{ChunkHealth, HealthMatrix};
-use super::{Limits, Refusal, Server, ServerId, Usage};
+use super::{Limits, Refusal, Repair, Server, ServerId, Usage};
 
 use super::OpAnswer;
 use crate::namespace::Classes;
@@ -305,6 +305,12 @@ impl ChunkService {
     /// chunk, a class change) and hands it to the log.
     pub fn commit(&self, entry: ChunkEntry) -> Result<ChunkId, Status> {
         self.with_state(|state| state.commit(entry))
+    }
+
+    /// `mfsfilerepair` on `chunk`.
+    pub fn repair(&self, chunk: ChunkId) -> Repair {
+        let now = self.now();
+        self.with_state(|state| state.repair(chunk, now))
     }
 
     /// Replaces the storage classes placement follows (the namespace's,

@@ -184,6 +184,10 @@ impl ChunkTable {
                 }
                 Ok(chunks.first().copied().unwrap_or(0))
             }
+            ChunkEntry::SetVersion { chunk, version } => {
+                self.record_mut(chunk)?.version = version;
+                Ok(chunk)
+            }
         }
     }
 

@@ -26,6 +26,7 @@ mod quota;
 mod readdir;
 mod register;
 mod remove;
+mod repair;
 mod reply;
 mod sclass;
 mod sclass_info;
@@ -330,6 +331,7 @@ impl Request<'_> {
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseRepair(m) => self.repair(m).await,
             M::FuseSnapshot(m) => self.snapshot(m).await,
             M::FuseGetxattr(m) => self.getxattr(m).await,
             M::FuseSetxattr(m) => self.setxattr(m).await,

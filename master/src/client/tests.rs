@@ -508,13 +508,14 @@ async fn reconnect_to_an_unknown_session_lets_the_mount_register_again() {
 async fn unsupported_requests_get_enotsup_under_the_answer_code() {
     let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
-    // CLTOMA_FUSE_REPAIR: msgid 9, inode 1, uid 0, one gid: 0.
-    let request = hex("0000000900000001000000000000000100000000");
-    let action = send(&master, &mut conn, 466, &request).await;
+    // CLTOMA_FUSE_APPEND_SLICE: msgid 9, flags 0, inode 1, source 2,
+    // slice 0..1, uid 0, one gid: 0.
+    let request = hex("000000090000000001000000020000000000000001000000000000000100000000");
+    let action = send(&master, &mut conn, 438, &request).await;
     let Action::Reply(frame) = action else {
         panic!("no answer: {action:?}");
     };
-    assert_eq!(frame.kind, 467);
+    assert_eq!(frame.kind, 439);
     assert_eq!(&frame.payload[..], &hex("0000000927")[..]);
 }
 

@@ -226,6 +226,14 @@ pub enum Mutation {
         inode: Inode,
         archived: bool,
     },
+    /// REPAIR (`mfsfilerepair`) after the chunk service repaired what it
+    /// could: the slots `(index, chunk)` of chunks nothing is left of are
+    /// emptied; the times change when anything did.
+    Repair {
+        inode: Inode,
+        erase: Vec<(u32, ChunkId)>,
+        changed: bool,
+    },
 }
 
 impl Mutation {

@@ -9,6 +9,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod compared;
 pub mod group;
 pub mod labels;
 pub mod mfsmount;

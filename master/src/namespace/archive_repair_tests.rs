@@ -1,4 +1,4 @@
-//! ARCHCTL's namespace side and the archive delay.
+//! ARCHCTL's and REPAIR's namespace side, and the archive delay.
 
 use mooseng_wire::Status;
 
@@ -190,4 +190,31 @@ fn files_unchanged_for_their_class_delay_are_due() {
     let mut due = ns.due_for_archive(ctime + 2 * DAY + 1);
     due.sort_unstable();
     assert_eq!(due, [1, 2]);
+}
+
+#[test]
+fn a_repair_empties_only_the_slots_still_holding_their_chunk() {
+    let mut ns = Namespace::new(T0);
+    let alice = user(1000);
+    let f = file(&mut ns, &alice, ROOT, "f", &[1, 2, 3]);
+    assert_eq!(ns.repair_slots(&user(1001), f), Err(Status::EACCES));
+    assert_eq!(ns.repair_slots(&alice, f), Ok(vec![1, 2, 3]));
+    let repair = Mutation::Repair {
+        inode: f,
+        erase: vec![(0, 1), (1, 9)],
+        changed: true,
+    };
+    let outcome = run(&mut ns, T0 + 7, &alice, repair).unwrap();
+    let released: Vec<u64> = outcome.released().iter().map(|r| r.chunk).collect();
+    assert_eq!(released, [1]);
+    assert_eq!(ns.repair_slots(&alice, f), Ok(vec![0, 2, 3]));
+    assert_eq!(ns.get(f).unwrap().mtime, T0 + 7);
+    let immutable = Mutation::SetEattr {
+        inode: f,
+        eattr: EATTR_IMMUTABLE,
+        smode: smode::SET,
+    };
+    run(&mut ns, T0, &Caller::root(), immutable).unwrap();
+    assert_eq!(ns.repair_slots(&Caller::root(), f), Err(Status::EPERM));
+    assert_eq!(ns.repair_slots(&alice, ROOT), Err(Status::EPERM));
 }
