@@ -9,6 +9,7 @@
 mod access;
 mod acl;
 mod amtime;
+mod append;
 mod archive;
 mod check;
 mod create;
@@ -49,6 +50,7 @@ pub use access::{
     MAY_READ, MAY_WRITE,
 };
 pub use acl::{Acl, AclEntry, AclKind, NodeAcls};
+pub use append::{append_flag, Slice};
 pub use check::Inconsistency;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
 pub use eattr::{smode, EattrTally};
@@ -295,6 +297,11 @@ impl Namespace {
                 erase,
                 changed,
             } => self.repair(ts, caller, *inode, erase, *changed),
+            Mutation::AppendSlice {
+                inode,
+                source,
+                slice,
+            } => self.append_slice(ts, caller, *inode, *source, *slice),
         }
     }
 
@@ -402,8 +409,6 @@ fn check_name(name: &[u8]) -> Result<(), Status> {
 }
 
 #[cfg(test)]
-mod archive_repair_tests;
-#[cfg(test)]
 mod attr_tests;
 #[cfg(test)]
 mod snapshot_remove_tests;
@@ -411,5 +416,7 @@ mod snapshot_remove_tests;
 mod snapshot_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tool_tests;
 #[cfg(test)]
 mod trash_tests;

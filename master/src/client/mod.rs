@@ -9,6 +9,7 @@
 //! any registration state.
 
 mod admin;
+mod append;
 mod archive;
 mod archive_loop;
 mod check;
@@ -76,6 +77,7 @@ pub(crate) mod disable {
     pub const WRITE: u32 = 15;
     pub const TRUNCATE: u32 = 16;
     pub const SETLENGTH: u32 = 17;
+    pub const APPENDCHUNKS: u32 = 18;
     pub const SNAPSHOT: u32 = 19;
     pub const SETTRASH: u32 = 20;
     pub const SETSCLASS: u32 = 21;
@@ -331,6 +333,7 @@ impl Request<'_> {
             M::FuseWriteChunk(m) => self.write_chunk(m).await,
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
+            M::FuseAppendSlice(m) => self.append_slice(m).await,
             M::FuseRepair(m) => self.repair(m).await,
             M::FuseSnapshot(m) => self.snapshot(m).await,
             M::FuseGetxattr(m) => self.getxattr(m).await,

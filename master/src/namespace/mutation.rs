@@ -11,6 +11,7 @@ use crate::chunks::ChunkId;
 
 use super::access::Caller;
 use super::acl::{Acl, AclKind};
+use super::append::Slice;
 use super::node::{Inode, NameBytes};
 use super::policy::PolicyTarget;
 use super::quota::QuotaChange;
@@ -234,6 +235,13 @@ pub enum Mutation {
         erase: Vec<(u32, ChunkId)>,
         changed: bool,
     },
+    /// APPEND_SLICE (`mfsappendchunks`): `slice` of `source`'s chunks
+    /// appended to `inode` by reference.
+    AppendSlice {
+        inode: Inode,
+        source: Inode,
+        slice: Slice,
+    },
 }
 
 impl Mutation {
@@ -382,6 +390,13 @@ pub enum Outcome {
         chunks: Vec<ChunkId>,
         not_permitted: u32,
     },
+    /// APPEND_SLICE made `inode` refer to the chunks in `added`; the
+    /// slots it dropped past the old end released theirs.
+    Appended {
+        inode: Inode,
+        added: Vec<ChunkRef>,
+        released: Vec<ChunkRef>,
+    },
 }
 
 impl Outcome {
@@ -393,7 +408,8 @@ impl Outcome {
             | Outcome::Released { inode, .. }
             | Outcome::Snapshot { inode, .. }
             | Outcome::Changed { inode, .. }
-            | Outcome::Archive { inode, .. } => *inode,
+            | Outcome::Archive { inode, .. }
+            | Outcome::Appended { inode, .. } => *inode,
             // A session change is about no node.
             Outcome::Session(_) => 0,
         }
@@ -408,14 +424,15 @@ impl Outcome {
             | Outcome::Archive { .. } => &[],
             Outcome::Removed { released, .. }
             | Outcome::Released { released, .. }
-            | Outcome::Snapshot { released, .. } => released,
+            | Outcome::Snapshot { released, .. }
+            | Outcome::Appended { released, .. } => released,
         }
     }
 
     /// Chunk references the change started (a snapshot's shared chunks).
     pub fn added(&self) -> &[ChunkRef] {
         match self {
-            Outcome::Snapshot { added, .. } => added,
+            Outcome::Snapshot { added, .. } | Outcome::Appended { added, .. } => added,
             _ => &[],
         }
     }

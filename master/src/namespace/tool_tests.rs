@@ -1,4 +1,5 @@
-//! ARCHCTL's and REPAIR's namespace side, and the archive delay.
+//! The namespace side of MooseFS's file tools: ARCHCTL (and the archive
+//! delay), REPAIR and APPEND_SLICE.
 
 use mooseng_wire::Status;
 
@@ -217,4 +218,117 @@ fn a_repair_empties_only_the_slots_still_holding_their_chunk() {
     run(&mut ns, T0, &Caller::root(), immutable).unwrap();
     assert_eq!(ns.repair_slots(&Caller::root(), f), Err(Status::EPERM));
     assert_eq!(ns.repair_slots(&alice, ROOT), Err(Status::EPERM));
+}
+
+fn append(
+    ns: &mut Namespace,
+    caller: &Caller,
+    inode: Inode,
+    source: Inode,
+    slice: Slice,
+) -> Result<Outcome, Status> {
+    run(
+        ns,
+        T0 + 3,
+        caller,
+        Mutation::AppendSlice {
+            inode,
+            source,
+            slice,
+        },
+    )
+}
+
+fn set_length(ns: &mut Namespace, inode: Inode, length: u64) {
+    run(
+        ns,
+        T0,
+        &Caller::root(),
+        Mutation::SetLength { inode, length },
+    )
+    .unwrap();
+}
+
+const WHOLE: Slice = Slice {
+    flags: 0,
+    from: 0,
+    to: 0x8000_0000,
+};
+
+#[test]
+fn appending_starts_at_the_next_chunk_and_shares_the_chunks() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let dst = file(&mut ns, &root, ROOT, "dst", &[1]);
+    set_length(&mut ns, dst, 100);
+    let src = file(&mut ns, &root, ROOT, "src", &[2, 3, 4]);
+    set_length(&mut ns, src, 2 * CHUNK_SIZE + 10);
+
+    let outcome = append(&mut ns, &root, dst, src, WHOLE).unwrap();
+    let chunks = |refs: &[ChunkRef]| refs.iter().map(|r| r.chunk).collect::<Vec<_>>();
+    assert_eq!(chunks(outcome.added()), [2, 3, 4]);
+    assert!(outcome.released().is_empty());
+    assert_eq!(ns.file(dst).unwrap().chunks.to_vec(), [1, 2, 3, 4]);
+    assert_eq!(ns.file(dst).unwrap().length, 3 * CHUNK_SIZE + 10);
+    assert_eq!(ns.get(dst).unwrap().mtime, T0 + 3);
+
+    // The last two chunks, counted back from the end: [-2, end).
+    let tail = file(&mut ns, &root, ROOT, "tail", &[]);
+    let back = Slice {
+        flags: append_flag::FROM_NEG,
+        from: 2,
+        to: 0x8000_0000,
+    };
+    append(&mut ns, &root, tail, src, back).unwrap();
+    assert_eq!(ns.file(tail).unwrap().chunks.to_vec(), [3, 4]);
+    assert_eq!(ns.file(tail).unwrap().length, CHUNK_SIZE + 10);
+    // The first chunk only: a whole chunk's length.
+    let head = file(&mut ns, &root, ROOT, "head", &[]);
+    let first = Slice {
+        flags: 0,
+        from: 0,
+        to: 1,
+    };
+    append(&mut ns, &root, head, src, first).unwrap();
+    assert_eq!(ns.file(head).unwrap().chunks.to_vec(), [2]);
+    assert_eq!(ns.file(head).unwrap().length, CHUNK_SIZE);
+}
+
+#[test]
+fn appending_refuses_what_mfsmaster_refuses() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let src = file(&mut ns, &root, ROOT, "src", &[2]);
+    set_length(&mut ns, src, 10);
+    let dst = file(&mut ns, &root, ROOT, "dst", &[]);
+    assert_eq!(append(&mut ns, &root, dst, dst, WHOLE), Err(Status::EINVAL));
+    assert_eq!(
+        append(&mut ns, &user(1000), dst, src, WHOLE),
+        Err(Status::EACCES)
+    );
+    let dir = run(
+        &mut ns,
+        T0,
+        &root,
+        Mutation::plain_create(ROOT, "d", NewNode::Directory),
+    )
+    .unwrap()
+    .inode();
+    assert_eq!(append(&mut ns, &root, dir, src, WHOLE), Err(Status::EPERM));
+    // An empty slice and an empty source append nothing.
+    let nothing = Slice {
+        flags: 0,
+        from: 1,
+        to: 1,
+    };
+    assert_eq!(
+        append(&mut ns, &root, dst, src, nothing),
+        Ok(Outcome::Node(dst))
+    );
+    let empty = file(&mut ns, &root, ROOT, "empty", &[]);
+    assert_eq!(
+        append(&mut ns, &root, dst, empty, WHOLE),
+        Ok(Outcome::Node(dst))
+    );
+    assert_eq!(ns.file(dst).unwrap().length, 0);
 }

@@ -1,10 +1,13 @@
-//! `mfsfilerepair` against `mooseng-master`, compared with Debian's
-//! `mfsmaster` doing the same, each under `mooseng-cluster` with three
-//! Debian chunkservers and a Debian mount: a goal-1 file whose only
-//! chunkserver is stopped loses its chunk and reads zeros; a goal-2 file
-//! appended to while one copy's server was down, then left with only that
-//! stale copy, gets the stale version back and reads its old bytes. The
-//! tool must print the same on both, and the files read the same.
+//! MooseFS's file tools that change chunks, against `mooseng-master`,
+//! compared with Debian's `mfsmaster` doing the same, each under
+//! `mooseng-cluster` with three Debian chunkservers and a Debian mount.
+//! `mfsfilerepair`: a goal-1 file whose only chunkserver is stopped loses
+//! its chunk and reads zeros; a goal-2 file appended to while one copy's
+//! server was down, then left with only that stale copy, gets the stale
+//! version back and reads its old bytes. `mfsappendchunks`: a file's
+//! chunks appended to another from the next chunk boundary on, shared
+//! until either file is written. The tools must print the same on both,
+//! and the files read the same.
 //!
 //! Needs root, network namespaces, FUSE and the MooseFS packages
 //! (scripts/setup.sh); about a minute.
@@ -15,7 +18,7 @@
 mod support;
 
 use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::time::Duration;
 
 use mooseng_tools::{member, Flavor};
@@ -23,11 +26,13 @@ use support::cli::valid_copies;
 use support::compared::{same, Side};
 use support::{eventually, payload};
 
-const NG: (&str, &str) = ("repng", "10.233.158.0/24");
-const MFS: (&str, &str) = ("repmf", "10.233.159.0/24");
+const NG: (&str, &str) = ("ftlng", "10.233.158.0/24");
+const MFS: (&str, &str) = ("ftlmf", "10.233.159.0/24");
 const WAIT: Duration = Duration::from_secs(60);
 const LENGTH: usize = 100_000;
 const APPENDED: usize = 1_000;
+/// MooseFS's chunk size: appended chunks start at a multiple of it.
+const CHUNK: usize = 64 << 20;
 
 /// Waits until `file` has `copies` valid copies on `side`.
 fn copies(side: &Side, file: &str, copies: usize) {
@@ -87,7 +92,7 @@ fn count(text: &str, label: &str) -> u32 {
 }
 
 #[test]
-fn mfsfilerepair_erases_lost_chunks_and_revives_stale_ones_as_mfsmaster_does() {
+fn file_tools_change_chunks_as_mfsmaster_does() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let ng = Side::up(dirs[0].path(), NG, Flavor::Ng, &[]);
     let mfs = Side::up(dirs[1].path(), MFS, Flavor::Mfs, &[]);
@@ -114,5 +119,34 @@ fn mfsfilerepair_erases_lost_chunks_and_revives_stale_ones_as_mfsmaster_does() {
     for side in [&ng, &mfs] {
         let read = fs::read(side.mnt.join("two/stale")).unwrap();
         assert!(read == old, "the stale version's bytes, zeros past them");
+    }
+
+    for side in [&ng, &mfs] {
+        fs::write(side.mnt.join("src"), payload(LENGTH, 3)).unwrap();
+        fs::write(side.mnt.join("dst"), payload(APPENDED, 4)).unwrap();
+    }
+    let appended = same(&ng, &mfs, &["mfsappendchunks", "dst", "src"]);
+    assert!(appended.starts_with("Some(0)"), "{appended}");
+    let mut joined = payload(APPENDED, 4);
+    joined.resize(CHUNK, 0);
+    joined.extend_from_slice(&payload(LENGTH, 3));
+    for side in [&ng, &mfs] {
+        let read = fs::read(side.mnt.join("dst")).unwrap();
+        assert!(
+            read == joined,
+            "dst: its bytes, zeros to the chunk's end, src"
+        );
+        // A write to the shared chunk through dst leaves src as it was.
+        let mut dst = OpenOptions::new()
+            .write(true)
+            .open(side.mnt.join("dst"))
+            .unwrap();
+        dst.seek(SeekFrom::Start(CHUNK as u64)).unwrap();
+        dst.write_all(b"changed").unwrap();
+        dst.sync_all().unwrap();
+        drop(dst);
+        assert!(fs::read(side.mnt.join("src")).unwrap() == payload(LENGTH, 3));
+        let read = fs::read(side.mnt.join("dst")).unwrap();
+        assert_eq!(&read[CHUNK..CHUNK + 7], b"changed");
     }
 }
