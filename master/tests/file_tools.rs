@@ -6,8 +6,9 @@
 //! server was down, then left with only that stale copy, gets the stale
 //! version back and reads its old bytes. `mfsappendchunks`: a file's
 //! chunks appended to another from the next chunk boundary on, shared
-//! until either file is written. The tools must print the same on both,
-//! and the files read the same.
+//! until either file is written. `mfsfilepaths` of a file with two links
+//! and of a directory. The tools must print the same on both, and the
+//! files read the same.
 //!
 //! Needs root, network namespaces, FUSE and the MooseFS packages
 //! (scripts/setup.sh); about a minute.
@@ -148,5 +149,9 @@ fn file_tools_change_chunks_as_mfsmaster_does() {
         assert!(fs::read(side.mnt.join("src")).unwrap() == payload(LENGTH, 3));
         let read = fs::read(side.mnt.join("dst")).unwrap();
         assert_eq!(&read[CHUNK..CHUNK + 7], b"changed");
+        fs::hard_link(side.mnt.join("dst"), side.mnt.join("one/dst-link")).unwrap();
     }
+    let paths = same(&ng, &mfs, &["mfsfilepaths", "dst", "one"]);
+    // Relative to the mount, the newest link first.
+    assert!(paths.contains("dst:\none/dst-link\ndst\n"), "{paths}");
 }

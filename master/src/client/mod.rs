@@ -334,6 +334,8 @@ impl Request<'_> {
             M::FuseWriteChunkEnd(m) => self.write_chunk_end(m).await,
             M::FuseCheck(m) => self.check(m).await,
             M::FuseAppendSlice(m) => self.append_slice(m).await,
+            M::FusePaths(m) => self.paths(m).await,
+            M::FuseParents(m) => self.parents(m).await,
             M::FuseRepair(m) => self.repair(m).await,
             M::FuseSnapshot(m) => self.snapshot(m).await,
             M::FuseGetxattr(m) => self.getxattr(m).await,

@@ -505,21 +505,6 @@ async fn reconnect_to_an_unknown_session_lets_the_mount_register_again() {
 }
 
 #[tokio::test]
-async fn unsupported_requests_get_enotsup_under_the_answer_code() {
-    let master = master(crate::exports::MOOSEFS_DEFAULT).await;
-    let mut conn = mounted(&master).await;
-    // CLTOMA_FUSE_APPEND_SLICE: msgid 9, flags 0, inode 1, source 2,
-    // slice 0..1, uid 0, one gid: 0.
-    let request = hex("000000090000000001000000020000000000000001000000000000000100000000");
-    let action = send(&master, &mut conn, 438, &request).await;
-    let Action::Reply(frame) = action else {
-        panic!("no answer: {action:?}");
-    };
-    assert_eq!(frame.kind, 439);
-    assert_eq!(&frame.payload[..], &hex("0000000927")[..]);
-}
-
-#[tokio::test]
 async fn time_sync_echoes_the_msgid() {
     let master = master(crate::exports::MOOSEFS_DEFAULT).await;
     let mut conn = mounted(&master).await;
