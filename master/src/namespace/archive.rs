@@ -78,7 +78,6 @@ impl Namespace {
         }
         Ok(Outcome::Archive {
             inode,
-            archived,
             chunks,
             not_permitted,
         })

@@ -381,12 +381,10 @@ pub enum Outcome {
     },
     /// The session a mount registered or closed.
     Session(u32),
-    /// The chunks of the files an ARCHCTL change may touch, to be
-    /// flagged `archived` (or not) in the chunk table, and how many files
-    /// the caller may not change.
+    /// The chunks of the files an ARCHCTL change may touch, to be flagged
+    /// in the chunk table, and how many files the caller may not change.
     Archive {
         inode: Inode,
-        archived: bool,
         chunks: Vec<ChunkId>,
         not_permitted: u32,
     },
