@@ -13,7 +13,7 @@ fn user(uid: u32, gids: &[u32]) -> Caller {
     }
 }
 
-fn run_at(
+pub(super) fn run_at(
     ns: &mut Namespace,
     ts: u32,
     caller: &Caller,

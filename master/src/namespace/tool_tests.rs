@@ -3,30 +3,12 @@
 
 use mooseng_wire::Status;
 
+use super::attr_tests::run_at as run;
+use super::snapshot_tests::user;
 use super::*;
 
 const T0: u32 = 1_700_000_000;
 const DAY: u32 = 86_400;
-
-fn user(uid: u32) -> Caller {
-    Caller {
-        uid,
-        gids: vec![uid],
-    }
-}
-
-fn run(
-    ns: &mut Namespace,
-    ts: u32,
-    caller: &Caller,
-    mutation: Mutation,
-) -> Result<Outcome, Status> {
-    ns.apply(&Entry {
-        ts,
-        caller: caller.clone(),
-        mutation,
-    })
-}
 
 /// A file `name` in `parent` made by `caller`, holding `chunks` in its
 /// first slots.
