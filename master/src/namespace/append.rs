@@ -14,7 +14,7 @@ use super::access::{Caller, EATTR_IMMUTABLE, MAY_READ, MAY_WRITE};
 use super::data::{CHUNK_SIZE, MAX_INDEX};
 use super::mutation::Outcome;
 use super::node::{Inode, NodeData};
-use super::quota::{file_size, Usage};
+use super::quota::{file_size, real_size, Usage};
 use super::remove::chunk_refs;
 use super::{ChunkList, Namespace};
 
@@ -78,7 +78,7 @@ impl Namespace {
             inodes: 0,
             length: new_length.saturating_sub(dst.1.length),
             size,
-            real_size: size.saturating_mul(class.into()),
+            real_size: real_size(size, dst.0, self.classes()),
         };
         self.check_quota(ts, inode, &growth)?;
 

@@ -75,7 +75,7 @@ impl Namespace {
             return Err(Status::EAGAIN);
         }
         if let Some(node) = self.get(inode) {
-            self.check_quota(ts, inode, &quota::write_growth(node, index))?;
+            self.check_quota(ts, inode, &quota::write_growth(node, index, self.classes()))?;
         }
         let class = self.get(inode).map_or(0, |n| n.sclass);
         let file = self.file_mut(inode);

@@ -156,7 +156,7 @@ impl Namespace {
             let Some(node) = self.get(inode) else {
                 continue;
             };
-            let usage = node_usage(node);
+            let usage = node_usage(node, self.classes());
             stats.inodes += usage.inodes;
             stats.length += usage.length;
             stats.size += usage.size;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::data::CHUNK_SIZE;
 use super::mutation::{NewNode, Outcome};
 use super::node::{Inode, Node, NodeData, ROOT};
+use super::sclass::Classes;
 use super::Namespace;
 
 /// `QUOTA_FLAG_*`: which limits are set.
@@ -195,7 +196,7 @@ fn last_chunk(length: u64) -> (u64, u64) {
 
 /// What setting a file's length to `length` adds (`fs_setlength`): the
 /// length difference and the growth of the last chunk already there.
-pub(super) fn length_growth(node: &Node, length: u64) -> Usage {
+pub(super) fn length_growth(node: &Node, length: u64, classes: &Classes) -> Usage {
     let NodeData::File(file) = &node.data else {
         return Usage::default();
     };
@@ -207,14 +208,14 @@ pub(super) fn length_growth(node: &Node, length: u64) -> Usage {
         inodes: 0,
         length: length - file.length,
         size,
-        real_size: size.saturating_mul(node.sclass.into()),
+        real_size: real_size(size, node, classes),
     }
 }
 
 /// What a write into slot `index` may add (`fs_writechunk`'s estimate):
 /// the slot counts as full, and a slot past the end extends the length
 /// to the slot's start.
-pub(super) fn write_growth(node: &Node, index: u32) -> Usage {
+pub(super) fn write_growth(node: &Node, index: u32, classes: &Classes) -> Usage {
     let NodeData::File(file) = &node.data else {
         return Usage::default();
     };
@@ -236,11 +237,17 @@ pub(super) fn write_growth(node: &Node, index: u32) -> Usage {
         inodes: 0,
         length,
         size,
-        real_size: size.saturating_mul(node.sclass.into()),
+        real_size: real_size(size, node, classes),
     }
 }
 
-pub(super) fn node_usage(node: &Node) -> Usage {
+/// Bytes on all copies: the size times the copies the file's class keeps
+/// (`sclass_get_keepmax_goal`, MooseFS's `realsize_ratio`).
+pub(super) fn real_size(size: u64, node: &Node, classes: &Classes) -> u64 {
+    size.saturating_mul(classes.copies(node.sclass).into())
+}
+
+pub(super) fn node_usage(node: &Node, classes: &Classes) -> Usage {
     match &node.data {
         NodeData::File(file) => {
             let size = file_size(file.length, &file.chunks);
@@ -248,7 +255,7 @@ pub(super) fn node_usage(node: &Node) -> Usage {
                 inodes: 1,
                 length: file.length,
                 size,
-                real_size: size.saturating_mul(node.sclass.into()),
+                real_size: real_size(size, node, classes),
             }
         }
         NodeData::Symlink(target) => Usage {
@@ -275,7 +282,7 @@ impl Namespace {
             };
             for child in entries.entries.values() {
                 if let Some(node) = self.get(*child) {
-                    total.add(&node_usage(node));
+                    total.add(&node_usage(node, self.classes()));
                     if node.is_dir() {
                         pending.push(*child);
                     }

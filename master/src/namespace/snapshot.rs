@@ -165,7 +165,10 @@ impl Namespace {
     /// subtree less what already exists at the destination.
     fn snapshot_growth(&self, src: Inode, parent: Inode, name: &[u8]) -> Usage {
         let subtree = |inode: Inode| {
-            let mut usage = self.get(inode).map(node_usage).unwrap_or_default();
+            let mut usage = self
+                .get(inode)
+                .map(|node| node_usage(node, self.classes()))
+                .unwrap_or_default();
             if self.get(inode).is_some_and(Node::is_dir) {
                 usage.add(&self.usage(inode));
             }

@@ -314,3 +314,38 @@ fn appending_refuses_what_mfsmaster_refuses() {
     );
     assert_eq!(ns.file(dst).unwrap().length, 0);
 }
+
+#[test]
+fn real_size_counts_the_copies_a_custom_class_keeps_not_its_id() {
+    let mut ns = Namespace::new(T0);
+    let root = Caller::root();
+    let def = ClassDef {
+        create: vec![[0; 4]],
+        keep: vec![[0; 4]; 2],
+        arch: vec![[0; 4]; 2],
+        ..ClassDef::default()
+    };
+    let create = Mutation::SclassCreate {
+        name: b"two".as_slice().into(),
+        def,
+    };
+    run(&mut ns, T0, &root, create).unwrap();
+    let two = ns.classes().find(b"two").unwrap();
+    assert!(two >= 10, "a custom class id: {two}");
+    let f = file(&mut ns, &root, ROOT, "f", &[1]);
+    set_length(&mut ns, f, 10);
+    let set = Mutation::SetSclass {
+        target: PolicyTarget {
+            inode: f,
+            uid: 0,
+            mode: SetMode::from_wire(smode::SET).unwrap(),
+        },
+        class: two,
+        exchanged: two,
+        admin: true,
+    };
+    run(&mut ns, T0, &root, set).unwrap();
+    let stats = ns.dir_stats(f).unwrap();
+    assert_eq!(stats.real_size, 2 * stats.size);
+    assert_eq!(ns.usage(ROOT).real_size, 2 * stats.size);
+}

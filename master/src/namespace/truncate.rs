@@ -123,7 +123,11 @@ impl Namespace {
         if length > file.length && (length - 1) / CHUNK_SIZE > u64::from(MAX_INDEX) {
             return Err(Status::INDEXTOOBIG);
         }
-        self.check_quota(ts, inode, &quota::length_growth(node, length))?;
+        self.check_quota(
+            ts,
+            inode,
+            &quota::length_growth(node, length, self.classes()),
+        )?;
         Ok(file)
     }
 }
