@@ -32,8 +32,8 @@ use mooseng_tools::{member, Flavor, Role, Subnet};
 use support::cli::{mfscli, run, valid_copies};
 use support::{eventually, payload, up_with_master, Down};
 
-const NG: (&str, &str) = ("infng", "10.233.152.0/24");
-const MFS: (&str, &str) = ("infmf", "10.233.153.0/24");
+const NG: (&str, &str) = ("infng", "10.233.167.0/24");
+const MFS: (&str, &str) = ("infmf", "10.233.168.0/24");
 
 /// `CLTOMA_MASS_RESOLVE_PATHS`.
 const MASS_RESOLVE_PATHS: u32 = 536;

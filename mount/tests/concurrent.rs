@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use support::{payload, Cluster, Setup};
 
 const PREFIX: &str = "mntconc";
-const SUBNET: &str = "10.233.157.0/24";
+const SUBNET: &str = "10.233.172.0/24";
 const BLOCK: usize = 64 << 10;
 const CHUNK: usize = 64 << 20;
 /// Each mount's own file: all cross the first chunk boundary, by

@@ -23,8 +23,8 @@ use std::process::Command;
 use support::{payload, Cluster, Setup};
 
 const PREFIX: &str = "mntfstab";
-const SUBNET: &str = "10.233.157.0/24";
-const MASTER: &str = "10.233.157.2";
+const SUBNET: &str = "10.233.171.0/24";
+const MASTER: &str = "10.233.171.2";
 
 /// Runs `script` with `sh -ex` (each command shown) in a private mount namespace where /sbin
 /// has `mount.mooseng` (a symlink to this build's `mooseng-mount`).

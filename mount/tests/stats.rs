@@ -26,11 +26,11 @@ use std::time::{Duration, Instant};
 use support::{payload, Cluster, Setup};
 
 const PREFIX: &str = "mntstats";
-const SUBNET: &str = "10.233.156.0/24";
-const MASTER: &str = "10.233.156.2";
+const SUBNET: &str = "10.233.170.0/24";
+const MASTER: &str = "10.233.170.2";
 /// The host's address on the cluster's subnet: it exists only while this
 /// test's cluster is up, so the port cannot clash with anything else.
-const METRICS: &str = "10.233.156.1:9427";
+const METRICS: &str = "10.233.170.1:9427";
 const FILE_LEN: usize = 3 << 20;
 
 fn run(program: &str, args: &[&str]) {

@@ -202,7 +202,7 @@ fn missing_ng_program_is_named_and_nothing_starts() {
             "--prefix",
             "mfsngit2",
             "--subnet",
-            "10.233.102.0/24",
+            "10.233.169.0/24",
         ],
     );
     assert!(!up.status.success(), "{}", text(&up));
