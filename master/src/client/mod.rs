@@ -380,6 +380,8 @@ impl Request<'_> {
 }
 
 #[cfg(test)]
+mod archive_tests;
+#[cfg(test)]
 mod info_tests;
 #[cfg(test)]
 mod readdir_tests;
