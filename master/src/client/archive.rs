@@ -45,8 +45,11 @@ impl Request<'_> {
             partial_inodes: 0,
             not_arch_inodes: 0,
         };
-        for chunks in files {
-            let flags = self.master.chunks.archived(&chunks);
+        // One look at the chunk table for the whole tree, not one a file.
+        let all: Vec<u64> = files.iter().flatten().copied().collect();
+        let mut flags = self.master.chunks.archived(&all).into_iter();
+        for chunks in &files {
+            let flags: Vec<Option<bool>> = flags.by_ref().take(chunks.len()).collect();
             let archived = flags.iter().filter(|f| **f == Some(true)).count() as u64;
             let not_archived = flags.iter().filter(|f| **f == Some(false)).count() as u64;
             match (archived, not_archived) {
