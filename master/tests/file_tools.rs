@@ -23,13 +23,12 @@ use std::io::{Seek, SeekFrom, Write};
 use std::time::Duration;
 
 use mooseng_tools::{member, Flavor};
-use support::cli::valid_copies;
+use support::cli::{valid_copies, PLACEMENT_WAIT};
 use support::compared::{same, Side};
 use support::{eventually, payload};
 
 const NG: (&str, &str) = ("ftlng", "10.233.158.0/24");
 const MFS: (&str, &str) = ("ftlmf", "10.233.159.0/24");
-const WAIT: Duration = Duration::from_secs(60);
 const LENGTH: usize = 100_000;
 const APPENDED: usize = 1_000;
 /// MooseFS's chunk size: appended chunks start at a multiple of it.
@@ -38,7 +37,7 @@ const CHUNK: usize = 64 << 20;
 /// Waits until `file` has `copies` valid copies on `side`.
 fn copies(side: &Side, file: &str, copies: usize) {
     let path = side.mnt.join(file);
-    let counted = eventually(WAIT, || valid_copies(&path).len() == copies);
+    let counted = eventually(PLACEMENT_WAIT, || valid_copies(&path).len() == copies);
     assert!(counted, "{file}: {:?}", valid_copies(&path));
 }
 
@@ -79,7 +78,7 @@ fn make_stale(side: &Side) {
     copies(side, "two/stale", 0);
     member::restart(side.layout(), side.chunkserver(behind)).unwrap();
     let back = side.chunkserver(behind).to_string();
-    let listed = eventually(WAIT, || {
+    let listed = eventually(Duration::from_secs(60), || {
         side.tool(&["mfsfileinfo", "two/stale"]).contains(&back)
     });
     assert!(listed, "the stale copy on {back} is listed");

@@ -29,7 +29,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mooseng_tools::{member, Flavor, Role, Subnet};
-use support::cli::{mfscli, run, valid_copies};
+use support::cli::{mfscli, run, valid_copies, PLACEMENT_WAIT};
 use support::{eventually, payload, up_with_master, Down};
 
 const NG: (&str, &str) = ("infng", "10.233.167.0/24");
@@ -71,9 +71,7 @@ fn workload(down: Down, master: Ipv4Addr) -> Side {
     fs::write(mnt.join("empty"), b"").unwrap();
     fs::hard_link(&three, d1.join("three-link")).unwrap();
     for (file, copies) in [(&one, 1), (&three, 3), (&gone, 3)] {
-        let placed = eventually(Duration::from_secs(30), || {
-            valid_copies(file).len() == copies
-        });
+        let placed = eventually(PLACEMENT_WAIT, || valid_copies(file).len() == copies);
         assert!(placed, "{}: {:?}", file.display(), valid_copies(file));
     }
     let inodes = [&one, &three, &gone].map(|f| fs::metadata(f).unwrap().ino() as u32);

@@ -4,6 +4,14 @@
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
+
+/// How long a new file may take to have its goal's copies. mfsmaster
+/// creates a chunk on fewer servers than the goal asks when one has only
+/// just registered; its chunk loop adds the missing copy within one pass
+/// (`CHUNKS_LOOP_MIN_TIME` 60 s under `Replication::Quick`), so the wait
+/// is one pass and a margin.
+pub const PLACEMENT_WAIT: Duration = Duration::from_secs(90);
 
 /// Runs `program` and returns what it printed; a failure ends the test.
 pub fn run(program: &str, args: &[&str]) -> String {
