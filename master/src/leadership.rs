@@ -14,7 +14,7 @@ use crate::client::Master;
 /// service stood by for minutes and sent every chunkserver away); the
 /// cause is not known and did not recur in the other runs, so a check
 /// that does not answer is asked again rather than waited for.
-const CATCH_UP_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const CATCH_UP_WAIT: Duration = Duration::from_secs(5);
 
 /// Follows elections for as long as Raft runs.
 pub async fn follow_elections(master: Arc<Master>) {

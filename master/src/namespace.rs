@@ -9,6 +9,7 @@
 mod access;
 mod acl;
 mod amtime;
+mod answers;
 mod append;
 mod archive;
 mod check;
@@ -50,6 +51,8 @@ pub use access::{
     MAY_READ, MAY_WRITE,
 };
 pub use acl::{Acl, AclEntry, AclKind, NodeAcls};
+use answers::Answers;
+pub use answers::{RequestKey, KEPT_PER_SESSION};
 pub use append::{append_flag, Slice};
 pub use check::Inconsistency;
 pub use data::{CHUNK_SIZE, MAX_INDEX};
@@ -101,6 +104,11 @@ pub struct Namespace {
     open: open_files::OpenFiles,
     /// The sessions mounts registered.
     sessions: SessionTable,
+    /// The answers to changes mounts may resend. Not in snapshots: a
+    /// resend follows a failover within seconds, and a master that loads
+    /// a snapshot taken since only cannot recognise it.
+    #[serde(skip)]
+    answers: Answers,
 }
 
 impl Namespace {
@@ -131,6 +139,7 @@ impl Namespace {
             detached_seq: 0,
             open: open_files::OpenFiles::default(),
             sessions: SessionTable::default(),
+            answers: Answers::default(),
         }
     }
 
@@ -183,8 +192,16 @@ impl Namespace {
 
     /// Applies one log entry. An error leaves the tree untouched.
     pub fn apply(&mut self, entry: &Entry) -> Result<Outcome, Status> {
-        let (ts, caller) = (entry.ts, &entry.caller);
-        match &entry.mutation {
+        self.apply_change(entry.ts, &entry.caller, &entry.mutation)
+    }
+
+    fn apply_change(
+        &mut self,
+        ts: u32,
+        caller: &Caller,
+        change: &Mutation,
+    ) -> Result<Outcome, Status> {
+        match change {
             Mutation::Create {
                 parent,
                 name,
@@ -286,7 +303,10 @@ impl Namespace {
                 self.sessions.open(*previous, (**record).clone()),
             )),
             Mutation::CloseSession { session } => match self.sessions.close(*session) {
-                true => Ok(Outcome::Session(*session)),
+                true => {
+                    self.answers.forget(*session);
+                    Ok(Outcome::Session(*session))
+                }
                 false => Err(Status::BADSESSIONID),
             },
             Mutation::ArchiveControl { inode, archived } => {
@@ -302,7 +322,18 @@ impl Namespace {
                 source,
                 slice,
             } => self.append_slice(ts, caller, *inode, *source, *slice),
+            Mutation::Remembered { key, change } => {
+                let result = self.apply_change(ts, caller, change);
+                self.answers.record(*key, result.clone());
+                result
+            }
         }
+    }
+
+    /// The answer already given to the request `key` names, when it was
+    /// the session's last change under its message id.
+    pub fn answer(&self, key: RequestKey) -> Option<Result<Outcome, Status>> {
+        self.answers.find(key).cloned()
     }
 
     /// A session a mount registered, on this master or another.

@@ -132,7 +132,7 @@ async fn run(
                 let Some(request) = read_request(master, &conn, frame) else {
                     break;
                 };
-                match client::route(&conn, request.message) {
+                match client::route(&mut conn, request.message, request.origin) {
                     Route::Session(work) => {
                         in_flight.push(timed(master, work.handle(master), request.timing));
                         continue;
@@ -175,6 +175,7 @@ async fn run(
 /// A decoded request with what its answer's log line and timing need.
 struct Decoded {
     message: ClientToMaster,
+    origin: client::Origin,
     timing: Timing,
 }
 
@@ -212,7 +213,12 @@ fn read_request(
                 arrived,
                 span,
             };
-            Some(Decoded { message, timing })
+            let origin = client::Origin::of(&frame);
+            Some(Decoded {
+                message,
+                origin,
+                timing,
+            })
         }
         Err(error) => {
             tracing::warn!(%error, kind = frame.kind, len = frame.payload.len(), "closing connection: undecodable request");

@@ -46,6 +46,8 @@ impl Request<'_> {
             source,
             slice,
         };
-        self.change(&who.caller, mutation).await.map(|_| ())
+        self.change_remembered(&who.caller, mutation)
+            .await
+            .map(|_| ())
     }
 }

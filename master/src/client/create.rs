@@ -160,7 +160,7 @@ impl Request<'_> {
             parent,
             name: name.into(),
         };
-        self.master.store.change(&who.caller, mutation).await?;
+        self.change_remembered(&who.caller, mutation).await?;
         self.answer_node(who, inode, parent).await
     }
 
@@ -202,7 +202,7 @@ impl Request<'_> {
                 copy_sgid: spec.copy_sgid,
             }
         };
-        let outcome = self.master.store.change(&who.caller, mutation).await?;
+        let outcome = self.change_remembered(&who.caller, mutation).await?;
         if spec.open {
             self.session.open(outcome.inode());
         }

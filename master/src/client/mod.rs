@@ -29,6 +29,7 @@ mod register;
 mod remove;
 mod repair;
 mod reply;
+mod resend;
 mod sclass;
 mod sclass_info;
 mod session_expiry;
@@ -54,6 +55,8 @@ use crate::store::MetadataStore;
 pub use admin::Space;
 pub use archive_loop::{archive_due, archive_due_forever};
 pub use reply::generic_status;
+pub use resend::Origin;
+use resend::SeenIds;
 pub use session_expiry::expire_sessions_forever;
 pub use trash::empty_trash_forever;
 
@@ -125,6 +128,9 @@ pub struct Connection {
     /// loop writes what arrives on `late_rx`.
     pub late: LateReplies,
     pub late_rx: mpsc::UnboundedReceiver<Frame>,
+    /// Set when a RECONNECT resumed a mount's session here: the message
+    /// ids seen since, to tell which requests may be resends.
+    pub resumed: Option<SeenIds>,
 }
 
 impl Connection {
@@ -137,6 +143,7 @@ impl Connection {
             role: Role::Unregistered,
             late,
             late_rx,
+            resumed: None,
         }
     }
 
@@ -179,16 +186,26 @@ pub enum Route {
     Session(SessionRequest),
 }
 
-/// Sorts `message` to the connection or to its session.
-pub fn route(conn: &Connection, message: ClientToMaster) -> Route {
+/// Sorts `message`, which came as `origin`, to the connection or to its
+/// session.
+pub fn route(conn: &mut Connection, message: ClientToMaster, origin: Origin) -> Route {
     let session = conn.session().filter(|_| !is_connection_request(&message));
     match session {
-        Some(session) => Route::Session(SessionRequest {
-            session: Arc::clone(session),
-            version: conn.version,
-            late: conn.late.clone(),
-            message,
-        }),
+        Some(session) => {
+            let session = Arc::clone(session);
+            let may_be_resend = conn
+                .resumed
+                .as_mut()
+                .is_some_and(|seen| seen.first(origin.msgid));
+            Route::Session(SessionRequest {
+                session,
+                version: conn.version,
+                late: conn.late.clone(),
+                message,
+                origin,
+                may_be_resend,
+            })
+        }
         None => Route::Connection(message),
     }
 }
@@ -228,8 +245,9 @@ pub(crate) async fn dispatch(
     master: &Master,
     conn: &mut Connection,
     message: ClientToMaster,
+    origin: Origin,
 ) -> Action {
-    match route(conn, message) {
+    match route(conn, message, origin) {
         Route::Connection(message) => connection_request(master, conn, message).await,
         Route::Session(request) => request.handle(master).await,
     }
@@ -273,6 +291,8 @@ pub struct SessionRequest {
     version: Version,
     late: LateReplies,
     message: ClientToMaster,
+    origin: Origin,
+    may_be_resend: bool,
 }
 
 impl SessionRequest {
@@ -282,6 +302,8 @@ impl SessionRequest {
             session: &self.session,
             version: self.version,
             late: &self.late,
+            origin: self.origin,
+            may_be_resend: self.may_be_resend,
         };
         request.handle(self.message).await
     }
@@ -294,6 +316,9 @@ struct Request<'a> {
     session: &'a Session,
     version: Version,
     late: &'a LateReplies,
+    origin: Origin,
+    /// The first request under its message id since a RECONNECT.
+    may_be_resend: bool,
 }
 
 impl Request<'_> {
@@ -385,6 +410,8 @@ mod archive_tests;
 mod info_tests;
 #[cfg(test)]
 mod readdir_tests;
+#[cfg(test)]
+mod resend_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

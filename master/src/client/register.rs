@@ -9,7 +9,7 @@ use mooseng_wire::matocl::{FuseRegisterReply, MetaSession, RegisterReply, Sessio
 use mooseng_wire::message::Message;
 use mooseng_wire::{Status, Version};
 
-use super::{Action, Connection, Master, Role, MASTER_VERSION};
+use super::{Action, Connection, Master, Role, SeenIds, MASTER_VERSION};
 use crate::exports::{sesflag, MountRequest};
 use crate::namespace::{Caller, Inode, Mutation, Outcome, SessionRecord, ROOT};
 use crate::session::{Attachment, Grant, Session};
@@ -230,6 +230,7 @@ async fn reconnect(
     conn.role = if tools {
         Role::Tools(session)
     } else {
+        conn.resumed = Some(SeenIds::default());
         Role::Mount(Attachment::new(session))
     };
     tracing::info!(sessionid, tools, "session resumed");

@@ -72,7 +72,7 @@ impl Request<'_> {
         } else {
             Mutation::Unlink { parent, name }
         };
-        Ok(self.change(&who.caller, mutation).await?.inode())
+        Ok(self.change_remembered(&who.caller, mutation).await?.inode())
     }
 
     pub(super) async fn rename(self, m: FuseRename) -> Action {
@@ -111,7 +111,7 @@ impl Request<'_> {
             dst_parent,
             dst_name: m.name_dst.as_bytes().into(),
         };
-        let inode = self.change(&who.caller, mutation).await?.inode();
+        let inode = self.change_remembered(&who.caller, mutation).await?.inode();
         self.answer_node(who, inode, dst_parent).await
     }
 }

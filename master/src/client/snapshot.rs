@@ -56,6 +56,8 @@ impl Request<'_> {
             smode: m.smode,
             umask: m.umask | self.session.grant.umask,
         };
-        self.change(&who.caller, mutation).await.map(|_| ())
+        self.change_remembered(&who.caller, mutation)
+            .await
+            .map(|_| ())
     }
 }

@@ -48,7 +48,8 @@ pub(super) async fn send(
         peer_version: conn.version,
     };
     let message = ClientToMaster::decode(code, payload, ctx).unwrap();
-    dispatch(master, conn, message).await
+    let origin = Origin::of(&Frame::new(code, payload.to_vec()));
+    dispatch(master, conn, message, origin).await
 }
 
 pub(super) async fn ask(master: &Master, conn: &mut Connection, request: impl Message) -> Frame {
@@ -68,7 +69,7 @@ pub(super) async fn mounted(master: &Master) -> Connection {
 }
 
 /// The status byte of a `msgid:32 status:8` answer.
-fn status_of(frame: &Frame) -> Status {
+pub(super) fn status_of(frame: &Frame) -> Status {
     assert_eq!(frame.payload.len(), 5, "not a status answer: {frame:?}");
     Status(frame.payload[4])
 }
@@ -360,7 +361,7 @@ async fn requests_before_register_close_the_connection() {
 }
 
 /// mfsmount's RECONNECT to session `id` of `master`.
-fn reconnect_to(master: &Master, id: u32) -> mooseng_wire::cltoma::FuseRegister {
+pub(super) fn reconnect_to(master: &Master, id: u32) -> mooseng_wire::cltoma::FuseRegister {
     mooseng_wire::cltoma::FuseRegister {
         request: RegisterRequest::Reconnect {
             sessionid: id,

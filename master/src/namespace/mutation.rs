@@ -11,6 +11,7 @@ use crate::chunks::ChunkId;
 
 use super::access::Caller;
 use super::acl::{Acl, AclKind};
+use super::answers::RequestKey;
 use super::append::Slice;
 use super::node::{Inode, NameBytes};
 use super::policy::PolicyTarget;
@@ -242,20 +243,29 @@ pub enum Mutation {
         source: Inode,
         slice: Slice,
     },
+    /// `change`, asked for by the mount request `key`: its answer is kept
+    /// for a resend of that request ([`super::answers`]).
+    Remembered {
+        key: RequestKey,
+        change: Box<Mutation>,
+    },
 }
 
 impl Mutation {
     /// Whether the mutation changes the storage class table, which the
     /// chunk service places copies by.
     pub fn changes_classes(&self) -> bool {
-        matches!(
-            self,
-            Mutation::SclassCreate { .. }
-                | Mutation::SclassChange { .. }
-                | Mutation::SclassDelete { .. }
-                | Mutation::SclassDuplicate { .. }
-                | Mutation::SclassRename { .. }
-        )
+        match self {
+            Mutation::Remembered { change, .. } => change.changes_classes(),
+            other => matches!(
+                other,
+                Mutation::SclassCreate { .. }
+                    | Mutation::SclassChange { .. }
+                    | Mutation::SclassDelete { .. }
+                    | Mutation::SclassDuplicate { .. }
+                    | Mutation::SclassRename { .. }
+            ),
+        }
     }
 }
 
