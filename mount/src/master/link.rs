@@ -26,6 +26,11 @@ use crate::stats::{Retry, Stats};
 const KEEPALIVE: Duration = Duration::from_secs(2);
 /// How long one attempt waits for an answer before asking again.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest silence of a master before its connection is given up, as
+/// mfsmount's: masters send a NOP every second, so silence this long is
+/// a dead or cut-off master, which TCP alone would notice only after
+/// many minutes of retransmissions.
+const RECEIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an unmounting mount waits for the master to end its session.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Bytes before a frame's payload: type and length.
@@ -183,8 +188,7 @@ impl Master {
     }
 
     /// Sends the request `build` makes for a fresh msgid and waits for its
-    /// answer, asking again (with a new msgid) across reconnects, at most
-    /// `retries` times.
+    /// answer, asking again across reconnects, at most `retries` times.
     pub async fn call<Q: Message, A: Message>(&self, build: impl Fn(u32) -> Q) -> FsResult<A> {
         self.call_within(build, Some(ANSWER_TIMEOUT)).await
     }
@@ -228,12 +232,16 @@ impl Master {
 
     /// Sends the frame `build` makes for a fresh msgid and returns the
     /// answer with the context to decode it in, asking again across
-    /// reconnects at most `retries` times.
+    /// reconnects at most `retries` times. A request asked again keeps its
+    /// msgid, so its bytes are the same: a master that already made the
+    /// change answers the resend as it answered the first time, where a
+    /// new request would find the file it created.
     async fn exchange(
         &self,
         build: impl Fn(u32) -> Frame,
         patience: Option<Duration>,
     ) -> FsResult<(Frame, Ctx)> {
+        let msgid = self.next_msgid();
         for attempt in 0..self.retries {
             if attempt > 0 {
                 self.stats.retry(Retry::Master);
@@ -241,7 +249,6 @@ impl Master {
             let Some(link) = self.current_link().await else {
                 continue;
             };
-            let msgid = self.next_msgid();
             let (tx, rx) = oneshot::channel();
             lock(&link.waiters).insert(msgid, tx);
             if link.out.send(&build(msgid)).await.is_err() {
@@ -371,11 +378,14 @@ async fn supervise(
 
 async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters, stats: &Stats) -> std::io::Error {
     loop {
-        let frame =
-            match frame_io::read_frame(&mut read, Direction::MasterToClient.max_payload()).await {
-                Ok(frame) => frame,
-                Err(e) => return e,
-            };
+        let next = frame_io::read_frame(&mut read, Direction::MasterToClient.max_payload());
+        let frame = match tokio::time::timeout(RECEIVE_TIMEOUT, next).await {
+            Ok(Ok(frame)) => frame,
+            Ok(Err(e)) => return e,
+            Err(_) => {
+                return std::io::Error::new(std::io::ErrorKind::TimedOut, "the master fell silent")
+            }
+        };
         stats.master_packets_received.inc();
         stats
             .master_bytes_received
