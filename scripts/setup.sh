@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what the test suite needs on a Debian bookworm machine: the
-# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools, the
+# reference MooseFS 3.0.117 programs, FUSE, tshark and network tools
+# (nftables drops a master's answers in a failover test), the
 # font of mooseng-bench's chart, and what builds and runs the vendored
 # pjdfstest (autotools, a C compiler, make, perl's prove, and openssl, which
 # makes its file names), protoc for the masters' gRPC code, and debootstrap
@@ -10,7 +11,7 @@ set -eu
 
 packages="moosefs-master moosefs-chunkserver moosefs-client moosefs-cli \
 moosefs-metalogger fuse3 tshark iproute2 attr acl fio fonts-dejavu-core \
-autoconf automake gcc make perl openssl protobuf-compiler \
+autoconf automake gcc make perl openssl protobuf-compiler nftables \
 debootstrap docker-compose"
 
 missing=""

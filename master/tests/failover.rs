@@ -4,10 +4,9 @@
 //! takes over, the writes finish and read back by SHA-256, and the killed
 //! master comes back as a follower and catches up with the log.
 //!
-//! The files are created before the kill: a CREATE that the old leader
-//! committed but did not answer is sent again to the new leader, which
-//! answers EEXIST (seen in CI). Masters do not yet recognise a retried
-//! change, a known gap (docs/master-persistence.md).
+//! The files are created before the kill, so what the kill interrupts
+//! is writes; a change the old leader made but did not answer, sent
+//! again to the new one, is `resend_debian.rs`'s subject.
 //! Needs root, network namespaces and FUSE.
 
 mod support;

@@ -126,9 +126,8 @@ pub struct Failover {
 /// Creates the empty files `f0` .. `f{created - 1}` and fills `f0` ..
 /// `f2`; then kills the leader with SIGKILL while a thread fills `f3` ..
 /// `f{written - 1}`, and returns once another master leads and the
-/// writes are done. Files are created before the kill: a CREATE the old
-/// leader committed but did not answer, sent again to the new leader,
-/// answers EEXIST (a change retried across a failover is not recognised).
+/// writes are done. Files are created before the kill, so the kill
+/// interrupts writes (`resend_debian.rs` interrupts a change).
 pub fn fail_over_while_writing(
     layout: &Layout,
     mnt: &Path,
