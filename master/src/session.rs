@@ -4,6 +4,7 @@
 //! A session outlives its TCP connection, so a mount that reconnects (or a
 //! tool borrowing the mount's session) finds it again by id.
 
+mod notices;
 mod op_counters;
 
 use std::collections::{BTreeSet, HashMap};
@@ -15,7 +16,7 @@ use mooseng_wire::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::exports::{sesflag, ExportRule};
-use crate::locks::Locks;
+use crate::locks::{LateReplies, Locks};
 use crate::namespace::{Caller, Inode};
 
 pub use op_counters::{Counts, Op, OpCounters, OP_KINDS};
@@ -101,6 +102,9 @@ pub struct Session {
     pub ops: OpCounters,
     open_files: Mutex<BTreeSet<Inode>>,
     connections: AtomicU32,
+    /// Where notices about files it holds open go: the connection the
+    /// mount attached last.
+    notices: Mutex<Option<LateReplies>>,
 }
 
 /// A mount connection's hold on its session, counted in
@@ -194,6 +198,11 @@ impl Session {
         self.open_files().iter().copied().collect()
     }
 
+    /// Whether the session holds `inode` open.
+    pub fn holds(&self, inode: Inode) -> bool {
+        self.open_files().contains(&inode)
+    }
+
     /// Mount connections attached to this session now (`nsocks`).
     pub fn connections(&self) -> u32 {
         self.connections.load(Ordering::Relaxed)
@@ -244,6 +253,7 @@ impl Sessions {
             ops,
             open_files: Mutex::new(open_files.into_iter().collect()),
             connections: AtomicU32::new(0),
+            notices: Mutex::new(None),
         });
         registry.by_id.insert(id, Arc::clone(&session));
         session

@@ -160,8 +160,8 @@ fn snapshots_share_chunks_and_keep_old_bytes(layout: &Layout) {
     file.set_len(FILE_LEN as u64).unwrap();
     drop(file);
     expected[cut..].fill(0);
-    // Read where it was cut: mount2 read `big` before and keeps what it
-    // cached (MooseNG's master sends no chunk-changed notices yet).
+    // Read where it was cut: mount2 read `big` before and no longer holds
+    // it open, so no chunk-changed notice told it to drop what it cached.
     assert_same(
         &fs::read(one.join("big")).unwrap(),
         &expected,

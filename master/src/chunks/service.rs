@@ -384,6 +384,15 @@ impl ChunkService {
             .collect()
     }
 
+    /// The version of `chunk` now.
+    pub fn version(&self, chunk: ChunkId) -> Option<u32> {
+        self.lock()
+            .state
+            .table()
+            .get(chunk)
+            .map(|record| record.version)
+    }
+
     /// What the master knows about `chunk`, for status queries.
     pub fn chunk(&self, chunk: ChunkId) -> Option<ChunkInfo> {
         let inner = self.lock();

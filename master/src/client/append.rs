@@ -46,8 +46,9 @@ impl Request<'_> {
             source,
             slice,
         };
-        self.change_remembered(&who.caller, mutation)
-            .await
-            .map(|_| ())
+        self.change_remembered(&who.caller, mutation).await?;
+        let length = self.master.store.read().await.file(inode)?.length;
+        self.length_changed(inode, length, true);
+        Ok(())
     }
 }

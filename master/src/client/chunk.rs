@@ -140,6 +140,7 @@ impl Request<'_> {
             let ns = self.master.store.read().await;
             ns.file(inode)?.length
         };
+        self.chunk_changed(inode, index, lease.chunk, length, false);
         Ok(self.location(length, lease.chunk, lease.version, &lease.servers))
     }
 
@@ -154,33 +155,33 @@ impl Request<'_> {
         })
     }
 
-    /// Records the length the client reached (it never shrinks a file) and
-    /// ends the lease, even when the file is gone by now.
+    /// Records the length the client reached (it never shrinks a file),
+    /// ends the lease, even when the file is gone by now, and tells the
+    /// file's other holders.
     async fn end_write(&self, m: &FuseWriteChunkEnd) -> Result<(), Status> {
-        let grown = if m.length > 0 {
-            let inode = {
-                let ns = self.master.store.read().await;
-                View::new(&ns, self.session, self.version).resolve(m.inode)
-            };
-            match inode {
-                Ok(inode) => self
-                    .master
+        let inode = {
+            let ns = self.master.store.read().await;
+            View::new(&ns, self.session, self.version).resolve(m.inode)
+        };
+        let grown = match inode {
+            Ok(inode) if m.length > 0 => {
+                let grow = Mutation::GrowLength {
+                    inode,
+                    length: m.length,
+                };
+                self.master
                     .store
-                    .change(
-                        &Caller::root(),
-                        Mutation::GrowLength {
-                            inode,
-                            length: m.length,
-                        },
-                    )
+                    .change(&Caller::root(), grow)
                     .await
-                    .map(|_| ()),
-                Err(status) => Err(status),
+                    .map(|_| ())
             }
-        } else {
-            Ok(())
+            Err(status) if m.length > 0 => Err(status),
+            _ => Ok(()),
         };
         let ended = self.master.chunks.write_end(m.chunkid).await;
+        if let Ok(inode) = inode {
+            self.chunk_changed(inode, m.index, m.chunkid, m.length, false);
+        }
         grown.and(ended)
     }
 

@@ -21,6 +21,7 @@ mod loops;
 mod meta;
 mod mounts;
 mod node;
+mod notices;
 mod op_stats;
 mod paths;
 mod quota;

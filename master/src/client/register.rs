@@ -156,6 +156,7 @@ async fn new_session(master: &Master, conn: &mut Connection, request: NewSession
     } else {
         RegisterReply::Session(grant_reply(master, &session, request.version))
     };
+    session.listen(conn.late.clone());
     conn.role = Role::Mount(Attachment::new(session));
     answer(reply)
 }
@@ -231,6 +232,7 @@ async fn reconnect(
         Role::Tools(session)
     } else {
         conn.resumed = Some(SeenIds::default());
+        session.listen(conn.late.clone());
         Role::Mount(Attachment::new(session))
     };
     tracing::info!(sessionid, tools, "session resumed");

@@ -399,7 +399,10 @@ async fn reconnect_and_close_session() {
 
 /// Creates `held` in the root through `conn`, which holds it open; returns
 /// the files the connection's session holds.
-async fn create_held(master: &Master, conn: &mut Connection) -> Vec<crate::namespace::Inode> {
+pub(super) async fn create_held(
+    master: &Master,
+    conn: &mut Connection,
+) -> Vec<crate::namespace::Inode> {
     let create = mooseng_wire::cltoma::FuseCreate {
         msgid: 1,
         parent: 1,

@@ -58,7 +58,7 @@ impl Request<'_> {
             return Err(Status::EPERM);
         }
         let cut = match plan.cut {
-            Some(cut) => Some(self.cut(inode, cut).await?),
+            Some(cut) => Some((cut.index, self.cut(inode, cut).await?)),
             None => None,
         };
         let change = Mutation::Truncate {
@@ -68,13 +68,17 @@ impl Request<'_> {
             keep_times: m.flags & truncate_flag::TIMEFIX != 0,
         };
         let changed = self.change(&who.caller, change).await;
-        if let Some(chunk) = cut {
+        if let Some((_, chunk)) = cut {
             // The cut chunk stayed locked until the length was recorded.
             if let Err(status) = self.master.chunks.write_end(chunk).await {
                 tracing::debug!(chunk, ?status, "cut chunk already unlocked");
             }
         }
         changed?;
+        match cut {
+            Some((index, chunk)) => self.chunk_changed(inode, index, chunk, m.length, true),
+            None => self.length_changed(inode, m.length, false),
+        }
         self.truncated(who, inode, plan.previous).await
     }
 
@@ -155,6 +159,11 @@ impl Request<'_> {
             };
             self.master.store.change(&Caller::root(), grow).await?;
         }
+        let reached = match m.flags & truncate_flag::RESERVE {
+            0 => m.length,
+            _ => m.length.saturating_add(previous),
+        };
+        self.length_changed(inode, reached, false);
         self.truncated(who, inode, previous).await
     }
 
