@@ -22,6 +22,7 @@ use support::{eventually, payload, up_compared};
 
 const NG: (&str, &str) = ("ntcng", "10.233.177.0/24");
 const MFS: (&str, &str) = ("ntcmf", "10.233.178.0/24");
+const OURS: (&str, &str) = ("ntcmn", "10.233.179.0/24");
 const LENGTH: usize = 1 << 20;
 const EXPORT: &str = "rw,alldirs,maproot=0";
 
@@ -67,6 +68,12 @@ fn on(root: &Path, (prefix, subnet): (&str, &str), flavor: Flavor) -> (bool, boo
     reader_sees_writes(&mnt.join("mount1"), &mnt.join("mount2"))
 }
 
+fn ours_on_mfsmaster(root: &Path) -> (bool, bool) {
+    let down = support::up_flavors(root, OURS, (Flavor::Mfs, Flavor::Ng), 2, EXPORT);
+    let mnt = down.0.default_mountpoint();
+    reader_sees_writes(&mnt.join("mount1"), &mnt.join("mount2"))
+}
+
 #[test]
 fn a_reader_holding_the_file_sees_another_mounts_write() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
@@ -74,4 +81,10 @@ fn a_reader_holding_the_file_sees_another_mounts_write() {
     assert_eq!(mfs, (true, true), "under mfsmaster: new block, new length");
     let ng = on(dirs[0].path(), NG, Flavor::Ng);
     assert_eq!(ng, mfs, "under mooseng-master as under mfsmaster");
+}
+
+#[test]
+fn our_mount_holding_the_file_sees_another_mounts_write() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(ours_on_mfsmaster(dir.path()), (true, true));
 }

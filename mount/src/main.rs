@@ -3,21 +3,24 @@
 //! helper for type `mooseng`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use fuser::{Config, Filesystem, MountOption, SessionACL};
 use mooseng_mount::daemon;
 use mooseng_mount::data::DataPath;
 use mooseng_mount::fs::core::{Core, Timeouts};
+use mooseng_mount::fs::notices;
 use mooseng_mount::fs::special::MasterInfo;
 use mooseng_mount::fs::xattr_cache::XattrCache;
 use mooseng_mount::fs::MooseFs;
 use mooseng_mount::helper::{self, Helper};
-use mooseng_mount::master::{register::password_digest, Master, SessionConfig, ToolsProxy};
+use mooseng_mount::master::{register::password_digest, Master, Notice, SessionConfig, ToolsProxy};
 use mooseng_mount::meta::MetaFs;
 use mooseng_mount::metrics;
 use mooseng_mount::options::Options;
 use mooseng_mount::syslog::Syslog;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
 /// Threads reading FUSE requests. Work leaves a thread at its first wait,
@@ -163,17 +166,23 @@ fn serve_with(
     let handle = runtime.handle().clone();
     if options.meta {
         let fs = MetaFs::new(master, handle, timeouts, options.flat_trash, masterinfo);
-        return serve(fs, options, first_master, runtime);
+        return serve(fs, options, first_master, runtime, None);
     }
+    let notices = master.take_notices();
+    let data = Arc::new(DataPath::new(master, options.io_retries));
     let core = Core {
-        data: std::sync::Arc::new(DataPath::new(master, options.io_retries)),
+        data: Arc::clone(&data),
         timeouts,
         locks: Default::default(),
         xattrs: XattrCache::new(options.xattr_timeout),
     };
     let fs = MooseFs::new(core, handle, masterinfo);
-    serve(fs, options, first_master, runtime)
+    let follow = notices.map(|notices| (data, notices));
+    serve(fs, options, first_master, runtime, follow)
 }
+
+/// The data path and the master's notices for it to follow.
+type Follow = (Arc<DataPath>, UnboundedReceiver<Notice>);
 
 /// Mounts `fs` and serves it until it is unmounted or we are told to stop.
 fn serve<FS: Filesystem>(
@@ -181,12 +190,16 @@ fn serve<FS: Filesystem>(
     options: &Options,
     first_master: &str,
     runtime: &tokio::runtime::Runtime,
+    follow: Option<Follow>,
 ) -> anyhow::Result<()> {
     let mut session = fuser::Session::new(
         fs,
         &options.mountpoint,
         &session_config(options, first_master),
     )?;
+    if let Some((data, notices)) = follow {
+        runtime.spawn(notices::follow(data, notices, session.notifier()));
+    }
     let mut unmounter = session.unmount_callable();
     runtime.spawn(async move {
         let mut term =

@@ -93,8 +93,19 @@ pub fn up_with_master(root: &Path, prefix: &str, subnet: &str, master: Flavor) -
 /// more than one) and `root_export` as the options of the `/` export.
 pub fn up_compared(
     root: &Path,
-    (prefix, subnet): (&str, &str),
+    net: (&str, &str),
     master: Flavor,
+    mounts: u8,
+    root_export: &str,
+) -> Down {
+    up_flavors(root, net, (master, Flavor::Mfs), mounts, root_export)
+}
+
+/// [`up_compared`] with the master and the mounts of the flavors given.
+pub fn up_flavors(
+    root: &Path,
+    (prefix, subnet): (&str, &str),
+    (master, mount): (Flavor, Flavor),
     mounts: u8,
     root_export: &str,
 ) -> Down {
@@ -105,7 +116,7 @@ pub fn up_compared(
         master,
         chunkservers: vec![Flavor::Mfs; 3],
         metalogger: None,
-        mount: Flavor::Mfs,
+        mount,
         mounts,
         mountpoint: None,
         prefix: prefix.into(),

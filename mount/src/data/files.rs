@@ -149,9 +149,10 @@ impl DataPath {
         file
     }
 
-    /// A file is being opened: what we remember of its chunks may be older
-    /// than what another client wrote and closed, so forget it.
-    pub fn opening(&self, inode: u64) {
+    /// What we remember of a file's chunks may be older than what another
+    /// client wrote (it is being opened, or the master said so), so forget
+    /// it.
+    pub fn forget_cached(&self, inode: u64) {
         self.locations.forget(inode);
         if let Some(file) = self.file(inode) {
             *lock(&file.window) = Window::default();

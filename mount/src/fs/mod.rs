@@ -6,6 +6,7 @@ mod acl;
 pub mod core;
 mod groups;
 pub mod locks;
+pub mod notices;
 pub mod special;
 mod start_here;
 mod stats_file;
@@ -392,7 +393,7 @@ impl Filesystem for MooseFs {
         self.spawn(move |c| async move {
             match c.open(who, ino, flags).await {
                 Ok(()) => {
-                    c.data.opening(ino);
+                    c.data.forget_cached(ino);
                     c.data.open(ino);
                     reply.opened(FileHandle(0), FopenFlags::empty());
                 }

@@ -15,8 +15,9 @@ use mooseng_wire::cltoma::register::{FuseRegister, RegisterRequest};
 use mooseng_wire::{Ctx, Direction, Frame, Message};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{oneshot, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 
+use super::notices::Notice;
 use super::register::{register, Registered, SessionConfig};
 use crate::error::{Errno, FsResult};
 use crate::frame_io;
@@ -107,6 +108,9 @@ pub struct Master {
     /// The mount's counters, kept here because every part of the mount
     /// holds the session.
     stats: Stats,
+    /// What the master tells about files this mount holds open, until
+    /// someone takes it to act on it.
+    notices: Arc<Mutex<Option<mpsc::UnboundedReceiver<Notice>>>>,
 }
 
 impl std::fmt::Debug for Master {
@@ -127,13 +131,18 @@ impl Master {
         let session = Arc::new(Mutex::new(registered));
         let closing = Arc::new(AtomicBool::new(false));
         let stats = Stats::default();
+        let (notify, notices) = mpsc::unbounded_channel();
+        let reader = Reader {
+            stats: stats.clone(),
+            notify,
+        };
         tokio::spawn(supervise(
             config,
             stream,
             session.clone(),
             tx,
             closing.clone(),
-            stats.clone(),
+            reader,
         ));
         Ok(Master {
             link: rx,
@@ -142,7 +151,14 @@ impl Master {
             retries: retries.max(1),
             closing,
             stats,
+            notices: Arc::new(Mutex::new(Some(notices))),
         })
+    }
+
+    /// The master's notices about files this mount holds open, for the
+    /// one part of the mount that acts on them; `None` once taken.
+    pub fn take_notices(&self) -> Option<mpsc::UnboundedReceiver<Notice>> {
+        lock(&self.notices).take()
     }
 
     /// The mount's counters.
@@ -309,8 +325,9 @@ async fn supervise(
     session: Arc<Mutex<Registered>>,
     link: watch::Sender<Option<Link>>,
     closing: Arc<AtomicBool>,
-    stats: Stats,
+    reader: Reader,
 ) {
+    let stats = &reader.stats;
     let mut stream = first;
     loop {
         let ctx = Ctx {
@@ -331,7 +348,7 @@ async fn supervise(
         }));
         stats.master_connected.set(1);
         let reason = tokio::select! {
-            e = read_answers(read, waiters.clone(), &stats) => e,
+            e = reader.read_answers(read, waiters.clone(), ctx) => e,
             e = keep_alive(&out) => e,
             () = out.failed.notified() => std::io::Error::other("a request could not be sent"),
         };
@@ -376,30 +393,56 @@ async fn supervise(
     }
 }
 
-async fn read_answers(mut read: OwnedReadHalf, waiters: Waiters, stats: &Stats) -> std::io::Error {
-    loop {
-        let next = frame_io::read_frame(&mut read, Direction::MasterToClient.max_payload());
-        let frame = match tokio::time::timeout(RECEIVE_TIMEOUT, next).await {
-            Ok(Ok(frame)) => frame,
-            Ok(Err(e)) => return e,
-            Err(_) => {
-                return std::io::Error::new(std::io::ErrorKind::TimedOut, "the master fell silent")
+/// What the reading half of each connection reports to.
+struct Reader {
+    stats: Stats,
+    notify: mpsc::UnboundedSender<Notice>,
+}
+
+impl Reader {
+    /// Hands each answer to its waiter and each notice to whoever follows
+    /// them, until the connection fails or falls silent.
+    async fn read_answers(
+        &self,
+        mut read: OwnedReadHalf,
+        waiters: Waiters,
+        ctx: Ctx,
+    ) -> std::io::Error {
+        let stats = &self.stats;
+        loop {
+            let next = frame_io::read_frame(&mut read, Direction::MasterToClient.max_payload());
+            let frame = match tokio::time::timeout(RECEIVE_TIMEOUT, next).await {
+                Ok(Ok(frame)) => frame,
+                Ok(Err(e)) => return e,
+                Err(_) => {
+                    return std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the master fell silent",
+                    )
+                }
+            };
+            stats.master_packets_received.inc();
+            stats
+                .master_bytes_received
+                .inc_by(FRAME_HEADER + frame.payload.len() as u64);
+            let Some(msgid) = frame.payload.get(..4) else {
+                continue;
+            };
+            let msgid = u32::from_be_bytes([msgid[0], msgid[1], msgid[2], msgid[3]]);
+            if frame.kind == Nop::CODE {
+                continue;
             }
-        };
-        stats.master_packets_received.inc();
-        stats
-            .master_bytes_received
-            .inc_by(FRAME_HEADER + frame.payload.len() as u64);
-        let Some(msgid) = frame.payload.get(..4) else {
-            continue;
-        };
-        let msgid = u32::from_be_bytes([msgid[0], msgid[1], msgid[2], msgid[3]]);
-        if frame.kind == Nop::CODE || msgid == 0 {
-            continue;
-        }
-        if let Some(waiter) = lock(&waiters).remove(&msgid) {
-            // The asker may have given up; then nobody needs the answer.
-            let _ = waiter.send(frame);
+            if msgid == 0 {
+                if let Some(notice) = Notice::decode(&frame, ctx) {
+                    // Nobody following notices (a meta mount) has no cache.
+                    let _ = self.notify.send(notice);
+                }
+                continue;
+            }
+            if let Some(waiter) = lock(&waiters).remove(&msgid) {
+                // The asker may have given up; then nobody needs the answer.
+                let _ = waiter.send(frame);
+            }
         }
     }
 }
