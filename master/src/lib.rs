@@ -7,6 +7,7 @@
 //! [`store::MetadataStore`] (the single path for changes).
 
 pub mod allocator;
+pub mod charts;
 pub mod chunks;
 pub mod client;
 pub mod config;

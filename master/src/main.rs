@@ -163,6 +163,7 @@ async fn run(config: Config) -> Result<(), String> {
         chunks: Arc::clone(&chunks),
         metaid: meta_id,
         metrics: Default::default(),
+        charts: Default::default(),
     });
     let listener = TcpListener::bind(config.listen)
         .await
@@ -218,8 +219,12 @@ async fn run(config: Config) -> Result<(), String> {
         let master = Arc::clone(&master);
         async move { mooseng_master::client::archive_due_forever(&master).await }
     });
+    let charts = tokio::spawn({
+        let master = Arc::clone(&master);
+        async move { mooseng_master::client::record_charts_forever(&master).await }
+    });
     server::serve(listener, Arc::clone(&master), limits, shutdown).await;
-    for task in [trash, expiry, archive] {
+    for task in [trash, expiry, archive, charts] {
         task.abort();
         let _ = task.await;
     }

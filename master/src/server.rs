@@ -102,6 +102,9 @@ fn peer_ip(peer: SocketAddr) -> Ipv4Addr {
     }
 }
 
+/// Bytes of a frame's header: type and length.
+const FRAME_HEADER: u64 = 8;
+
 /// Most requests of one connection under way at once; past it the
 /// connection is not read until one is answered.
 const MAX_IN_FLIGHT: usize = 256;
@@ -140,7 +143,7 @@ async fn run(
                     Route::Connection(message) => {
                         // It may change the connection: the session's
                         // requests before it finish first.
-                        if !finish(&mut in_flight, &mut framed, &mut last_write).await {
+                        if !finish(master, &mut in_flight, &mut framed, &mut last_write).await {
                             break;
                         }
                         let dispatched = client::connection_request(master, &mut conn, message);
@@ -152,6 +155,7 @@ async fn run(
             _ = ticks.tick() => {
                 if conn.wants_keepalive() && last_write.elapsed() >= keepalive {
                     let nop = Nop { msgid: Some(0) }.to_frame();
+                    master.charts.sent(FRAME_HEADER + nop.payload.len() as u64);
                     if framed.send(nop).await.is_err() {
                         break;
                     }
@@ -160,12 +164,12 @@ async fn run(
                 continue;
             }
             _ = stop.changed() => {
-                finish(&mut in_flight, &mut framed, &mut last_write).await;
+                finish(master, &mut in_flight, &mut framed, &mut last_write).await;
                 break;
             }
             Some(late) = conn.late_rx.recv() => Action::Reply(late),
         };
-        if !deliver(&mut framed, action, &mut last_write).await {
+        if !deliver(master, &mut framed, action, &mut last_write).await {
             break;
         }
     }
@@ -201,6 +205,9 @@ fn read_request(
         }
     };
     let arrived = Instant::now();
+    master
+        .charts
+        .received(FRAME_HEADER + frame.payload.len() as u64);
     let ctx = Ctx {
         peer_version: conn.version,
     };
@@ -248,12 +255,13 @@ async fn timed(master: &Master, handler: impl Future<Output = Action>, timing: T
 /// Answers every request under way as it finishes; false when the
 /// connection must end.
 async fn finish(
+    master: &Master,
     in_flight: &mut FuturesUnordered<impl Future<Output = Action>>,
     framed: &mut Framed<TcpStream, FrameCodec>,
     last_write: &mut Instant,
 ) -> bool {
     while let Some(action) = in_flight.next().await {
-        if !deliver(framed, action, last_write).await {
+        if !deliver(master, framed, action, last_write).await {
             return false;
         }
     }
@@ -262,6 +270,7 @@ async fn finish(
 
 /// Sends what `action` answers; false when the connection must end.
 async fn deliver(
+    master: &Master,
     framed: &mut Framed<TcpStream, FrameCodec>,
     action: Action,
     last_write: &mut Instant,
@@ -276,6 +285,9 @@ async fn deliver(
         }
     };
     if let Some(reply) = reply {
+        master
+            .charts
+            .sent(FRAME_HEADER + reply.payload.len() as u64);
         if let Err(error) = framed.send(reply).await {
             tracing::debug!(%error, "cannot answer");
             return false;

@@ -38,6 +38,7 @@ async fn start() -> (
         chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 1,
         metrics: Default::default(),
+        charts: Default::default(),
     });
     let limits = Limits {
         max_connections: 4,

@@ -15,6 +15,7 @@ use mooseng_wire::cstoma::ChunkVersion;
 use mooseng_wire::{Frame, Status, Version};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::op_counts::OpCounts;
 use super::tally::ChunkLoop;
 use super::write::WriteStart;
 use super::{plan, ChunkCopy, ChunkEntry, ChunkId, ChunkState, ChunkTable, Cutting, FileRef};
@@ -117,6 +118,8 @@ pub struct ChunkService {
     /// Counts the times the service stopped acting; a chunkserver
     /// connection registered under an older count is stale and ends.
     terms: watch::Sender<u64>,
+    /// Orders sent and answered, for the charts.
+    pub op_counts: OpCounts,
 }
 
 impl ChunkService {
@@ -137,6 +140,7 @@ impl ChunkService {
             config,
             started: Instant::now(),
             terms: watch::Sender::new(0),
+            op_counts: OpCounts::default(),
         };
         (Arc::new(service), entries)
     }
@@ -174,6 +178,7 @@ impl ChunkService {
         }
         for (server, order) in std::mem::take(&mut inner.state.orders) {
             if let Some(link) = inner.links.get(&server) {
+                self.op_counts.ordered(&order);
                 let _ = link.send(order.to_frame());
             }
         }
@@ -447,6 +452,7 @@ impl ChunkService {
     }
 
     pub fn answer(&self, id: ServerId, answer: OpAnswer) {
+        self.op_counts.answered(&answer);
         self.with_state(|state| state.answer(id, answer));
     }
 

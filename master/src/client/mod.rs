@@ -12,6 +12,7 @@ mod admin;
 mod append;
 mod archive;
 mod archive_loop;
+mod chart_loop;
 mod check;
 mod chunk;
 mod create;
@@ -55,7 +56,9 @@ use crate::store::MetadataStore;
 
 pub use admin::Space;
 pub use archive_loop::{archive_due, archive_due_forever};
+pub use chart_loop::record_charts_forever;
 pub use reply::generic_status;
+use reply::reply;
 pub use resend::Origin;
 use resend::SeenIds;
 pub use session_expiry::expire_sessions_forever;
@@ -104,6 +107,8 @@ pub struct Master {
     /// Identifies this metadata set; a session from another one is refused.
     pub metaid: u64,
     pub metrics: crate::metrics::Metrics,
+    /// What `mfscli -SMC` shows.
+    pub charts: crate::charts::Charts,
 }
 
 /// What a connection has registered as.
@@ -236,6 +241,7 @@ fn is_connection_request(message: &ClientToMaster) -> bool {
             | M::MlogList(_)
             | M::QuotaInfo(_)
             | M::SclassInfo(_)
+            | M::ChartData(_)
     )
 }
 
@@ -280,6 +286,7 @@ pub async fn connection_request(
         M::MlogList(_) => mounts::mlog_list(),
         M::QuotaInfo(_) => quota::quota_info(master).await,
         M::SclassInfo(_) => sclass_info::sclass_info(master).await,
+        M::ChartData(m) => reply(master.charts.answer(m.chartid, m.maxentries)),
         other => Action::Close(format!("{} before registering", other.name())),
     }
 }
@@ -327,6 +334,7 @@ impl Request<'_> {
         use ClientToMaster as M;
         for op in op_stats::counted_as(&message) {
             self.session.ops.count(*op);
+            self.master.charts.count(*op);
         }
         if self.session.grant.meta {
             return self.meta(message).await;

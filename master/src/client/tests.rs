@@ -35,6 +35,7 @@ pub(super) async fn master(exports: &str) -> Master {
         chunks: ChunkService::new(ChunkTable::default(), ChunkConfig::default()).0,
         metaid: 0x6b09_6435_50f4_a3ac,
         metrics: Default::default(),
+        charts: Default::default(),
     }
 }
 
