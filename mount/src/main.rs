@@ -118,7 +118,11 @@ fn mount(options: Options) -> anyhow::Result<()> {
     let config = SessionConfig {
         masters: options.master_addresses()?,
         subfolder: options.subfolder.clone(),
-        password_md5: options.password.as_deref().map(password_digest),
+        password_md5: options
+            .password
+            .as_deref()
+            .map(password_digest)
+            .or(options.password_md5),
         info: options.mountpoint.display().to_string(),
         meta: options.meta,
     };

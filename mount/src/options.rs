@@ -19,6 +19,9 @@ pub struct Options {
     pub port: u16,
     pub subfolder: String,
     pub password: Option<String>,
+    /// The password's MD5 as given (`mfsmd5pass`), used when no password
+    /// is.
+    pub password_md5: Option<[u8; 16]>,
     pub attr_timeout: Duration,
     pub entry_timeout: Duration,
     pub direntry_timeout: Duration,
@@ -52,6 +55,7 @@ impl Default for Options {
             port: DEFAULT_PORT,
             subfolder: "/".into(),
             password: None,
+            password_md5: None,
             attr_timeout: Duration::from_secs(1),
             entry_timeout: Duration::ZERO,
             direntry_timeout: Duration::from_secs(1),
@@ -77,6 +81,20 @@ fn metrics_address(value: &str) -> anyhow::Result<SocketAddr> {
     value
         .parse()
         .with_context(|| format!("metrics: not an address and port: {value}"))
+}
+
+/// A password's MD5 written as 32 hex digits, as mfsmount takes it.
+fn md5_hex(text: &str) -> anyhow::Result<[u8; 16]> {
+    let bad = || anyhow!("bad md5 definition (md5 should be given as 32 hex digits)");
+    if text.len() != 32 || !text.is_ascii() {
+        return Err(bad());
+    }
+    let mut md5 = [0u8; 16];
+    for (byte, pair) in md5.iter_mut().zip(text.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    Ok(md5)
 }
 
 fn seconds(key: &str, value: &str) -> anyhow::Result<Duration> {
@@ -139,6 +157,7 @@ impl Options {
             "mfsport" => self.port = need()?.parse().context("mfsport: not a port")?,
             "mfssubfolder" => self.subfolder = need()?.to_string(),
             "mfspassword" => self.password = Some(need()?.to_string()),
+            "mfsmd5pass" => self.password_md5 = Some(md5_hex(need()?)?),
             "mfsproxy" => {
                 self.proxy_ip = need()?.parse().context("mfsproxy: not an IPv4 address")?
             }
@@ -205,6 +224,24 @@ mod tests {
             o.master_addresses().unwrap(),
             vec!["10.233.0.2:9521".parse().unwrap()]
         );
+    }
+
+    #[test]
+    fn a_password_may_be_given_as_its_md5() {
+        let o = parse("/m -o mfsmd5pass=5EBE2294ECD0E0F08EAB7690D2A6EE69");
+        let md5 = crate::master::register::password_digest("secret");
+        assert_eq!(o.password_md5, Some(md5));
+        for bad in [
+            "5ebe22",
+            "5ebe2294ecd0e0f08eab7690d2a6ee6g",
+            "é5ebe2294ecd0e0f08eab7690d2a6ee",
+        ] {
+            let line = format!("/m -o mfsmd5pass={bad}");
+            assert!(
+                Options::parse(line.split_whitespace().map(String::from)).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
