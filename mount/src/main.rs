@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use fuser::{Config, Filesystem, MountOption, SessionACL};
 use mooseng_mount::daemon;
-use mooseng_mount::data::DataPath;
+use mooseng_mount::data::{report_open_files_forever, DataPath};
 use mooseng_mount::fs::core::{Core, Timeouts};
 use mooseng_mount::fs::notices;
 use mooseng_mount::fs::special::MasterInfo;
@@ -185,7 +185,8 @@ fn serve_with(
     serve(fs, options, first_master, runtime, follow)
 }
 
-/// The data path and the master's notices for it to follow.
+/// The data path, which reports its open files, and the master's
+/// notices for it to follow.
 type Follow = (Arc<DataPath>, UnboundedReceiver<Notice>);
 
 /// Mounts `fs` and serves it until it is unmounted or we are told to stop.
@@ -202,6 +203,7 @@ fn serve<FS: Filesystem>(
         &session_config(options, first_master),
     )?;
     if let Some((data, notices)) = follow {
+        runtime.spawn(report_open_files_forever(Arc::clone(&data)));
         runtime.spawn(notices::follow(data, notices, session.notifier()));
     }
     let mut unmounter = session.unmount_callable();

@@ -172,6 +172,11 @@ impl DataPath {
         }
     }
 
+    /// The inodes this mount holds open or still has data of to send.
+    pub fn held_inodes(&self) -> Vec<u64> {
+        lock(&self.files).keys().copied().collect()
+    }
+
     /// The state of `inode` if some handle has it open.
     pub fn file(&self, inode: u64) -> Option<Arc<FileState>> {
         lock(&self.files).get(&inode).cloned()

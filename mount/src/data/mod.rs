@@ -11,8 +11,10 @@ mod files;
 mod pipeline_tests;
 mod read;
 mod session;
+mod sustain;
 mod write;
 mod writers;
 
 pub use files::{lock, DataPath, FileState};
+pub use sustain::report_open_files_forever;
 pub use write::{backoff, AfterWrite, Leases};

@@ -198,6 +198,16 @@ impl Master {
             .is_ok_and(|dropped| dropped.is_ok())
     }
 
+    /// Sends `frame`, which has no answer, on the connection there is now;
+    /// false when there is none or the send failed.
+    pub async fn tell(&self, frame: &Frame) -> bool {
+        let link = self.link.borrow().clone();
+        match link {
+            Some(link) => link.out.send(frame).await.is_ok(),
+            None => false,
+        }
+    }
+
     /// The current session: id, master version, flags.
     pub fn session(&self) -> Registered {
         *lock(&self.session)
