@@ -4,6 +4,7 @@
 //! A session outlives its TCP connection, so a mount that reconnects (or a
 //! tool borrowing the mount's session) finds it again by id.
 
+mod data_cache;
 mod notices;
 mod op_counters;
 
@@ -19,6 +20,7 @@ use crate::exports::{sesflag, ExportRule};
 use crate::locks::{LateReplies, Locks};
 use crate::namespace::{Caller, Inode};
 
+pub use data_cache::DataCaches;
 pub use op_counters::{Counts, Op, OpCounters, OP_KINDS};
 
 /// Inode number a mount uses for its own root, whatever it maps to.
@@ -221,6 +223,8 @@ pub struct Sessions {
     inner: Mutex<Registry>,
     /// flock and POSIX locks the sessions hold or wait for.
     pub locks: Locks,
+    /// Whose cached file data is still good.
+    pub data_caches: DataCaches,
 }
 
 #[derive(Debug, Default)]

@@ -60,6 +60,12 @@ impl Request<'_> {
         };
         if result.is_ok() {
             self.session.ops.count(Op::Read);
+            self.master.charts.count(Op::Read);
+            let inode = self.session.to_internal(m.inode);
+            self.master
+                .sessions
+                .data_caches
+                .read(inode, self.session.id);
         }
         reply(FuseReadChunkReply {
             msgid: m.msgid,
@@ -89,6 +95,7 @@ impl Request<'_> {
         };
         if result.is_ok() {
             self.session.ops.count(Op::Write);
+            self.master.charts.count(Op::Write);
         }
         reply(FuseWriteChunkReply {
             msgid: m.msgid,
@@ -140,6 +147,10 @@ impl Request<'_> {
             let ns = self.master.store.read().await;
             ns.file(inode)?.length
         };
+        self.master
+            .sessions
+            .data_caches
+            .changed(inode, self.session.id);
         self.chunk_changed(inode, index, lease.chunk, length, false);
         Ok(self.location(length, lease.chunk, lease.version, &lease.servers))
     }
@@ -180,6 +191,10 @@ impl Request<'_> {
         };
         let ended = self.master.chunks.write_end(m.chunkid).await;
         if let Ok(inode) = inode {
+            self.master
+                .sessions
+                .data_caches
+                .changed(inode, self.session.id);
             self.chunk_changed(inode, m.index, m.chunkid, m.length, false);
         }
         grown.and(ended)

@@ -15,8 +15,9 @@ use crate::namespace::{Inode, Mutation, NewNode};
 use crate::session::Identity;
 use crate::view::View;
 
-/// `MATTR_ALLOWDATACACHE`, which MooseFS clears in CREATE's answer.
-const MATTR_ALLOWDATACACHE: u8 = 0x04;
+/// `MATTR_ALLOWDATACACHE`, which MooseFS clears in CREATE's answer and
+/// in OPEN's when the mount's cache of the file is not to be kept.
+pub(super) const MATTR_ALLOWDATACACHE: u8 = 0x04;
 
 /// What to make, with the request's mode and umask.
 struct Spec {

@@ -5,13 +5,14 @@ use mooseng_wire::cltoma::{
     FuseAccess, FuseGetattr, FuseGetdirstats, FuseLookup, FuseOpen, FuseReadlink, FuseStatfs,
 };
 use mooseng_wire::matocl::{
-    DirStats, DirStatsReply, FuseAccessReply, FuseGetattrReply, FuseGetdirstatsReply,
+    lookup_flag, DirStats, DirStatsReply, FuseAccessReply, FuseGetattrReply, FuseGetdirstatsReply,
     FuseLookupReply, FuseOpenReply, FuseReadlinkReply, FuseStatfsReply, Lookup, LookupExtra,
     OldStatfs, Opened, Statfs, StatfsReply,
 };
 use mooseng_wire::{Bytes32, Reply, Status, Version};
 
 use super::admin::Space;
+use super::create::MATTR_ALLOWDATACACHE;
 use super::reply::reply;
 use super::{disable, Action, Request};
 use crate::namespace::{
@@ -26,15 +27,20 @@ mod open_flag {
     pub const WRITE: u8 = 0x02;
     pub const AFTER_CREATE: u8 = 0x04;
     pub const TRUNCATE: u8 = 0x08;
+    /// The mount dropped what it cached of the file.
+    pub const CACHE_CLEARED: u8 = 0x10;
 }
 
 /// `OPEN_*` answer flags.
+const OPEN_KEEPCACHE: u8 = 0x01;
 const OPEN_DIRECTMODE: u8 = 0x02;
 const OPEN_APPENDONLY: u8 = 0x04;
 const EATTR_NODATACACHE: u8 = 0x08;
 
 /// First client version given `freespace` in STATFS answers.
 const STATFS_FREESPACE_SINCE: Version = Version::new(3, 0, 102);
+/// `LOOKUP_ACCESS_MODES_IO`: the access modes that read or write data.
+const LOOKUP_ACCESS_MODES_IO: u16 = 0x00FC;
 /// First client version whose LOOKUP answer carries `lflags`.
 const LOOKUP_FLAGS_SINCE: Version = Version::new(3, 0, 40);
 /// First client version whose OPEN, CREATE and TRUNCATE answers carry
@@ -105,10 +111,23 @@ impl Request<'_> {
         let who = self.session.identity(m.uid, m.gids.gids());
         let result = view.resolve(m.parent).and_then(|dir| {
             let inode = view.lookup(&who, dir, m.name.as_bytes())?;
-            let attr = view.attr(&who, inode, Some(dir))?;
-            let extra = (self.version >= LOOKUP_FLAGS_SINCE).then(|| LookupExtra {
-                lflags: view.lookup_flags(&who, inode),
-                chunk: None,
+            let mut attr = view.attr(&who, inode, Some(dir))?;
+            let extra = (self.version >= LOOKUP_FLAGS_SINCE).then(|| {
+                let mut lflags = view.lookup_flags(&who, inode);
+                let is_file = ns.file(inode).is_ok();
+                let cacheable = lflags & lookup_flag::DIRECTMODE == 0;
+                if is_file && cacheable && lflags & LOOKUP_ACCESS_MODES_IO != 0 {
+                    let caches = &self.master.sessions.data_caches;
+                    if !caches.open(inode, self.session.id) {
+                        attr.flags &= !MATTR_ALLOWDATACACHE;
+                    } else if self.version >= OPEN_FLAGS_SINCE {
+                        lflags |= lookup_flag::KEEPCACHE;
+                    }
+                }
+                LookupExtra {
+                    lflags,
+                    chunk: None,
+                }
             });
             Ok(Lookup {
                 inode: self.session.to_client(inode),
@@ -174,13 +193,24 @@ impl Request<'_> {
         let result = match result {
             Ok(inode) => {
                 self.acquire(inode).await;
+                let caches = &self.master.sessions.data_caches;
+                if m.flags & open_flag::TRUNCATE != 0 {
+                    caches.changed(inode, self.session.id);
+                }
+                if m.flags & open_flag::CACHE_CLEARED != 0 {
+                    caches.read(inode, self.session.id);
+                }
                 let ns = self.master.store.read().await;
                 let view = View::new(&ns, self.session, self.version);
-                view.attr(&who, inode, None).map(|attr| {
+                view.attr(&who, inode, None).map(|mut attr| {
                     let node = ns.get(inode);
                     let mut flags = 0;
                     if node.is_some_and(|n| n.eattr & EATTR_NODATACACHE != 0) {
                         flags |= OPEN_DIRECTMODE;
+                    } else if caches.open(inode, self.session.id) {
+                        flags |= OPEN_KEEPCACHE;
+                    } else {
+                        attr.flags &= !MATTR_ALLOWDATACACHE;
                     }
                     if node.is_some_and(|n| n.eattr & EATTR_APPENDONLY != 0) {
                         flags |= OPEN_APPENDONLY;
