@@ -3,8 +3,9 @@
 //! read the file, a new open keeps the pages; after another mount
 //! changed the file, it drops them. `fincore` opens the file and counts
 //! its pages in the page cache. Two Debian mounts on our master and on
-//! `mfsmaster`, each with three Debian chunkservers. Needs root, network
-//! namespaces, FUSE and the MooseFS packages.
+//! `mfsmaster`, and two of ours on `mfsmaster`, each cluster with three
+//! Debian chunkservers. Needs root, network namespaces, FUSE and the
+//! MooseFS packages.
 
 // The helpers below are test code too; a failed step should stop the test.
 #![allow(clippy::unwrap_used)]
@@ -17,10 +18,11 @@ use std::path::Path;
 use std::process::Command;
 
 use mooseng_tools::Flavor;
-use support::{payload, up_compared};
+use support::payload;
 
 const NG: (&str, &str) = ("dcang", "10.233.184.0/24");
 const MFS: (&str, &str) = ("dcamf", "10.233.185.0/24");
+const OURS: (&str, &str) = ("dcamn", "10.233.186.0/24");
 const LENGTH: usize = 1 << 20;
 const EXPORT: &str = "rw,alldirs,maproot=0";
 
@@ -57,7 +59,11 @@ fn kept_then_dropped(reader: &Path, writer: &Path) -> (u64, u64) {
 }
 
 fn on(root: &Path, net: (&str, &str), flavor: Flavor) -> (u64, u64) {
-    let down = up_compared(root, net, flavor, 2, EXPORT);
+    mounts_on(root, net, (flavor, Flavor::Mfs))
+}
+
+fn mounts_on(root: &Path, net: (&str, &str), flavors: (Flavor, Flavor)) -> (u64, u64) {
+    let down = support::up_flavors(root, net, flavors, 2, EXPORT);
     let mnt = down.0.default_mountpoint();
     kept_then_dropped(&mnt.join("mount1"), &mnt.join("mount2"))
 }
@@ -69,4 +75,11 @@ fn a_mount_keeps_its_cache_until_another_changes_the_file() {
     assert_eq!(mfs, (LENGTH as u64, 0), "under mfsmaster");
     let ng = on(dirs[0].path(), NG, Flavor::Ng);
     assert_eq!(ng, mfs, "under mooseng-master as under mfsmaster");
+}
+
+#[test]
+fn our_mount_keeps_its_cache_as_the_master_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = mounts_on(dir.path(), OURS, (Flavor::Mfs, Flavor::Ng));
+    assert_eq!(ours, (LENGTH as u64, 0), "mooseng-mount under mfsmaster");
 }

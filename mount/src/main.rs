@@ -179,6 +179,7 @@ fn serve_with(
         timeouts,
         locks: Default::default(),
         xattrs: XattrCache::new(options.xattr_timeout),
+        cache: options.cache_mode,
     };
     let fs = MooseFs::new(core, handle, masterinfo);
     let follow = notices.map(|notices| (data, notices));

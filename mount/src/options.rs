@@ -10,6 +10,33 @@ use anyhow::{anyhow, bail, Context};
 /// The master port mfsmount uses unless told otherwise.
 pub const DEFAULT_PORT: u16 = 9421;
 
+/// Whether the kernel keeps a file's pages from one open to the next
+/// (`mfscachemode`), as in mfsmount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheMode {
+    /// As the master says: kept while no other mount changed the file.
+    #[default]
+    Auto,
+    /// Always kept (`YES`, `ALWAYS`, or `mfscachefiles`).
+    Always,
+    /// Dropped at every open (`NO`, `NONE`, `NEVER`).
+    Never,
+    /// Not cached at all: every read and write reaches the mount.
+    Direct,
+}
+
+impl CacheMode {
+    fn parse(text: &str) -> anyhow::Result<CacheMode> {
+        match text.to_ascii_uppercase().as_str() {
+            "AUTO" => Ok(CacheMode::Auto),
+            "YES" | "ALWAYS" => Ok(CacheMode::Always),
+            "NO" | "NONE" | "NEVER" => Ok(CacheMode::Never),
+            "DIRECT" => Ok(CacheMode::Direct),
+            _ => bail!("unrecognized cachemode option: {text}"),
+        }
+    }
+}
+
 /// Everything the command line decides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -28,6 +55,7 @@ pub struct Options {
     /// How long an extended attribute's value is kept (`mfsxattrcacheto`).
     pub xattr_timeout: Duration,
     pub io_retries: u32,
+    pub cache_mode: CacheMode,
     /// Scheduling priority set at start (`mfsnice`, -19 by default as in
     /// mfsmount): every process reading or writing the mount waits on it.
     pub nice: i32,
@@ -61,6 +89,7 @@ impl Default for Options {
             direntry_timeout: Duration::from_secs(1),
             xattr_timeout: Duration::from_secs(30),
             io_retries: 30,
+            cache_mode: CacheMode::Auto,
             nice: -19,
             read_only: false,
             // mfsmount mounts with allow_other by default.
@@ -168,6 +197,8 @@ impl Options {
             "mfsioretries" => {
                 self.io_retries = need()?.parse().context("mfsioretries: not a number")?
             }
+            "mfscachemode" => self.cache_mode = CacheMode::parse(need()?)?,
+            "mfscachefiles" => self.cache_mode = CacheMode::Always,
             "mfsnice" => self.nice = need()?.parse().context("mfsnice: not a number")?,
             "mfsmeta" => self.meta = true,
             "mfsflattrash" => self.flat_trash = true,
@@ -227,6 +258,27 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_mode_takes_mfsmount_names_in_any_case() {
+        assert_eq!(parse("/m").cache_mode, CacheMode::Auto);
+        for (name, mode) in [
+            ("yes", CacheMode::Always),
+            ("ALWAYS", CacheMode::Always),
+            ("None", CacheMode::Never),
+            ("never", CacheMode::Never),
+            ("DIRECT", CacheMode::Direct),
+            ("auto", CacheMode::Auto),
+        ] {
+            let line = format!("/m -o mfscachemode={name}");
+            assert_eq!(parse(&line).cache_mode, mode, "{name}");
+        }
+        assert_eq!(parse("/m -o mfscachefiles").cache_mode, CacheMode::Always);
+        let bad = "/m -o mfscachemode=SOMETIMES"
+            .split_whitespace()
+            .map(String::from);
+        assert!(Options::parse(bad).is_err());
+    }
+
+    #[test]
     fn a_password_may_be_given_as_its_md5() {
         let o = parse("/m -o mfsmd5pass=5EBE2294ECD0E0F08EAB7690D2A6EE69");
         let md5 = crate::master::register::password_digest("secret");
@@ -259,10 +311,10 @@ mod tests {
 
     #[test]
     fn unknown_mfs_options_are_kept_for_a_warning() {
-        let o = parse("/m -o mfscachemode=DIRECT,nodev -S /a");
+        let o = parse("/m -o mfsrlimitnofile=10,nodev -S /a");
         assert_eq!(
             o.ignored,
-            vec!["mfscachemode=DIRECT".to_string(), "nodev".to_string()]
+            vec!["mfsrlimitnofile=10".to_string(), "nodev".to_string()]
         );
         assert_eq!(o.subfolder, "/a");
         assert_eq!(o.masters, vec!["mfsmaster".to_string()]);

@@ -30,6 +30,7 @@ use super::xattr_cache::XattrCache;
 use crate::convert::{access_mask, file_attr, node_type_of_mode, SetattrFields};
 use crate::data::DataPath;
 use crate::error::{Errno, FsResult};
+use crate::options::CacheMode;
 
 /// mfsmount's default on Linux: clear set-id bits the way ext4 does.
 const SUGID_CLEAR_MODE_EXT: u8 = 4;
@@ -108,6 +109,8 @@ pub struct Core {
     pub timeouts: Timeouts,
     pub locks: LockOwners,
     pub xattrs: XattrCache,
+    /// Whether the kernel keeps a file's pages between opens.
+    pub cache: CacheMode,
 }
 
 fn name(bytes: &OsStr) -> FsResult<Name> {
@@ -436,7 +439,9 @@ impl Core {
     }
 
     /// Asks the master whether the caller may open `inode` with `flags`.
-    pub async fn open(&self, who: Caller, inode: u64, flags: i32) -> FsResult<()> {
+    /// Opens a file with the master; returns the answer's `OPEN_*` flags
+    /// (none from masters before 3.0.113).
+    pub async fn open(&self, who: Caller, inode: u64, flags: i32) -> FsResult<u8> {
         let node = ino(inode)?;
         let wanted = match flags & libc::O_ACCMODE {
             libc::O_WRONLY => OPEN_WRITE,
@@ -454,7 +459,7 @@ impl Core {
                 flags: wanted,
             })
             .await?;
-        status(reply.reply).map(drop)
+        status(reply.reply).map(|opened| opened.flags.unwrap_or(0))
     }
 
     pub async fn create(
@@ -464,7 +469,7 @@ impl Core {
         entry: &OsStr,
         mode: u32,
         umask: u32,
-    ) -> FsResult<Entry> {
+    ) -> FsResult<(Entry, u8)> {
         let (parent, name) = (ino(parent)?, name(entry)?);
         let reply: FuseCreateReply = self
             .data
@@ -490,7 +495,8 @@ impl Core {
             self.xattrs.put(created.inode, who.uid, who.gid, attr, none);
         }
         let inode = u64::from(created.inode);
-        Ok(self.entry(inode, &created.attr))
+        let flags = created.flags.unwrap_or(0);
+        Ok((self.entry(inode, &created.attr), flags))
     }
 
     /// The whole directory, read once at opendir.

@@ -3,6 +3,7 @@
 //! many requests are in flight at once.
 
 mod acl;
+mod cache_mode;
 pub mod core;
 mod groups;
 pub mod locks;
@@ -29,6 +30,7 @@ use fuser::{
 use mooseng_wire::matocl::node::XattrValue;
 use tokio::runtime::Handle;
 
+use self::cache_mode::fopen_flags;
 use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
@@ -392,10 +394,10 @@ impl Filesystem for MooseFs {
         let who = self.caller(req);
         self.spawn(move |c| async move {
             match c.open(who, ino, flags).await {
-                Ok(()) => {
+                Ok(answer) => {
                     c.data.forget_cached(ino);
                     c.data.open(ino);
-                    reply.opened(FileHandle(0), FopenFlags::empty());
+                    reply.opened(FileHandle(0), fopen_flags(c.cache, answer));
                 }
                 Err(e) => reply.error(e.into()),
             }
@@ -419,14 +421,14 @@ impl Filesystem for MooseFs {
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
             match c.create(who, parent, &name, mode, umask).await {
-                Ok(e) => {
+                Ok((e, answer)) => {
                     c.data.open(e.attr.ino.0);
                     reply.created(
                         &e.entry_ttl,
                         &e.attr,
                         Generation(0),
                         FileHandle(0),
-                        FopenFlags::empty(),
+                        fopen_flags(c.cache, answer),
                     );
                 }
                 Err(e) => reply.error(e.into()),
