@@ -8,6 +8,7 @@ pub mod core;
 mod groups;
 pub mod locks;
 pub mod notices;
+mod oplog;
 pub mod special;
 mod start_here;
 mod stats_file;
@@ -34,6 +35,7 @@ use self::cache_mode::fopen_flags;
 use self::core::{Caller, Core, DirItem, Entry};
 use self::groups::GroupsCache;
 use self::locks::KernelLock;
+use self::oplog::{is_oplog_inode, OpLog};
 use self::special::{is_special_inode, MasterInfo, MASTERINFO_INODE};
 use self::start_here::start_here;
 use self::stats_file::{StatsFiles, STATS_INODE};
@@ -56,6 +58,7 @@ pub struct MooseFs {
     groups: GroupsCache,
     masterinfo: MasterInfo,
     stats_files: StatsFiles,
+    oplog: Arc<OpLog>,
 }
 
 fn reply_entry(reply: ReplyEntry, result: FsResult<Entry>) {
@@ -94,12 +97,15 @@ impl MooseFs {
             groups: GroupsCache::default(),
             masterinfo,
             stats_files: StatsFiles::default(),
+            oplog: Arc::default(),
         }
     }
 
-    /// Counts one FUSE operation for `.stats` and `/metrics`.
-    fn count(&self, op: FuseOp) {
+    /// Counts the operation for `.stats` and logs it to `.oplog`.
+    fn count(&self, req: &Request, op: FuseOp, args: std::fmt::Arguments<'_>) {
         self.core.data.master.stats().op(op);
+        let what = format_args!("{} {args}", op.name());
+        self.oplog.log(req.uid(), req.gid(), req.pid(), what);
     }
 
     fn caller(&self, req: &Request) -> Caller {
@@ -150,12 +156,19 @@ impl Filesystem for MooseFs {
     }
 
     fn lookup(&self, req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEntry) {
-        self.count(FuseOp::Lookup);
+        self.count(
+            req,
+            FuseOp::Lookup,
+            format_args!("({parent},{})", name.to_string_lossy()),
+        );
         if special::found_without_master(parent, name) {
             return reply_entry(reply, Ok(special::masterinfo_entry()));
         }
         if stats_file::found_without_master(parent, name) {
             return reply_entry(reply, Ok(stats_file::entry()));
+        }
+        if let Some(inode) = oplog::found_without_master(parent, name) {
+            return reply_entry(reply, Ok(oplog::entry(inode)));
         }
         let (who, name) = (self.caller(req), name.to_owned());
         self.spawn(move |c| async move {
@@ -176,13 +189,17 @@ impl Filesystem for MooseFs {
         _fh: Option<FileHandle>,
         reply: ReplyAttr,
     ) {
-        self.count(FuseOp::Getattr);
+        self.count(req, FuseOp::Getattr, format_args!("({ino})"));
         if ino == MASTERINFO_INODE {
             let e = special::masterinfo_entry();
             return reply.attr(&e.attr_ttl, &e.attr);
         }
         if ino == STATS_INODE {
             let e = stats_file::entry();
+            return reply.attr(&e.attr_ttl, &e.attr);
+        }
+        if is_oplog_inode(ino) {
+            let e = oplog::entry(ino);
             return reply.attr(&e.attr_ttl, &e.attr);
         }
         let who = self.caller(req);
@@ -212,13 +229,16 @@ impl Filesystem for MooseFs {
         _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
-        self.count(FuseOp::Setattr);
+        self.count(req, FuseOp::Setattr, format_args!("({ino})"));
         if ino == MASTERINFO_INODE {
             return reply.error(fuser::Errno::EPERM);
         }
-        if ino == STATS_INODE {
+        if ino == STATS_INODE || is_oplog_inode(ino) {
             // As in mfsmount: accepted, nothing changes.
-            let e = stats_file::entry();
+            let e = match ino {
+                STATS_INODE => stats_file::entry(),
+                inode => oplog::entry(inode),
+            };
             return reply.attr(&e.attr_ttl, &e.attr);
         }
         let who = self.caller(req);
@@ -231,8 +251,8 @@ impl Filesystem for MooseFs {
         });
     }
 
-    fn readlink(&self, _req: &Request, INodeNo(ino): INodeNo, reply: ReplyData) {
-        self.count(FuseOp::Readlink);
+    fn readlink(&self, req: &Request, INodeNo(ino): INodeNo, reply: ReplyData) {
+        self.count(req, FuseOp::Readlink, format_args!("({ino})"));
         self.spawn(move |c| async move {
             match c.readlink(ino).await {
                 Ok(path) => reply.data(&path),
@@ -251,7 +271,11 @@ impl Filesystem for MooseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
-        self.count(FuseOp::Mknod);
+        self.count(
+            req,
+            FuseOp::Mknod,
+            format_args!("({parent},{})", name.to_string_lossy()),
+        );
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(fuser::Errno::from_i32(e));
         }
@@ -270,7 +294,11 @@ impl Filesystem for MooseFs {
         umask: u32,
         reply: ReplyEntry,
     ) {
-        self.count(FuseOp::Mkdir);
+        self.count(
+            req,
+            FuseOp::Mkdir,
+            format_args!("({parent},{})", name.to_string_lossy()),
+        );
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(fuser::Errno::from_i32(e));
         }
@@ -281,7 +309,11 @@ impl Filesystem for MooseFs {
     }
 
     fn unlink(&self, req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        self.count(FuseOp::Unlink);
+        self.count(
+            req,
+            FuseOp::Unlink,
+            format_args!("({parent},{})", name.to_string_lossy()),
+        );
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(fuser::Errno::from_i32(e));
         }
@@ -290,7 +322,11 @@ impl Filesystem for MooseFs {
     }
 
     fn rmdir(&self, req: &Request, INodeNo(parent): INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        self.count(FuseOp::Rmdir);
+        self.count(
+            req,
+            FuseOp::Rmdir,
+            format_args!("({parent},{})", name.to_string_lossy()),
+        );
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(fuser::Errno::from_i32(e));
         }
@@ -306,7 +342,11 @@ impl Filesystem for MooseFs {
         target: &std::path::Path,
         reply: ReplyEntry,
     ) {
-        self.count(FuseOp::Symlink);
+        self.count(
+            req,
+            FuseOp::Symlink,
+            format_args!("({parent},{})", link_name.to_string_lossy()),
+        );
         if let Some(e) = special::name_refused(parent, link_name) {
             return reply.error(fuser::Errno::from_i32(e));
         }
@@ -330,7 +370,15 @@ impl Filesystem for MooseFs {
         flags: fuser::RenameFlags,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Rename);
+        self.count(
+            req,
+            FuseOp::Rename,
+            format_args!(
+                "({parent},{},{newparent},{})",
+                name.to_string_lossy(),
+                newname.to_string_lossy()
+            ),
+        );
         if !flags.is_empty() {
             // RENAME_NOREPLACE / RENAME_EXCHANGE have no MooseFS request.
             reply.error(fuser::Errno::EINVAL);
@@ -358,7 +406,11 @@ impl Filesystem for MooseFs {
         newname: &OsStr,
         reply: ReplyEntry,
     ) {
-        self.count(FuseOp::Link);
+        self.count(
+            req,
+            FuseOp::Link,
+            format_args!("({ino},{newparent},{})", newname.to_string_lossy()),
+        );
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EACCES);
         }
@@ -378,7 +430,7 @@ impl Filesystem for MooseFs {
         OpenFlags(flags): OpenFlags,
         reply: ReplyOpen,
     ) {
-        self.count(FuseOp::Open);
+        self.count(req, FuseOp::Open, format_args!("({ino})"));
         if ino == MASTERINFO_INODE {
             return match special::open(flags) {
                 Ok(()) => reply.opened(FileHandle(0), FopenFlags::empty()),
@@ -389,6 +441,14 @@ impl Filesystem for MooseFs {
             let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
             let text = self.core.data.master.stats().render();
             self.stats_files.open(fh, text);
+            return reply.opened(FileHandle(fh), FopenFlags::FOPEN_DIRECT_IO);
+        }
+        if is_oplog_inode(ino) {
+            if let Err(e) = special::open(flags) {
+                return reply.error(fuser::Errno::from_i32(e));
+            }
+            let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
+            self.oplog.open(fh, ino);
             return reply.opened(FileHandle(fh), FopenFlags::FOPEN_DIRECT_IO);
         }
         let who = self.caller(req);
@@ -414,7 +474,11 @@ impl Filesystem for MooseFs {
         _flags: i32,
         reply: ReplyCreate,
     ) {
-        self.count(FuseOp::Create);
+        self.count(
+            req,
+            FuseOp::Create,
+            format_args!("({parent},{})", name.to_string_lossy()),
+        );
         if let Some(e) = special::name_refused(parent, name) {
             return reply.error(fuser::Errno::from_i32(e));
         }
@@ -438,7 +502,7 @@ impl Filesystem for MooseFs {
 
     fn read(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         FileHandle(fh): FileHandle,
         offset: u64,
@@ -447,13 +511,20 @@ impl Filesystem for MooseFs {
         _lock: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        self.count(FuseOp::Read);
+        if is_oplog_inode(ino) {
+            // Counted, not logged: reading the log would fill it.
+            self.core.data.master.stats().op(FuseOp::Read);
+            let oplog = Arc::clone(&self.oplog);
+            return self.spawn(move |_| async move { reply.data(&oplog.read(fh, size).await) });
+        }
+        self.count(req, FuseOp::Read, format_args!("({ino},{size},{offset})"));
         if ino == MASTERINFO_INODE {
             return reply.data(&self.masterinfo.read(offset, size));
         }
         if ino == STATS_INODE {
             return reply.data(&self.stats_files.read(fh, offset, size));
         }
+
         self.spawn(move |c| async move {
             let file = c.data.open(ino);
             let result = match c.data.flush_file(ino, &file, Leases::Return).await {
@@ -473,7 +544,7 @@ impl Filesystem for MooseFs {
 
     fn write(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         FileHandle(fh): FileHandle,
         offset: u64,
@@ -483,7 +554,11 @@ impl Filesystem for MooseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
-        self.count(FuseOp::Write);
+        self.count(
+            req,
+            FuseOp::Write,
+            format_args!("({ino},{},{offset})", data.len()),
+        );
         if ino == STATS_INODE {
             self.stats_files.written(fh);
             return reply.written(data.len() as u32);
@@ -528,13 +603,13 @@ impl Filesystem for MooseFs {
 
     fn flush(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         _fh: FileHandle,
         LockOwner(lock_owner): LockOwner,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Flush);
+        self.count(req, FuseOp::Flush, format_args!("({ino})"));
         if is_special_inode(ino) {
             return reply.ok();
         }
@@ -547,7 +622,7 @@ impl Filesystem for MooseFs {
 
     fn release(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         FileHandle(fh): FileHandle,
         _flags: OpenFlags,
@@ -555,7 +630,7 @@ impl Filesystem for MooseFs {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Release);
+        self.count(req, FuseOp::Release, format_args!("({ino})"));
         if ino == MASTERINFO_INODE {
             return reply.ok();
         }
@@ -563,6 +638,10 @@ impl Filesystem for MooseFs {
             if self.stats_files.release(fh) {
                 self.core.data.master.stats().reset_shown();
             }
+            return reply.ok();
+        }
+        if is_oplog_inode(ino) {
+            self.oplog.release(fh);
             return reply.ok();
         }
         self.spawn(move |c| async move {
@@ -578,7 +657,7 @@ impl Filesystem for MooseFs {
 
     fn getlk(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         _fh: FileHandle,
         LockOwner(lock_owner): LockOwner,
@@ -588,7 +667,7 @@ impl Filesystem for MooseFs {
         pid: u32,
         reply: ReplyLock,
     ) {
-        self.count(FuseOp::Getlk);
+        self.count(req, FuseOp::Getlk, format_args!("({ino})"));
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EPERM);
         }
@@ -608,7 +687,7 @@ impl Filesystem for MooseFs {
 
     fn setlk(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         _fh: FileHandle,
         LockOwner(lock_owner): LockOwner,
@@ -619,7 +698,7 @@ impl Filesystem for MooseFs {
         sleep: bool,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Setlk);
+        self.count(req, FuseOp::Setlk, format_args!("({ino})"));
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EPERM);
         }
@@ -636,13 +715,13 @@ impl Filesystem for MooseFs {
 
     fn fsync(
         &self,
-        _req: &Request,
+        req: &Request,
         INodeNo(ino): INodeNo,
         _fh: FileHandle,
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Fsync);
+        self.count(req, FuseOp::Fsync, format_args!("({ino})"));
         if is_special_inode(ino) {
             return reply.ok();
         }
@@ -650,7 +729,7 @@ impl Filesystem for MooseFs {
     }
 
     fn opendir(&self, req: &Request, INodeNo(ino): INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
-        self.count(FuseOp::Opendir);
+        self.count(req, FuseOp::Opendir, format_args!("({ino})"));
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::ENOTDIR);
         }
@@ -670,13 +749,13 @@ impl Filesystem for MooseFs {
 
     fn readdir(
         &self,
-        _req: &Request,
-        _ino: INodeNo,
+        req: &Request,
+        INodeNo(ino): INodeNo,
         FileHandle(fh): FileHandle,
         offset: u64,
         mut reply: ReplyDirectory,
     ) {
-        self.count(FuseOp::Readdir);
+        self.count(req, FuseOp::Readdir, format_args!("({ino})"));
         let Some(items) = lock(&self.dirs).get(&fh).cloned() else {
             reply.error(fuser::Errno::EBADF);
             return;
@@ -693,19 +772,19 @@ impl Filesystem for MooseFs {
 
     fn releasedir(
         &self,
-        _req: &Request,
-        _ino: INodeNo,
+        req: &Request,
+        INodeNo(ino): INodeNo,
         FileHandle(fh): FileHandle,
         _flags: OpenFlags,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Releasedir);
+        self.count(req, FuseOp::Releasedir, format_args!("({ino})"));
         lock(&self.dirs).remove(&fh);
         reply.ok();
     }
 
-    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
-        self.count(FuseOp::Statfs);
+    fn statfs(&self, req: &Request, INodeNo(ino): INodeNo, reply: ReplyStatfs) {
+        self.count(req, FuseOp::Statfs, format_args!("({ino})"));
         self.spawn(move |c| async move {
             match c.statfs().await {
                 Ok(s) => {
@@ -734,10 +813,11 @@ impl Filesystem for MooseFs {
         mask: fuser::AccessFlags,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Access);
+        self.count(req, FuseOp::Access, format_args!("({ino})"));
         let special = match ino {
             MASTERINFO_INODE => Some(special::access(mask.bits())),
             STATS_INODE => Some(stats_file::access(mask.bits())),
+            ino if is_oplog_inode(ino) => Some(special::access(mask.bits())),
             _ => None,
         };
         if let Some(allowed) = special {
@@ -760,7 +840,11 @@ impl Filesystem for MooseFs {
         size: u32,
         reply: ReplyXattr,
     ) {
-        self.count(FuseOp::Getxattr);
+        self.count(
+            req,
+            FuseOp::Getxattr,
+            format_args!("({ino},{})", name.to_string_lossy()),
+        );
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EPERM);
         }
@@ -771,7 +855,7 @@ impl Filesystem for MooseFs {
     }
 
     fn listxattr(&self, req: &Request, INodeNo(ino): INodeNo, size: u32, reply: ReplyXattr) {
-        self.count(FuseOp::Listxattr);
+        self.count(req, FuseOp::Listxattr, format_args!("({ino})"));
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EPERM);
         }
@@ -791,7 +875,11 @@ impl Filesystem for MooseFs {
         _position: u32,
         reply: ReplyEmpty,
     ) {
-        self.count(FuseOp::Setxattr);
+        self.count(
+            req,
+            FuseOp::Setxattr,
+            format_args!("({ino},{})", name.to_string_lossy()),
+        );
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EPERM);
         }
@@ -805,7 +893,11 @@ impl Filesystem for MooseFs {
     }
 
     fn removexattr(&self, req: &Request, INodeNo(ino): INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        self.count(FuseOp::Removexattr);
+        self.count(
+            req,
+            FuseOp::Removexattr,
+            format_args!("({ino},{})", name.to_string_lossy()),
+        );
         if is_special_inode(ino) {
             return reply.error(fuser::Errno::EPERM);
         }

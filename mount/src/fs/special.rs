@@ -44,16 +44,20 @@ pub fn found_without_master(parent: u64, name: &OsStr) -> bool {
 }
 
 /// The errno for creating, removing or renaming `name` in `parent` when
-/// that is one of the root's special files (`.masterinfo`, `.stats`).
+/// that is one of the root's special files (`.masterinfo`, `.stats`,
+/// `.oplog`, `.ophistory`).
 pub fn name_refused(parent: u64, name: &OsStr) -> Option<i32> {
-    let special =
-        found_without_master(parent, name) || super::stats_file::found_without_master(parent, name);
+    let special = found_without_master(parent, name)
+        || super::stats_file::found_without_master(parent, name)
+        || super::oplog::found_without_master(parent, name).is_some();
     special.then_some(libc::EACCES)
 }
 
 /// Whether `ino` is one of the mount's own files rather than the master's.
 pub fn is_special_inode(ino: u64) -> bool {
-    ino == MASTERINFO_INODE || ino == super::stats_file::STATS_INODE
+    ino == MASTERINFO_INODE
+        || ino == super::stats_file::STATS_INODE
+        || super::oplog::is_oplog_inode(ino)
 }
 
 /// Attributes and cache lifetimes of `.masterinfo`.
