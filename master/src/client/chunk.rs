@@ -147,10 +147,7 @@ impl Request<'_> {
             let ns = self.master.store.read().await;
             ns.file(inode)?.length
         };
-        self.master
-            .sessions
-            .data_caches
-            .changed(inode, self.session.id);
+        self.others_caches_stale(inode);
         self.chunk_changed(inode, index, lease.chunk, length, false);
         Ok(self.location(length, lease.chunk, lease.version, &lease.servers))
     }
@@ -191,10 +188,7 @@ impl Request<'_> {
         };
         let ended = self.master.chunks.write_end(m.chunkid).await;
         if let Ok(inode) = inode {
-            self.master
-                .sessions
-                .data_caches
-                .changed(inode, self.session.id);
+            self.others_caches_stale(inode);
             self.chunk_changed(inode, m.index, m.chunkid, m.length, false);
         }
         grown.and(ended)

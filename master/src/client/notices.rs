@@ -1,8 +1,10 @@
 //! Telling the other mounts holding a file open that its data or length
-//! changed, where `mfsmaster` does: when a write lease is granted or
-//! ends, on a truncation and on an append. mfsmount then drops its cached
-//! chunk location, the blocks it read ahead and the kernel's pages of the
-//! file, so its reader sees the new bytes through the descriptor it had.
+//! changed, where `mfsmaster` does: when a write lease is granted or ends,
+//! on a truncation and on an append. mfsmount then drops its cached chunk
+//! location, the blocks it read ahead and the kernel's pages of the file,
+//! so its reader sees the new bytes through the descriptor it had. Mounts
+//! that closed the file learn it at their next open, from the data cache
+//! manager ([`crate::session::DataCaches`]).
 
 use mooseng_wire::matocl::{FuseChunkHasChanged, FuseFlengHasChanged};
 use mooseng_wire::message::Message;
@@ -12,6 +14,13 @@ use crate::chunks::ChunkId;
 use crate::namespace::Inode;
 
 impl Request<'_> {
+    /// This session changed `inode`'s data: other sessions may no longer
+    /// keep what they cached of it when they open it again.
+    pub(super) fn others_caches_stale(&self, inode: Inode) {
+        let caches = &self.master.sessions.data_caches;
+        caches.changed(inode, self.session.id);
+    }
+
     /// Slot `index` of `inode` now holds `chunk` at its current version;
     /// `truncated` when the chunk was cut, so that what lies past it is
     /// gone too.

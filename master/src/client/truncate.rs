@@ -75,10 +75,7 @@ impl Request<'_> {
             }
         }
         changed?;
-        self.master
-            .sessions
-            .data_caches
-            .changed(inode, self.session.id);
+        self.others_caches_stale(inode);
         match cut {
             Some((index, chunk)) => self.chunk_changed(inode, index, chunk, m.length, true),
             None => self.length_changed(inode, m.length, false),
