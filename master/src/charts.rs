@@ -1,22 +1,19 @@
 //! The master's chart data, as `mfscli -SMC` reads it (CLTOAN_CHART_DATA):
 //! once a minute the figures of the minute just over (CPU, memory, client
-//! operations and traffic, chunkserver space, chunk operations) go into a
-//! [`store::Store`] that keeps them per minute, 6 minutes, 30 minutes and
-//! day. The series and their numbers are MooseFS 3.0.117's master charts.
-
-mod process;
-mod store;
+//! operations and traffic, chunkserver space, chunk operations) go into
+//! the shared chart store (`mooseng_observe::charts`). The series and
+//! their numbers are MooseFS 3.0.117's master charts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use mooseng_observe::charts::{self, chart_of, CpuClock, Join, Store, MAX_ENTRIES};
 use mooseng_wire::antocl::{ChartData, ChartSeries};
 use mooseng_wire::codec::Counted;
 
 use crate::chunks::OpCounts;
 use crate::session::{Op, OP_KINDS};
-pub use store::NO_DATA;
+pub use mooseng_observe::charts::NO_DATA;
 
 /// How many series the master keeps (MooseFS's `CHARTS`).
 pub const SERIES: usize = 38;
@@ -44,13 +41,6 @@ pub mod series {
     pub const DELETE_OK: usize = 30;
 }
 
-/// How a point joins the minutes it covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Join {
-    Add,
-    Max,
-}
-
 /// Per series: memory and space keep their largest minute, the rest add.
 const JOINS: [Join; SERIES] = {
     let mut joins = [Join::Add; SERIES];
@@ -61,17 +51,25 @@ const JOINS: [Join; SERIES] = {
     joins
 };
 
-/// Points answered when the request names no count, or too many.
-const MAX_ENTRIES: u32 = store::LENGTH as u32;
-
 /// What one minute adds up, counted as it happens.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Charts {
     ops: [AtomicU64; OP_KINDS],
     /// Packets received, packets sent, bytes received, bytes sent.
     traffic: [AtomicU64; 4],
-    cpu: Mutex<process::CpuClock>,
-    store: Mutex<store::Store>,
+    cpu: Mutex<CpuClock>,
+    store: Mutex<Store<SERIES>>,
+}
+
+impl Default for Charts {
+    fn default() -> Self {
+        Charts {
+            ops: Default::default(),
+            traffic: Default::default(),
+            cpu: Mutex::default(),
+            store: Mutex::new(Store::new(JOINS)),
+        }
+    }
 }
 
 /// The figures of the process and its chunkservers, read once a minute.
@@ -108,7 +106,7 @@ impl Charts {
             row[series::UCPU] = user;
             row[series::SCPU] = system;
         }
-        if let Some((rss, virt)) = process::memory() {
+        if let Some((rss, virt)) = charts::memory() {
             row[series::MEMORY_RSS] = rss;
             row[series::MEMORY_VIRT] = virt;
         }
@@ -139,7 +137,7 @@ impl Charts {
     /// of (MooseFS's four-letter chart names included).
     pub fn answer(&self, chartid: u32, maxentries: Option<u32>) -> ChartData {
         let entries = maxentries.unwrap_or(MAX_ENTRIES).min(MAX_ENTRIES) as usize;
-        let (series, range) = ((chartid / 10) as usize, (chartid % 10) as usize);
+        let (series, range) = chart_of(chartid);
         let points = lock(&self.store).points(series, range, entries);
         ChartData {
             series: points.map(|(time, values)| ChartSeries {
@@ -152,21 +150,6 @@ impl Charts {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Unix seconds now.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// How long until the next whole minute, when MooseFS closes its minutes.
-pub fn until_next_minute() -> Duration {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    Duration::from_secs(60) - Duration::from_nanos((now.as_nanos() % 60_000_000_000) as u64)
 }
 
 #[cfg(test)]
@@ -189,7 +172,7 @@ mod tests {
         assert_eq!(answer.values.items, [1, 2, NO_DATA]);
         let bytes = (series::PACKETS_RECEIVED as u32 + 2) * 10;
         let answer = charts.answer(bytes, None).series.unwrap();
-        assert_eq!(answer.values.items.len(), store::LENGTH);
+        assert_eq!(answer.values.items.len(), charts::LENGTH);
         assert_eq!(answer.values.items[..2], [0, 20]);
         assert!(charts.answer(SERIES as u32 * 10, None).series.is_none());
     }

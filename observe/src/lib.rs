@@ -28,6 +28,7 @@
 //! `Connection: close`, so nothing lingers. Anything but the two routes gets
 //! `404`, another method on them `405`.
 
+pub mod charts;
 mod endpoint;
 mod http;
 mod serve;

@@ -1,9 +1,11 @@
 //! Closes the charts' minute on each whole minute, as mfsmaster does,
 //! with the chunkservers' space as it stands then.
 
+use mooseng_observe::charts::{minute_just_over, until_next_minute};
+
 use super::admin::Space;
 use super::Master;
-use crate::charts::{unix_now, until_next_minute, Gauges};
+use crate::charts::Gauges;
 
 /// Closes a minute at every whole minute, forever.
 pub async fn record_charts_forever(master: &Master) {
@@ -14,9 +16,7 @@ pub async fn record_charts_forever(master: &Master) {
             used_space: space.total.saturating_sub(space.free),
             total_space: space.total,
         };
-        // The minute just over: a sleep that ended a little early still
-        // names it, as the next whole minute is at most 60 s away.
-        let minute = (unix_now() + 30).div_euclid(60) * 60 - 60;
+        let minute = minute_just_over();
         master
             .charts
             .close_minute(minute, &master.chunks.op_counts, gauges);

@@ -5,8 +5,6 @@
 
 use std::collections::VecDeque;
 
-use super::{Join, JOINS, SERIES};
-
 /// Points kept per resolution (MooseFS's `MAXLENG`).
 pub const LENGTH: usize = 4096;
 /// Seconds per point of each resolution.
@@ -14,27 +12,44 @@ pub const STEPS: [i64; 4] = [60, 360, 1800, 86_400];
 /// A point nothing was recorded in (`CHARTS_NODATA`).
 pub const NO_DATA: u64 = u64::MAX;
 
-type Row = [u64; SERIES];
+/// How a point joins the minutes it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    Add,
+    Max,
+}
 
 /// The points of one resolution, newest first.
-#[derive(Debug, Default)]
-struct Resolution {
+#[derive(Debug)]
+struct Resolution<const N: usize> {
     /// The period (`time / step`) of the newest point.
     newest: i64,
-    rows: VecDeque<Row>,
+    rows: VecDeque<[u64; N]>,
 }
 
-#[derive(Debug, Default)]
-pub struct Store {
-    resolutions: [Resolution; 4],
+/// `N` series, each joined as [`Join`] says.
+#[derive(Debug)]
+pub struct Store<const N: usize> {
+    joins: [Join; N],
+    resolutions: [Resolution<N>; 4],
 }
 
-impl Store {
+impl<const N: usize> Store<N> {
+    pub fn new(joins: [Join; N]) -> Self {
+        Store {
+            joins,
+            resolutions: std::array::from_fn(|_| Resolution {
+                newest: 0,
+                rows: VecDeque::new(),
+            }),
+        }
+    }
+
     /// Records the figures of the minute starting at `time` (Unix
     /// seconds); a figure of [`NO_DATA`] was not measured.
-    pub fn add(&mut self, sample: &Row, time: i64) {
+    pub fn add(&mut self, sample: &[u64; N], time: i64) {
         for (resolution, step) in self.resolutions.iter_mut().zip(STEPS) {
-            resolution.add(sample, time.div_euclid(step));
+            resolution.add(sample, time.div_euclid(step), &self.joins);
         }
     }
 
@@ -42,7 +57,7 @@ impl Store {
     /// point and `entries` points, newest first; `None` for a series or
     /// resolution there is none of.
     pub fn points(&self, series: usize, range: usize, entries: usize) -> Option<(u32, Vec<u64>)> {
-        if series >= SERIES {
+        if series >= N {
             return None;
         }
         let resolution = self.resolutions.get(range)?;
@@ -57,16 +72,16 @@ impl Store {
     }
 }
 
-impl Resolution {
-    fn add(&mut self, sample: &Row, period: i64) {
+impl<const N: usize> Resolution<N> {
+    fn add(&mut self, sample: &[u64; N], period: i64, joins: &[Join; N]) {
         if self.rows.is_empty() {
             self.newest = period;
-            self.rows.push_front([NO_DATA; SERIES]);
+            self.rows.push_front([NO_DATA; N]);
         }
         let ahead = period - self.newest;
         if ahead > 0 {
             for _ in 0..ahead.min(LENGTH as i64) {
-                self.rows.push_front([NO_DATA; SERIES]);
+                self.rows.push_front([NO_DATA; N]);
             }
             self.rows.truncate(LENGTH);
             self.newest = period;
@@ -78,14 +93,14 @@ impl Resolution {
             return;
         }
         if self.rows.len() <= back {
-            self.rows.resize(back + 1, [NO_DATA; SERIES]);
+            self.rows.resize(back + 1, [NO_DATA; N]);
         }
-        merge(&mut self.rows[back], sample);
+        merge(&mut self.rows[back], sample, joins);
     }
 }
 
-fn merge(row: &mut Row, sample: &Row) {
-    for ((point, &value), join) in row.iter_mut().zip(sample).zip(JOINS) {
+fn merge<const N: usize>(row: &mut [u64; N], sample: &[u64; N], joins: &[Join; N]) {
+    for ((point, &value), join) in row.iter_mut().zip(sample).zip(joins) {
         if value == NO_DATA {
             continue;
         }
@@ -100,42 +115,45 @@ fn merge(row: &mut Row, sample: &Row) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::charts::series;
 
-    fn sample(getattr: u64, rss: u64) -> Row {
-        let mut row = [NO_DATA; SERIES];
-        row[series::GETATTR] = getattr;
-        row[series::MEMORY_RSS] = rss;
-        row
+    const COUNT: usize = 0;
+    const MEMORY: usize = 1;
+
+    fn store() -> Store<2> {
+        Store::new([Join::Add, Join::Max])
+    }
+
+    fn sample(count: u64, memory: u64) -> [u64; 2] {
+        [count, memory]
     }
 
     #[test]
     fn minutes_add_up_or_keep_the_largest_at_coarser_resolutions() {
-        let mut store = Store::default();
+        let mut store = store();
         let start = 360 * 1000;
         store.add(&sample(5, 100), start);
         store.add(&sample(7, 300), start + 60);
         store.add(&sample(1, 200), start + 120);
 
-        let (newest, minutes) = store.points(series::GETATTR, 0, 4).unwrap();
+        let (newest, minutes) = store.points(COUNT, 0, 4).unwrap();
         assert_eq!(newest, (start + 120) as u32);
         assert_eq!(minutes, [1, 7, 5, NO_DATA]);
-        let (newest, sixes) = store.points(series::GETATTR, 1, 2).unwrap();
+        let (newest, sixes) = store.points(COUNT, 1, 2).unwrap();
         assert_eq!(newest, start as u32);
         assert_eq!(sixes, [13, NO_DATA]);
-        let (_, rss) = store.points(series::MEMORY_RSS, 1, 1).unwrap();
-        assert_eq!(rss, [300]);
+        let (_, memory) = store.points(MEMORY, 1, 1).unwrap();
+        assert_eq!(memory, [300]);
     }
 
     #[test]
     fn a_quiet_stretch_is_no_data_and_old_points_fall_off() {
-        let mut store = Store::default();
+        let mut store = store();
         store.add(&sample(5, 1), 0);
         store.add(&sample(6, 1), 3 * 60);
-        let (_, minutes) = store.points(series::GETATTR, 0, 4).unwrap();
+        let (_, minutes) = store.points(COUNT, 0, 4).unwrap();
         assert_eq!(minutes, [6, NO_DATA, NO_DATA, 5]);
         store.add(&sample(1, 1), (3 + LENGTH as i64) * 60);
-        let (_, minutes) = store.points(series::GETATTR, 0, LENGTH).unwrap();
+        let (_, minutes) = store.points(COUNT, 0, LENGTH).unwrap();
         assert_eq!(minutes[0], 1);
         assert!(
             minutes[1..].iter().all(|p| *p == NO_DATA),
@@ -145,12 +163,12 @@ mod tests {
 
     #[test]
     fn a_late_minute_joins_its_point_and_unknown_charts_have_none() {
-        let mut store = Store::default();
+        let mut store = store();
         store.add(&sample(5, 1), 600);
         store.add(&sample(2, 1), 540);
-        let (_, minutes) = store.points(series::GETATTR, 0, 2).unwrap();
+        let (_, minutes) = store.points(COUNT, 0, 2).unwrap();
         assert_eq!(minutes, [5, 2]);
-        assert!(store.points(SERIES, 0, 1).is_none());
-        assert!(store.points(series::GETATTR, 4, 1).is_none());
+        assert!(store.points(2, 0, 1).is_none());
+        assert!(store.points(COUNT, 4, 1).is_none());
     }
 }
