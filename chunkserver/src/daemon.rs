@@ -68,6 +68,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(addr) = config.metrics {
         serve_metrics(&store, addr, stopped.clone()).await?;
     }
+    tokio::spawn(close_chart_minutes(store.metrics().charts.clone()));
     tokio::spawn(
         Scrubber::new(
             Arc::clone(&store),
@@ -124,4 +125,12 @@ async fn serve_metrics(
         },
     ));
     Ok(())
+}
+
+/// Closes the charts' minute on each whole minute, as mfschunkserver does.
+async fn close_chart_minutes(charts: Arc<crate::charts::Charts>) {
+    loop {
+        tokio::time::sleep(mooseng_observe::charts::until_next_minute()).await;
+        charts.close_minute(mooseng_observe::charts::minute_just_over());
+    }
 }

@@ -11,6 +11,7 @@
 //! - [`scrub`] checks every chunk's CRCs in the background.
 //! - [`metrics`] counts what happens, for `/metrics` and `/health`.
 
+pub mod charts;
 pub mod chunk_file;
 pub mod config;
 pub mod daemon;

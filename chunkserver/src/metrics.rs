@@ -8,6 +8,7 @@
 //! maintain them. Every name gets the `mooseng_chunkserver_` prefix;
 //! docs/observability.md lists them all.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -17,6 +18,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+use crate::charts::{series, Charts};
 use crate::storage::Store;
 
 /// Prefix of every metric name.
@@ -56,6 +58,8 @@ pub struct Metrics {
     pub folder_used_bytes: Family<FolderLabels, Gauge>,
     pub folder_total_bytes: Family<FolderLabels, Gauge>,
     pub folder_failed: Family<FolderLabels, Gauge>,
+    /// The same work per minute, for `mfscli -SCC`.
+    pub charts: Arc<Charts>,
 }
 
 /// Latency buckets for one block piece of disk work: 20 µs to about 0.5 s,
@@ -86,6 +90,7 @@ impl Default for Metrics {
             folder_used_bytes: Family::default(),
             folder_total_bytes: Family::default(),
             folder_failed: Family::default(),
+            charts: Arc::default(),
         }
     }
 }
@@ -96,6 +101,9 @@ impl Metrics {
         self.read_ops.inc();
         self.read_bytes.inc_by(u64::from(bytes));
         self.read_seconds.observe(took.as_secs_f64());
+        self.charts.add(series::DATA_READS, 1);
+        self.charts.add(series::DATA_BYTES_READ, u64::from(bytes));
+        self.charts.took(series::READ_TIME, took);
     }
 
     /// One block piece written to a chunk file with its CRC.
@@ -103,10 +111,14 @@ impl Metrics {
         self.write_ops.inc();
         self.write_bytes.inc_by(bytes as u64);
         self.write_seconds.observe(took.as_secs_f64());
+        self.charts.add(series::DATA_WRITES, 1);
+        self.charts.add(series::DATA_BYTES_WRITTEN, bytes as u64);
+        self.charts.took(series::WRITE_TIME, took);
     }
 
     /// A replication ended; `ok` if the copy is complete.
     pub fn replication_done(&self, ok: bool) {
+        self.charts.add(series::REPLICATIONS, 1);
         let result = if ok { "ok" } else { "failed" };
         self.replications
             .get_or_create(&OutcomeLabels { result })

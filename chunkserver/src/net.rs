@@ -3,6 +3,8 @@
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
@@ -21,6 +23,8 @@ pub struct FrameReader {
     buf: BytesMut,
     codec: FrameCodec,
     max_payload: u32,
+    /// Where the bytes received are added up, for the charts.
+    received: Option<Arc<AtomicU64>>,
 }
 
 impl FrameReader {
@@ -30,7 +34,14 @@ impl FrameReader {
             buf: BytesMut::with_capacity(8192),
             codec: FrameCodec::new(max_payload),
             max_payload,
+            received: None,
         }
+    }
+
+    /// Adds every byte received from now on to `received`.
+    pub fn counting(mut self, received: Arc<AtomicU64>) -> Self {
+        self.received = Some(received);
+        self
     }
 
     /// The next frame if it is of type `kind` and already wholly received;
@@ -51,11 +62,15 @@ impl FrameReader {
             if let Some(frame) = self.codec.decode(&mut self.buf)? {
                 return Ok(Some(frame));
             }
-            if self.half.read_buf(&mut self.buf).await? == 0 {
+            let read = self.half.read_buf(&mut self.buf).await?;
+            if read == 0 {
                 if self.buf.is_empty() {
                     return Ok(None);
                 }
                 return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+            }
+            if let Some(received) = &self.received {
+                received.fetch_add(read as u64, Ordering::Relaxed);
             }
         }
     }
@@ -74,6 +89,8 @@ impl FrameReader {
 pub struct FrameWriter {
     half: OwnedWriteHalf,
     buf: BytesMut,
+    /// Where the bytes sent are added up, for the charts.
+    sent: Option<Arc<AtomicU64>>,
 }
 
 impl FrameWriter {
@@ -81,6 +98,19 @@ impl FrameWriter {
         FrameWriter {
             half,
             buf: BytesMut::new(),
+            sent: None,
+        }
+    }
+
+    /// Adds every byte sent from now on to `sent`.
+    pub fn counting(mut self, sent: Arc<AtomicU64>) -> Self {
+        self.sent = Some(sent);
+        self
+    }
+
+    fn count(&self, bytes: usize) {
+        if let Some(sent) = &self.sent {
+            sent.fetch_add(bytes as u64, Ordering::Relaxed);
         }
     }
 
@@ -109,6 +139,7 @@ impl FrameWriter {
             if written == 0 {
                 return Err(io::ErrorKind::WriteZero.into());
             }
+            self.count(written);
             IoSlice::advance_slices(&mut rest, written);
         }
         Ok(())
@@ -117,12 +148,16 @@ impl FrameWriter {
     pub async fn send<M: Message>(&mut self, message: &M) -> io::Result<()> {
         self.buf.clear();
         encode_frame(message, &mut self.buf);
-        self.half.write_all(&self.buf).await
+        self.half.write_all(&self.buf).await?;
+        self.count(self.buf.len());
+        Ok(())
     }
 
     /// Sends frames already encoded with [`encode_frame`], all in one write.
     pub async fn send_encoded(&mut self, frames: &[u8]) -> io::Result<()> {
-        self.half.write_all(frames).await
+        self.half.write_all(frames).await?;
+        self.count(frames.len());
+        Ok(())
     }
 
     /// Closes our side of the connection.

@@ -14,6 +14,7 @@ use mooseng_wire::direction::{Direction, FromChunkserver};
 use mooseng_wire::{antocs, Ctx, Frame, Status};
 use tracing::{debug, warn};
 
+use crate::charts::series;
 use crate::chunk_file::{BLOCK_SIZE, CHUNK_SIZE};
 use crate::net::{self, FrameReader};
 use crate::storage::{IoHandle, Store};
@@ -57,9 +58,12 @@ async fn pull(
     source: SocketAddr,
 ) -> Result<(), Status> {
     let max = Direction::FromChunkserver.max_payload();
-    let (mut reader, mut writer) = net::connect(source, SOURCE_TIMEOUT, max)
+    let (reader, writer) = net::connect(source, SOURCE_TIMEOUT, max)
         .await
         .map_err(|_| Status::CANTCONNECT)?;
+    let charts = &store.metrics().charts;
+    let mut reader = reader.counting(charts.counter(series::REPLICATION_IN));
+    let mut writer = writer.counting(charts.counter(series::REPLICATION_OUT));
     let ask = antocs::GetChunkBlocks { chunkid, version };
     writer.send(&ask).await.map_err(|_| Status::DISCONNECTED)?;
     let blocks = match answer(&mut reader).await? {

@@ -79,12 +79,12 @@ fn answered_again(layout: &Layout) -> usize {
 
 #[test]
 fn mfsmount_gets_the_answer_of_a_mkdir_the_old_leader_made() {
-    mkdir_across_a_failover("rsd", "10.233.173.0/24", Flavor::Mfs);
+    mkdir_across_a_failover("rsd", "10.233.188.0/24", Flavor::Mfs);
 }
 
 #[test]
 fn our_mount_gets_the_answer_of_a_mkdir_the_old_leader_made() {
-    mkdir_across_a_failover("rsn", "10.233.174.0/24", Flavor::Ng);
+    mkdir_across_a_failover("rsn", "10.233.189.0/24", Flavor::Ng);
 }
 
 /// The test, with the mount and chunkservers of `flavor`.

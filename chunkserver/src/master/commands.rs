@@ -7,6 +7,7 @@ use mooseng_wire::direction::MasterToChunkserver as In;
 use mooseng_wire::types::Reply;
 use mooseng_wire::{antocs, cstoan, cstoma, matocs, Frame, Message, Status};
 
+use crate::charts::series;
 use crate::chunk_file::ChunkName;
 use crate::storage::Store;
 
@@ -17,6 +18,7 @@ fn status_of(result: Result<(), Status>) -> Status {
 /// Runs one chunk order and builds its answer. Returns `None` for
 /// messages that are not chunk orders.
 pub async fn execute(store: &Arc<Store>, message: In) -> Option<Frame> {
+    count(store, &message);
     Some(match message {
         In::Create(matocs::Create { chunkid, version }) => {
             let status = status_of(store.run(move |s| s.create(chunkid, version)).await);
@@ -115,6 +117,22 @@ pub async fn execute(store: &Arc<Store>, message: In) -> Option<Frame> {
         In::GetChunkChecksumTab(ask) => chunk_checksum_tab(store, ask).await.to_frame(),
         _ => return None,
     })
+}
+
+/// Counts a chunk order for the charts; a CHUNKOP, which changes a
+/// version and may duplicate or cut in one step, counts as a version
+/// change.
+fn count(store: &Store, message: &In) {
+    let series = match message {
+        In::Create(_) => series::CREATE,
+        In::Delete(_) => series::DELETE,
+        In::SetVersion(_) | In::Chunkop(_) => series::VERSION,
+        In::Truncate(_) => series::TRUNCATE,
+        In::Duplicate(_) => series::DUPLICATE,
+        In::Duptrunc(_) => series::DUPTRUNC,
+        _ => return,
+    };
+    store.metrics().charts.add(series, 1);
 }
 
 /// `ANTOCS_GET_CHUNK_BLOCKS`, asked on either port.

@@ -15,6 +15,7 @@ use tracing::{debug, error, info, warn};
 
 use super::commands;
 use super::register::{Identity, Phase, Registration, Remembered, Step};
+use crate::charts::series;
 use crate::net::{self, FrameWriter};
 use crate::replicate::replicate;
 use crate::storage::Store;
@@ -126,8 +127,12 @@ impl MasterLink {
 
     async fn session(&mut self, addr: SocketAddr, remembered: &mut Remembered) -> Ended {
         let max = Direction::MasterToChunkserver.max_payload();
+        let charts = &self.store.metrics().charts;
         let (mut reader, writer) = match net::connect(addr, CONNECT_TIMEOUT, max).await {
-            Ok(halves) => halves,
+            Ok((reader, writer)) => (
+                reader.counting(charts.counter(series::MASTER_IN)),
+                writer.counting(charts.counter(series::MASTER_OUT)),
+            ),
             Err(err) => {
                 warn!(%addr, %err, "cannot connect to master");
                 return Ended::Lost { registered: false };

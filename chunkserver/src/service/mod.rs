@@ -23,6 +23,7 @@ use tracing::{debug, info, warn};
 
 pub use acks::{AckQueue, OutOfOrder};
 
+use crate::charts::series;
 use crate::master::commands;
 use crate::net::{self, FrameWriter};
 use crate::storage::Store;
@@ -95,7 +96,10 @@ async fn serve_connection(
     peer: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (mut reader, mut writer) = net::split(stream, Direction::ToChunkserver.max_payload());
+    let (reader, writer) = net::split(stream, Direction::ToChunkserver.max_payload());
+    let charts = &store.metrics().charts;
+    let mut reader = reader.counting(charts.counter(series::SERVICE_IN));
+    let mut writer = writer.counting(charts.counter(series::SERVICE_OUT));
     loop {
         let frame = tokio::select! {
             _ = shutdown.changed() => break,
@@ -116,8 +120,12 @@ async fn serve_connection(
             }
         };
         let result = match message {
-            ToChunkserver::Read(req) => read::serve(&store, &buffers, &mut writer, req).await,
+            ToChunkserver::Read(req) => {
+                charts.add(series::CLIENT_READS, 1);
+                read::serve(&store, &buffers, &mut writer, req).await
+            }
             ToChunkserver::Write(req) => {
+                charts.add(series::CLIENT_WRITES, 1);
                 match write::serve(&store, &mut reader, &mut writer, req, &mut shutdown).await {
                     Ok(write::After::KeepOpen) => Ok(()),
                     Ok(write::After::Close) => break,
@@ -141,6 +149,11 @@ async fn serve_connection(
             }
             ToChunkserver::HddList(_) => writer.send(&info::hdd_list(&store)).await,
             ToChunkserver::GetVersion(ask) => writer.send(&info::version(&ask)).await,
+            ToChunkserver::ChartData(ask) => {
+                writer
+                    .send(&charts.answer(ask.chartid, ask.maxentries))
+                    .await
+            }
             ToChunkserver::Nop(_) => Ok(()),
             other => {
                 warn!(%peer, message = other.name(), "unsupported request; closing connection");
