@@ -36,56 +36,37 @@ fn minute_text(secs: u64) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// `mfscli -SCC` with `columns`, in plain text.
+fn chart_listing(columns: &str) -> std::process::Output {
+    let args = ["-H", "10.233.192.2", "-p", "-SCC", "-d", columns, "-c", "5"];
+    run("mfscli", &args)
+}
+
 /// The figures of `minute`'s row for `server` (in [`CHARTS`] order), once
 /// every one of them is there.
 fn row(server: &str, minute: &str) -> Vec<String> {
     let columns: Vec<String> = CHARTS.iter().map(|c| format!("{server}:{c}")).collect();
     let columns = columns.join(",");
+    // A chunkserver's row of the minute it started in is there from the
+    // start, without data (shown as "-" or as the no-data mark, 2^64 - 1)
+    // until the minute ends.
+    let complete = |f: &Vec<String>| {
+        f.len() == 2 + CHARTS.len()
+            && f.iter()
+                .all(|v| v != "-" && v != &u64::MAX.to_string() && !v.ends_with("EiB"))
+    };
     for _ in 0..90 {
-        let out = run(
-            "mfscli",
-            &[
-                "-H",
-                "10.233.192.2",
-                "-p",
-                "-SCC",
-                "-d",
-                &columns,
-                "-c",
-                "5",
-            ],
-        );
-        let listing = String::from_utf8_lossy(&out.stdout);
-        let found = listing
+        let out = chart_listing(&columns);
+        let found = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| l.split('\t').map(str::to_owned).collect::<Vec<_>>())
             .find(|fields| fields.get(1).is_some_and(|f| f == minute));
-        // A chunkserver's row of the minute it started in is there from
-        // the start, without data (shown as "-" or as the no-data mark,
-        // 2^64 - 1) until the minute ends.
-        let complete = |f: &Vec<String>| {
-            f.len() == 2 + CHARTS.len()
-                && f.iter()
-                    .all(|v| v != "-" && v != &u64::MAX.to_string() && !v.ends_with("EiB"))
-        };
         if let Some(fields) = found.filter(complete) {
             return fields[2..].to_vec();
         }
         std::thread::sleep(Duration::from_secs(1));
     }
-    let out = run(
-        "mfscli",
-        &[
-            "-H",
-            "10.233.192.2",
-            "-p",
-            "-SCC",
-            "-d",
-            &columns,
-            "-c",
-            "5",
-        ],
-    );
+    let out = chart_listing(&columns);
     panic!("no row for {minute} from {server}: {}", text(&out));
 }
 
