@@ -15,6 +15,7 @@ use mooseng_wire::types::chunk::{LabeledServer, Server, VersionedServer};
 use mooseng_wire::types::{ChunkLocation, Servers};
 use mooseng_wire::{Status, Version};
 
+use super::nearest::nearest_first;
 use super::node::into_reply;
 use super::reply::reply;
 use super::{disable, Action, Master, Request};
@@ -215,6 +216,7 @@ impl Request<'_> {
         version: u32,
         holders: &[Holder],
     ) -> ChunkLocation {
+        let holders = nearest_first(holders, self.session.peer);
         let servers = if self.version >= LABELED_SERVERS_SINCE {
             Servers::V2(
                 holders

@@ -21,6 +21,7 @@ mod locks;
 mod loops;
 mod meta;
 mod mounts;
+mod nearest;
 mod node;
 mod notices;
 mod op_stats;
