@@ -29,6 +29,9 @@ pub struct Config {
     /// The `mfsexports.cfg` to enforce. Without one every address may mount
     /// everything read-write, as MooseFS's shipped default file allows.
     pub exports: Option<PathBuf>,
+    /// mfstopology.cfg: which rack each address is in, so that a mount is
+    /// given the nearest copies first; none: every address in one rack.
+    pub topology: Option<PathBuf>,
     /// Where the metadata log and snapshots are kept (MooseFS's
     /// `DATA_PATH`); created when missing.
     pub data_dir: PathBuf,
@@ -84,6 +87,7 @@ impl Default for Config {
                 mooseng_wire::direction::port::MASTER_FOR_CHUNKSERVERS,
             )),
             exports: None,
+            topology: None,
             data_dir: PathBuf::from("/var/lib/mooseng/master"),
             snapshot_every: 100_000,
             max_connections: 1024,

@@ -23,4 +23,5 @@ pub mod raft;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod topology;
 pub mod view;

@@ -164,6 +164,7 @@ async fn run(config: Config) -> Result<(), String> {
         metaid: meta_id,
         metrics: Default::default(),
         charts: Default::default(),
+        topology: load_topology(config.topology.as_deref()),
     });
     let listener = TcpListener::bind(config.listen)
         .await
@@ -264,4 +265,19 @@ async fn serve_metrics(master: &Arc<Master>, addr: SocketAddr) -> Result<(), Str
         std::future::pending(),
     ));
     Ok(())
+}
+
+/// The racks of `path`; none (every address in one rack) when no file is
+/// given or it cannot be read, as mfsmaster carries on without one.
+fn load_topology(path: Option<&std::path::Path>) -> mooseng_master::topology::Topology {
+    let Some(path) = path else {
+        return Default::default();
+    };
+    match mooseng_master::topology::Topology::load(path) {
+        Ok(topology) => topology,
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "no network topology");
+            Default::default()
+        }
+    }
 }

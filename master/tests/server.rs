@@ -39,6 +39,7 @@ async fn start() -> (
         metaid: 1,
         metrics: Default::default(),
         charts: Default::default(),
+        topology: Default::default(),
     });
     let limits = Limits {
         max_connections: 4,

@@ -216,7 +216,7 @@ impl Request<'_> {
         version: u32,
         holders: &[Holder],
     ) -> ChunkLocation {
-        let holders = nearest_first(holders, self.session.peer);
+        let holders = nearest_first(holders, self.session.peer, &self.master.topology);
         let servers = if self.version >= LABELED_SERVERS_SINCE {
             Servers::V2(
                 holders

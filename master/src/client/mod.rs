@@ -110,6 +110,8 @@ pub struct Master {
     pub metrics: crate::metrics::Metrics,
     /// What `mfscli -SMC` shows.
     pub charts: crate::charts::Charts,
+    /// Racks, for the order of a chunk's copies.
+    pub topology: crate::topology::Topology,
 }
 
 /// What a connection has registered as.

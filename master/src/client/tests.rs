@@ -36,6 +36,7 @@ pub(super) async fn master(exports: &str) -> Master {
         metaid: 0x6b09_6435_50f4_a3ac,
         metrics: Default::default(),
         charts: Default::default(),
+        topology: Default::default(),
     }
 }
 
