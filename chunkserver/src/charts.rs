@@ -11,10 +11,10 @@
 //! server's load and moves between folders (we make none).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use mooseng_observe::charts::{chart_of, memory, CpuClock, Join, Store, MAX_ENTRIES, NO_DATA};
+use mooseng_observe::charts::{Join, Recorder, NO_DATA};
 use mooseng_wire::antocl::{ChartData, ChartSeries};
 use mooseng_wire::Counted;
 
@@ -85,16 +85,18 @@ const UNMEASURED: [usize; 7] = [
 #[derive(Debug)]
 pub struct Charts {
     counts: [Arc<AtomicU64>; SERIES],
-    cpu: Mutex<CpuClock>,
-    store: Mutex<Store<SERIES>>,
+    recorder: Recorder<SERIES>,
 }
 
 impl Default for Charts {
     fn default() -> Self {
         Charts {
             counts: std::array::from_fn(|_| Arc::default()),
-            cpu: Mutex::default(),
-            store: Mutex::new(Store::new(JOINS)),
+            recorder: Recorder::new(
+                JOINS,
+                (series::UCPU, series::SCPU),
+                (series::MEMORY_RSS, series::MEMORY_VIRT),
+            ),
         }
     }
 }
@@ -131,26 +133,15 @@ impl Charts {
             series::DUPTRUNC,
         ];
         row[series::CHANGE] = changes.iter().map(|s| row[*s]).sum();
-        let cpu = self
-            .cpu
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .per_minute();
-        (row[series::UCPU], row[series::SCPU]) = cpu.unwrap_or((NO_DATA, NO_DATA));
-        (row[series::MEMORY_RSS], row[series::MEMORY_VIRT]) =
-            memory().unwrap_or((NO_DATA, NO_DATA));
-        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        store.add(&row, minute);
+        self.recorder.close(row, minute);
     }
 
     /// The answer to CLTOAN_CHART_DATA: empty for a chart there is none of.
     pub fn answer(&self, chartid: u32, maxentries: Option<u32>) -> ChartData {
-        let entries = maxentries.unwrap_or(MAX_ENTRIES).min(MAX_ENTRIES) as usize;
-        let (series, range) = chart_of(chartid);
-        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         ChartData {
-            series: store
-                .points(series, range, entries)
+            series: self
+                .recorder
+                .answer(chartid, maxentries)
                 .map(|(time, values)| ChartSeries {
                     time,
                     values: Counted::new(values),

@@ -5,9 +5,8 @@
 //! their numbers are MooseFS 3.0.117's master charts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
 
-use mooseng_observe::charts::{self, chart_of, CpuClock, Join, Store, MAX_ENTRIES};
+use mooseng_observe::charts::{Join, Recorder};
 use mooseng_wire::antocl::{ChartData, ChartSeries};
 use mooseng_wire::codec::Counted;
 
@@ -57,8 +56,7 @@ pub struct Charts {
     ops: [AtomicU64; OP_KINDS],
     /// Packets received, packets sent, bytes received, bytes sent.
     traffic: [AtomicU64; 4],
-    cpu: Mutex<CpuClock>,
-    store: Mutex<Store<SERIES>>,
+    recorder: Recorder<SERIES>,
 }
 
 impl Default for Charts {
@@ -66,8 +64,11 @@ impl Default for Charts {
         Charts {
             ops: Default::default(),
             traffic: Default::default(),
-            cpu: Mutex::default(),
-            store: Mutex::new(Store::new(JOINS)),
+            recorder: Recorder::new(
+                JOINS,
+                (series::UCPU, series::SCPU),
+                (series::MEMORY_RSS, series::MEMORY_VIRT),
+            ),
         }
     }
 }
@@ -102,14 +103,6 @@ impl Charts {
     /// into the store, and the counts start again.
     pub fn close_minute(&self, minute: i64, chunk_ops: &OpCounts, gauges: Gauges) {
         let mut row = [NO_DATA; SERIES];
-        if let Some((user, system)) = lock(&self.cpu).per_minute() {
-            row[series::UCPU] = user;
-            row[series::SCPU] = system;
-        }
-        if let Some((rss, virt)) = charts::memory() {
-            row[series::MEMORY_RSS] = rss;
-            row[series::MEMORY_VIRT] = virt;
-        }
         for (i, count) in self.ops.iter().enumerate() {
             row[series::STATFS + i] = count.swap(0, Ordering::Relaxed);
         }
@@ -130,26 +123,22 @@ impl Charts {
             row[series::DELETE_OK + 2 * i] = kind.done;
             row[series::DELETE_OK + 2 * i + 1] = kind.failed;
         }
-        lock(&self.store).add(&row, minute);
+        self.recorder.close(row, minute);
     }
 
     /// The answer to CLTOAN_CHART_DATA: empty for a chart there is none
     /// of (MooseFS's four-letter chart names included).
     pub fn answer(&self, chartid: u32, maxentries: Option<u32>) -> ChartData {
-        let entries = maxentries.unwrap_or(MAX_ENTRIES).min(MAX_ENTRIES) as usize;
-        let (series, range) = chart_of(chartid);
-        let points = lock(&self.store).points(series, range, entries);
         ChartData {
-            series: points.map(|(time, values)| ChartSeries {
-                time,
-                values: Counted::new(values),
-            }),
+            series: self
+                .recorder
+                .answer(chartid, maxentries)
+                .map(|(time, values)| ChartSeries {
+                    time,
+                    values: Counted::new(values),
+                }),
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -172,7 +161,7 @@ mod tests {
         assert_eq!(answer.values.items, [1, 2, NO_DATA]);
         let bytes = (series::PACKETS_RECEIVED as u32 + 2) * 10;
         let answer = charts.answer(bytes, None).series.unwrap();
-        assert_eq!(answer.values.items.len(), charts::LENGTH);
+        assert_eq!(answer.values.items.len(), mooseng_observe::charts::LENGTH);
         assert_eq!(answer.values.items[..2], [0, 20]);
         assert!(charts.answer(SERIES as u32 * 10, None).series.is_none());
     }

@@ -39,3 +39,54 @@ pub fn until_next_minute() -> Duration {
         .unwrap_or_default();
     Duration::from_secs(60) - Duration::from_nanos((now.as_nanos() % 60_000_000_000) as u64)
 }
+
+/// A daemon's chart store with its CPU clock: the shared half of what a
+/// daemon keeps for `mfscli`, the daemon adding the counts of its own.
+#[derive(Debug)]
+pub struct Recorder<const N: usize> {
+    cpu: std::sync::Mutex<CpuClock>,
+    store: std::sync::Mutex<Store<N>>,
+    /// The series of user and system CPU, and of resident and virtual
+    /// memory.
+    cpu_series: (usize, usize),
+    memory_series: (usize, usize),
+}
+
+impl<const N: usize> Recorder<N> {
+    pub fn new(
+        joins: [Join; N],
+        cpu_series: (usize, usize),
+        memory_series: (usize, usize),
+    ) -> Self {
+        Recorder {
+            cpu: std::sync::Mutex::default(),
+            store: std::sync::Mutex::new(Store::new(joins)),
+            cpu_series,
+            memory_series,
+        }
+    }
+
+    /// Records `row` as the minute starting at `minute`, with the
+    /// process's CPU and memory filled in ([`NO_DATA`] when unreadable).
+    pub fn close(&self, mut row: [u64; N], minute: i64) {
+        let cpu = lock(&self.cpu).per_minute().unwrap_or((NO_DATA, NO_DATA));
+        (row[self.cpu_series.0], row[self.cpu_series.1]) = cpu;
+        let memory = memory().unwrap_or((NO_DATA, NO_DATA));
+        (row[self.memory_series.0], row[self.memory_series.1]) = memory;
+        lock(&self.store).add(&row, minute);
+    }
+
+    /// What CLTOAN_CHART_DATA for `chartid` answers: the start of the
+    /// newest point and the points; `None` for a chart there is none of.
+    pub fn answer(&self, chartid: u32, maxentries: Option<u32>) -> Option<(u32, Vec<u64>)> {
+        let entries = maxentries.unwrap_or(MAX_ENTRIES).min(MAX_ENTRIES) as usize;
+        let (series, range) = chart_of(chartid);
+        lock(&self.store).points(series, range, entries)
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
