@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use mooseng_wire::direction::{Direction, FromChunkserver, ToChunkserver};
-use mooseng_wire::{antoan, cltocs, cstocl, Ctx, Frame, Rest, Status};
+use mooseng_wire::{antoan, cltocs, cstocl, Ctx, DecodeError, Frame, Rest, Status};
 use tokio::sync::watch;
 use tracing::{debug, warn};
 
@@ -209,7 +209,7 @@ impl Session<'_> {
         reader: &mut FrameReader,
         frame: Frame,
     ) -> io::Result<Flow> {
-        let message = match ToChunkserver::decode_frame(&frame, Ctx::default()) {
+        let message = match decode_in_session(&frame) {
             Ok(message) => message,
             Err(err) => {
                 warn!(%err, "malformed packet in a write session; closing");
@@ -460,7 +460,7 @@ impl Batch {
             let Ok(Some(queued)) = reader.next_buffered(cltocs::WriteData::CODE) else {
                 break;
             };
-            match ToChunkserver::decode_frame(&queued, Ctx::default()) {
+            match decode_in_session(&queued) {
                 Ok(ToChunkserver::WriteData(queued_data)) => (frame, data) = (queued, queued_data),
                 _ => {
                     batch.stop = Some(BatchStop::Malformed);
@@ -470,6 +470,15 @@ impl Batch {
         }
         batch
     }
+}
+
+/// Decodes a packet from the client of a session, a `WRITE_DATA`'s block
+/// as a slice of the frame rather than a copy of it.
+fn decode_in_session(frame: &Frame) -> Result<ToChunkserver, DecodeError> {
+    if frame.kind == cltocs::WriteData::CODE {
+        return cltocs::WriteData::decode_shared(&frame.payload).map(ToChunkserver::WriteData);
+    }
+    ToChunkserver::decode_frame(frame, Ctx::default())
 }
 
 /// The next decoded packet from the next server; `None` when it is gone

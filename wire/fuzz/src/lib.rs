@@ -46,3 +46,15 @@ pub fn read_data_head_agrees(payload: &[u8]) {
         assert_eq!(head.size as usize, read.block.data.len());
     }
 }
+
+/// Any payload decodes as `CLTOCS_WRITE_DATA` with its block shared with
+/// the payload exactly as it decodes with the block copied: the same
+/// message, or the same error.
+pub fn shared_write_data_agrees(payload: &[u8]) {
+    use mooseng_wire::cltocs::WriteData;
+    let shared = bytes::Bytes::copy_from_slice(payload);
+    assert_eq!(
+        WriteData::decode_shared(&shared),
+        mooseng_wire::message::decode_payload::<WriteData>(payload, Ctx::default())
+    );
+}
