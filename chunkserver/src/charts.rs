@@ -15,8 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mooseng_observe::charts::{Join, Recorder, NO_DATA};
-use mooseng_wire::antocl::{ChartData, ChartSeries};
-use mooseng_wire::Counted;
+use mooseng_wire::antocl::ChartData;
 
 /// How many series a chunkserver keeps (MooseFS's `CHARTS`).
 pub const SERIES: usize = 34;
@@ -138,15 +137,7 @@ impl Charts {
 
     /// The answer to CLTOAN_CHART_DATA: empty for a chart there is none of.
     pub fn answer(&self, chartid: u32, maxentries: Option<u32>) -> ChartData {
-        ChartData {
-            series: self
-                .recorder
-                .answer(chartid, maxentries)
-                .map(|(time, values)| ChartSeries {
-                    time,
-                    values: Counted::new(values),
-                }),
-        }
+        ChartData::of(self.recorder.answer(chartid, maxentries))
     }
 }
 

@@ -7,8 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mooseng_observe::charts::{Join, Recorder};
-use mooseng_wire::antocl::{ChartData, ChartSeries};
-use mooseng_wire::codec::Counted;
+use mooseng_wire::antocl::ChartData;
 
 use crate::chunks::OpCounts;
 use crate::session::{Op, OP_KINDS};
@@ -129,15 +128,7 @@ impl Charts {
     /// The answer to CLTOAN_CHART_DATA: empty for a chart there is none
     /// of (MooseFS's four-letter chart names included).
     pub fn answer(&self, chartid: u32, maxentries: Option<u32>) -> ChartData {
-        ChartData {
-            series: self
-                .recorder
-                .answer(chartid, maxentries)
-                .map(|(time, values)| ChartSeries {
-                    time,
-                    values: Counted::new(values),
-                }),
-        }
+        ChartData::of(self.recorder.answer(chartid, maxentries))
     }
 }
 

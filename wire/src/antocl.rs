@@ -52,6 +52,20 @@ messages! {
     }
 }
 
+impl ChartData {
+    /// The answer for a chart's newest samples and the time of the last
+    /// one, as a chart store gives them; `None` for a chart there is none
+    /// of.
+    pub fn of(series: Option<(u32, Vec<u64>)>) -> Self {
+        ChartData {
+            series: series.map(|(time, values)| ChartSeries {
+                time,
+                values: Counted::new(values),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
